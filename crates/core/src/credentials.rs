@@ -1,0 +1,91 @@
+//! The credential interface: how the pipeline turns an access key id into a secret and a
+//! principal without knowing where IAM keeps them.
+
+use crate::AwsError;
+use crate::principal::Principal;
+use std::sync::{Arc, Mutex};
+use time::OffsetDateTime;
+use zeroize::Zeroizing;
+
+/// A usable credential: the secret to check signatures with and the principal it stands for.
+///
+/// The secret never leaves this struct except as a borrowed slice for key derivation; it is
+/// zeroized when the last reference drops.
+pub struct Credential {
+    principal: Arc<Principal>,
+    secret: Zeroizing<String>,
+    session_token: Option<String>,
+    expires_at: Option<OffsetDateTime>,
+    signing_key: Mutex<Option<CachedSigningKey>>,
+}
+
+/// A SigV4 signing key derived for one credential scope (`date/region/service`).
+pub struct CachedSigningKey {
+    /// The credential scope the key was derived for, without the access key id.
+    pub scope: String,
+    /// The derived key.
+    pub key: Zeroizing<[u8; 32]>,
+}
+
+impl Credential {
+    /// A credential for `principal`.
+    pub fn new(
+        principal: Arc<Principal>,
+        secret: Zeroizing<String>,
+        session_token: Option<String>,
+        expires_at: Option<OffsetDateTime>,
+    ) -> Self {
+        Self { principal, secret, session_token, expires_at, signing_key: Mutex::new(None) }
+    }
+
+    /// The principal the credential authenticates as.
+    pub fn principal(&self) -> &Arc<Principal> {
+        &self.principal
+    }
+
+    /// The secret access key.
+    pub fn secret(&self) -> &str {
+        &self.secret
+    }
+
+    /// The session token temporary credentials must present.
+    pub fn session_token(&self) -> Option<&str> {
+        self.session_token.as_deref()
+    }
+
+    /// When temporary credentials stop working.
+    pub fn expires_at(&self) -> Option<OffsetDateTime> {
+        self.expires_at
+    }
+
+    /// The signing key for `scope`, derived by `derive` on a cache miss. One slot per credential:
+    /// clients sign with one scope at a time, and a day change re-derives once.
+    pub fn signing_key(&self, scope: &str, derive: impl FnOnce() -> [u8; 32]) -> Zeroizing<[u8; 32]> {
+        let mut slot = self.signing_key.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(cached) = slot.as_ref() {
+            if cached.scope == scope {
+                return cached.key.clone();
+            }
+        }
+        let key = Zeroizing::new(derive());
+        *slot = Some(CachedSigningKey { scope: scope.to_owned(), key: key.clone() });
+        key
+    }
+}
+
+impl std::fmt::Debug for Credential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credential")
+            .field("principal", &self.principal.arn)
+            .field("secret", &"<redacted>")
+            .field("expires_at", &self.expires_at)
+            .finish()
+    }
+}
+
+/// Looks up access keys. Implemented by IAM; consulted by the pipeline on every signed call.
+pub trait CredentialProvider: Send + Sync + 'static {
+    /// The active credential for `access_key_id`, or `None` when no active key has that id
+    /// (unknown, inactive and deleted keys are all `None`: AWS answers them alike).
+    fn lookup(&self, access_key_id: &str) -> Result<Option<Arc<Credential>>, AwsError>;
+}
