@@ -52,7 +52,9 @@ impl AuditRecord {
         m.insert("userIdentity".into(), self.user_identity.clone());
         m.insert(
             "eventTime".into(),
-            json!(self.event_time.replace_nanosecond(0).unwrap_or(self.event_time).format(&Rfc3339).unwrap_or_default()),
+            json!(
+                self.event_time.replace_nanosecond(0).unwrap_or(self.event_time).format(&Rfc3339).unwrap_or_default()
+            ),
         );
         m.insert("eventSource".into(), json!(self.event_source));
         m.insert("eventName".into(), json!(self.event_name));

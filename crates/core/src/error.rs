@@ -65,7 +65,11 @@ impl AwsError {
 
     /// `InternalFailure` (500). The message given to the client is generic; log the cause.
     pub fn internal() -> Self {
-        Self::new("InternalFailure", 500, "The request processing has failed because of an unknown error, exception or failure.")
+        Self::new(
+            "InternalFailure",
+            500,
+            "The request processing has failed because of an unknown error, exception or failure.",
+        )
     }
 
     /// `ServiceUnavailable` (503): a dependency (store, audit log) cannot take the call now.

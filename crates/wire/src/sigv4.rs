@@ -105,9 +105,8 @@ pub enum SigV4Error {
 /// `Ok(None)` means the request carries no signature at all (anonymous).
 pub fn parse(parts: &SignedParts<'_>) -> Result<Option<SignatureV4>, SigV4Error> {
     if let Some(value) = parts.headers.get(http::header::AUTHORIZATION) {
-        let value = value
-            .to_str()
-            .map_err(|_| SigV4Error::Incomplete("Authorization header is not valid ASCII.".into()))?;
+        let value =
+            value.to_str().map_err(|_| SigV4Error::Incomplete("Authorization header is not valid ASCII.".into()))?;
         return parse_header(value, parts.headers).map(Some);
     }
     if query_has(parts.raw_query, "X-Amz-Signature") || query_has(parts.raw_query, "X-Amz-Credential") {
@@ -162,9 +161,22 @@ fn parse_header(value: &str, headers: &HeaderMap) -> Result<SignatureV4, SigV4Er
     let (amz_date, timestamp) = request_time(headers)?;
     let security_token = headers
         .get("x-amz-security-token")
-        .map(|v| v.to_str().map(str::to_owned).map_err(|_| SigV4Error::Incomplete("X-Amz-Security-Token is not valid ASCII.".into())))
+        .map(|v| {
+            v.to_str()
+                .map(str::to_owned)
+                .map_err(|_| SigV4Error::Incomplete("X-Amz-Security-Token is not valid ASCII.".into()))
+        })
         .transpose()?;
-    build(AuthLocation::Header, credential.unwrap_or_default(), signed_headers.unwrap_or_default(), signature.unwrap_or_default(), amz_date, timestamp, None, security_token)
+    build(
+        AuthLocation::Header,
+        credential.unwrap_or_default(),
+        signed_headers.unwrap_or_default(),
+        signature.unwrap_or_default(),
+        amz_date,
+        timestamp,
+        None,
+        security_token,
+    )
 }
 
 fn redact_signature(value: &str) -> String {
@@ -179,12 +191,16 @@ fn request_time(headers: &HeaderMap) -> Result<(String, OffsetDateTime), SigV4Er
     if let Some(v) = headers.get("x-amz-date") {
         let s = v.to_str().map_err(|_| SigV4Error::Incomplete("X-Amz-Date is not valid ASCII.".into()))?;
         let t = parse_amz_date(s).ok_or_else(|| {
-            SigV4Error::Incomplete(format!("Date must be in ISO-8601 'basic format'. Got '{s}'. See http://en.wikipedia.org/wiki/ISO_8601"))
+            SigV4Error::Incomplete(format!(
+                "Date must be in ISO-8601 'basic format'. Got '{s}'. See http://en.wikipedia.org/wiki/ISO_8601"
+            ))
         })?;
         return Ok((s.to_owned(), t));
     }
     let v = headers.get(http::header::DATE).ok_or_else(|| {
-        SigV4Error::Incomplete("Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.".into())
+        SigV4Error::Incomplete(
+            "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.".into(),
+        )
     })?;
     let s = v.to_str().map_err(|_| SigV4Error::Incomplete("Date is not valid ASCII.".into()))?;
     let t = OffsetDateTime::parse(s, &time::format_description::well_known::Rfc2822)
@@ -244,14 +260,20 @@ fn parse_query(raw_query: &str) -> Result<SignatureV4, SigV4Error> {
     }
     let amz_date = date.unwrap_or_default();
     let timestamp = parse_amz_date(&amz_date).ok_or_else(|| {
-        SigV4Error::Incomplete(format!("X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\"; got `{amz_date}`."))
+        SigV4Error::Incomplete(format!(
+            "X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\"; got `{amz_date}`."
+        ))
     })?;
     let expires = match expires {
         None => None,
         Some(e) => {
-            let n: u64 = e.parse().map_err(|_| SigV4Error::InvalidExpires(format!("X-Amz-Expires should be a number; got `{e}`.")))?;
+            let n: u64 = e
+                .parse()
+                .map_err(|_| SigV4Error::InvalidExpires(format!("X-Amz-Expires should be a number; got `{e}`.")))?;
             if n > MAX_PRESIGNED_EXPIRES {
-                return Err(SigV4Error::InvalidExpires("X-Amz-Expires must be less than a week (in seconds) that is 604800".into()));
+                return Err(SigV4Error::InvalidExpires(
+                    "X-Amz-Expires must be less than a week (in seconds) that is 604800".into(),
+                ));
             }
             Some(n)
         }
@@ -305,9 +327,12 @@ fn build(
         .ok()
         .and_then(|b| <[u8; 32]>::try_from(b).ok())
         .ok_or_else(|| SigV4Error::Mismatch("The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.".into()))?;
-    let signed: Vec<String> = signed_headers.split(';').filter(|h| !h.is_empty()).map(str::to_ascii_lowercase).collect();
+    let signed: Vec<String> =
+        signed_headers.split(';').filter(|h| !h.is_empty()).map(str::to_ascii_lowercase).collect();
     if !signed.iter().any(|h| h == "host") {
-        return Err(SigV4Error::Incomplete("'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.".into()));
+        return Err(SigV4Error::Incomplete(
+            "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.".into(),
+        ));
     }
     Ok(SignatureV4 {
         location,
@@ -484,7 +509,13 @@ pub fn sign(signing_key: &[u8; 32], string_to_sign: &str) -> [u8; 32] {
 }
 
 /// Whether `sig` is the signature of `parts` under `signing_key`, compared in constant time.
-pub fn verify(parts: &SignedParts<'_>, sig: &SignatureV4, payload_hash: &str, mode: UriMode, signing_key: &[u8; 32]) -> bool {
+pub fn verify(
+    parts: &SignedParts<'_>,
+    sig: &SignatureV4,
+    payload_hash: &str,
+    mode: UriMode,
+    signing_key: &[u8; 32],
+) -> bool {
     let creq = canonical_request(parts, sig, payload_hash, mode);
     let sts = string_to_sign(sig, &creq);
     let expected = sign(signing_key, &sts);
@@ -515,9 +546,18 @@ mod tests {
             ("host", "iam.amazonaws.com"),
             ("content-type", "application/x-www-form-urlencoded; charset=utf-8"),
             ("x-amz-date", "20150830T123600Z"),
-            ("authorization", "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/iam/aws4_request, SignedHeaders=content-type;host;x-amz-date, Signature=5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7"),
+            (
+                "authorization",
+                "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/iam/aws4_request, SignedHeaders=content-type;host;x-amz-date, Signature=5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7",
+            ),
         ]);
-        let parts = SignedParts { method: "GET", raw_path: "/", raw_query: "Action=ListUsers&Version=2010-05-08", headers: &h, authority: None };
+        let parts = SignedParts {
+            method: "GET",
+            raw_path: "/",
+            raw_query: "Action=ListUsers&Version=2010-05-08",
+            headers: &h,
+            authority: None,
+        };
         let sig = parse(&parts).unwrap().unwrap();
         assert_eq!(sig.access_key_id, "AKIDEXAMPLE");
         assert_eq!(sig.service, "iam");
@@ -529,7 +569,10 @@ mod tests {
 
     #[test]
     fn missing_components_are_incomplete() {
-        let h = headers(&[("authorization", "AWS4-HMAC-SHA256 Credential=AKID/20150830/us-east-1/iam/aws4_request"), ("x-amz-date", "20150830T123600Z")]);
+        let h = headers(&[
+            ("authorization", "AWS4-HMAC-SHA256 Credential=AKID/20150830/us-east-1/iam/aws4_request"),
+            ("x-amz-date", "20150830T123600Z"),
+        ]);
         let parts = SignedParts { method: "GET", raw_path: "/", raw_query: "", headers: &h, authority: None };
         match parse(&parts) {
             Err(SigV4Error::Incomplete(m)) => {

@@ -1,0 +1,134 @@
+//! The software keystore: AES-256-GCM under a 256-bit master key kept in a 0600 file.
+
+use crate::{Keystore, KeystoreError};
+use aws_lc_rs::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
+use aws_lc_rs::rand::{SecureRandom, SystemRandom};
+use std::fs;
+use std::io::Write;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::Path;
+use zeroize::Zeroizing;
+
+/// Format tag of blobs sealed by this keystore (version 1: AES-256-GCM, 96-bit random nonce).
+const MAGIC: &[u8; 4] = b"RSK1";
+const TAG_LEN: usize = 16;
+
+/// A keystore whose master key is a file on local disk.
+pub struct SoftwareKeystore {
+    key: LessSafeKey,
+    rng: SystemRandom,
+}
+
+impl SoftwareKeystore {
+    /// Opens the master key at `path`, creating it (mode 0600) when it does not exist.
+    ///
+    /// Refuses a key file that group or others can read: a leaked master key exposes every
+    /// secret in the store.
+    pub fn open_or_create(path: &Path) -> Result<Self, KeystoreError> {
+        let unavailable =
+            |what: &str, e: std::io::Error| KeystoreError::Unavailable(format!("{what} {}: {e}", path.display()));
+        let bytes: Zeroizing<Vec<u8>> = match fs::metadata(path) {
+            Ok(meta) => {
+                let mode = meta.permissions().mode() & 0o777;
+                if mode & 0o077 != 0 {
+                    return Err(KeystoreError::Unavailable(format!(
+                        "master key {} has mode {mode:o}; it must be readable by its owner only (chmod 600)",
+                        path.display()
+                    )));
+                }
+                Zeroizing::new(fs::read(path).map_err(|e| unavailable("cannot read master key", e))?)
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let mut key = Zeroizing::new(vec![0u8; 32]);
+                SystemRandom::new()
+                    .fill(&mut key)
+                    .map_err(|_| KeystoreError::Unavailable("system random number generator failed".into()))?;
+                let mut f = fs::OpenOptions::new()
+                    .write(true)
+                    .create_new(true)
+                    .mode(0o600)
+                    .open(path)
+                    .map_err(|e| unavailable("cannot create master key", e))?;
+                f.write_all(&key).and_then(|()| f.sync_all()).map_err(|e| unavailable("cannot write master key", e))?;
+                tracing::info!(path = %path.display(), "created master key");
+                key
+            }
+            Err(e) => return Err(unavailable("cannot stat master key", e)),
+        };
+        Self::from_key_bytes(&bytes)
+    }
+
+    /// A keystore over raw key bytes (32 bytes).
+    pub fn from_key_bytes(bytes: &[u8]) -> Result<Self, KeystoreError> {
+        if bytes.len() != 32 {
+            return Err(KeystoreError::Unavailable(format!("master key must be 32 bytes, found {}", bytes.len())));
+        }
+        let unbound = UnboundKey::new(&AES_256_GCM, bytes).map_err(|_| KeystoreError::Unavailable("bad key".into()))?;
+        Ok(Self { key: LessSafeKey::new(unbound), rng: SystemRandom::new() })
+    }
+}
+
+impl Keystore for SoftwareKeystore {
+    fn seal(&self, purpose: &[u8], plaintext: &[u8]) -> Result<Vec<u8>, KeystoreError> {
+        let mut nonce = [0u8; NONCE_LEN];
+        self.rng.fill(&mut nonce).map_err(|_| KeystoreError::Unavailable("random number generator failed".into()))?;
+        let mut out = Vec::with_capacity(MAGIC.len() + NONCE_LEN + plaintext.len() + TAG_LEN);
+        out.extend_from_slice(MAGIC);
+        out.extend_from_slice(&nonce);
+        let mut buf = plaintext.to_vec();
+        self.key
+            .seal_in_place_append_tag(Nonce::assume_unique_for_key(nonce), Aad::from(purpose), &mut buf)
+            .map_err(|_| KeystoreError::Unavailable("encryption failed".into()))?;
+        out.extend_from_slice(&buf);
+        buf.iter_mut().for_each(|b| *b = 0);
+        Ok(out)
+    }
+
+    fn open(&self, purpose: &[u8], sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>, KeystoreError> {
+        if sealed.len() < MAGIC.len() + NONCE_LEN + TAG_LEN || &sealed[..MAGIC.len()] != MAGIC {
+            return Err(KeystoreError::Unauthentic);
+        }
+        let nonce: [u8; NONCE_LEN] =
+            sealed[MAGIC.len()..MAGIC.len() + NONCE_LEN].try_into().map_err(|_| KeystoreError::Unauthentic)?;
+        let mut buf = Zeroizing::new(sealed[MAGIC.len() + NONCE_LEN..].to_vec());
+        let len = self
+            .key
+            .open_in_place(Nonce::assume_unique_for_key(nonce), Aad::from(purpose), &mut buf)
+            .map_err(|_| KeystoreError::Unauthentic)?
+            .len();
+        buf.truncate(len);
+        Ok(buf)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip_and_purpose_binding() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("master.key");
+        let ks = SoftwareKeystore::open_or_create(&path).unwrap();
+        assert_eq!(fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+        let sealed = ks.seal(b"iam/access-key/AKIA1", b"secret").unwrap();
+        assert!(!sealed.windows(6).any(|w| w == b"secret"));
+        assert_eq!(&ks.open(b"iam/access-key/AKIA1", &sealed).unwrap()[..], b"secret");
+        assert!(matches!(ks.open(b"iam/access-key/AKIA2", &sealed), Err(KeystoreError::Unauthentic)));
+        let mut tampered = sealed.clone();
+        *tampered.last_mut().unwrap() ^= 1;
+        assert!(matches!(ks.open(b"iam/access-key/AKIA1", &tampered), Err(KeystoreError::Unauthentic)));
+        // The same file opens again with the same key.
+        let again = SoftwareKeystore::open_or_create(&path).unwrap();
+        assert_eq!(&again.open(b"iam/access-key/AKIA1", &sealed).unwrap()[..], b"secret");
+    }
+
+    #[test]
+    fn refuses_world_readable_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("master.key");
+        SoftwareKeystore::open_or_create(&path).unwrap();
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).unwrap();
+        assert!(matches!(SoftwareKeystore::open_or_create(&path), Err(KeystoreError::Unavailable(_))));
+    }
+}

@@ -1,0 +1,17 @@
+//! The authorizer the pipeline consults for every call.
+
+use rampart_core::authz::{Authorizer, AuthzRequest, Decision};
+
+/// Decides calls by AWS's rules.
+///
+/// The root user of an account is allowed everything in its own account. Every other principal
+/// is decided by the IAM policy engine; until IAM users and roles exist, any other principal is
+/// denied (fail closed).
+#[derive(Debug, Default)]
+pub struct IamAuthorizer;
+
+impl Authorizer for IamAuthorizer {
+    fn authorize(&self, request: &AuthzRequest<'_>) -> Decision {
+        if request.principal.is_root() { Decision::Allow } else { Decision::ImplicitDeny }
+    }
+}

@@ -1,0 +1,102 @@
+//! Component-wise ARN matching for the `Arn*` condition operators.
+//!
+//! AWS "Condition operators", ARN section: "Each of the six colon-delimited components of the ARN
+//! is checked separately and each can include multi-character match wildcards (*) or
+//! single-character match wildcards (?)", so `*` does not cross a `:` before the resource part.
+//! The sixth component (the resource) keeps any further colons.
+
+use crate::variables::{Resolve, Syntax, Token, tokenize};
+use crate::wildcard::Pattern;
+
+/// A compiled ARN pattern.
+#[derive(Debug, Clone)]
+pub(crate) enum ArnPattern {
+    /// Six component patterns.
+    Parts(Box<[Pattern; 6]>),
+    /// A value with fewer than six components (such as `*`): matched as a whole string.
+    Whole(Pattern),
+}
+
+impl ArnPattern {
+    /// Compiles `text`. Colons inside `${...}` variables do not split components.
+    pub(crate) fn compile(text: &str, variables: bool) -> ArnPattern {
+        let tokens = tokenize(text, Syntax { wildcards: true, variables });
+        let mut parts: Vec<Vec<Token>> = vec![Vec::new()];
+        for token in tokens {
+            match token {
+                Token::Lit(s) if parts.len() < 6 && s.contains(':') => {
+                    let mut pieces = s.split(':').peekable();
+                    while let Some(piece) = pieces.next() {
+                        if !piece.is_empty() {
+                            parts.last_mut().expect("non-empty").push(Token::Lit(piece.into()));
+                        }
+                        if pieces.peek().is_some() {
+                            if parts.len() < 6 {
+                                parts.push(Vec::new());
+                            } else {
+                                parts.last_mut().expect("non-empty").push(Token::Lit(":".into()));
+                            }
+                        }
+                    }
+                }
+                other => parts.last_mut().expect("non-empty").push(other),
+            }
+        }
+        if parts.len() < 6 {
+            return ArnPattern::Whole(Pattern::compile(text, Syntax { wildcards: true, variables }));
+        }
+        let mut compiled = parts.into_iter().map(|p| Pattern::from_tokens(merge_literals(p)));
+        let arr: [Pattern; 6] = std::array::from_fn(|_| compiled.next().expect("six parts"));
+        ArnPattern::Parts(Box::new(arr))
+    }
+
+    /// Whether the ARN `text` matches.
+    pub(crate) fn matches(&self, text: &str, vars: &dyn Resolve) -> bool {
+        match self {
+            ArnPattern::Whole(p) => p.matches(text, vars),
+            ArnPattern::Parts(parts) => {
+                let mut components = text.splitn(6, ':');
+                parts.iter().all(|p| components.next().is_some_and(|c| p.matches(c, vars)))
+            }
+        }
+    }
+}
+
+fn merge_literals(tokens: Vec<Token>) -> Vec<Token> {
+    let mut out: Vec<Token> = Vec::with_capacity(tokens.len());
+    for t in tokens {
+        match (out.last_mut(), t) {
+            (Some(Token::Lit(prev)), Token::Lit(s)) => *prev = format!("{prev}{s}").into(),
+            (_, t) => out.push(t),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::variables::NoVars;
+
+    fn m(p: &str, t: &str) -> bool {
+        ArnPattern::compile(p, true).matches(t, &NoVars)
+    }
+
+    #[test]
+    fn component_wise() {
+        // The example from the AWS docs: StringLike would match, ArnLike must not.
+        let p = "arn:aws:someservice:*:111122223333:finance/*";
+        assert!(!m(p, "arn:aws:someservice:us-east-2:999999999999:store/abc:111122223333:finance/document.txt"));
+        assert!(m(p, "arn:aws:someservice:us-east-2:111122223333:finance/document.txt"));
+        assert!(m("arn:aws:logs:*:*:log-group:my-*", "arn:aws:logs:us-east-1:111122223333:log-group:my-group"));
+        assert!(!m("arn:aws:s3:::b", "arn:aws:s3:::b:extra:x"));
+        assert!(m("arn:aws:s3:::b*", "arn:aws:s3:::b:extra:x"));
+        assert!(!m("arn:aws:s3:::b", "not-an-arn"));
+    }
+
+    #[test]
+    fn whole_string_fallback() {
+        assert!(m("*", "arn:aws:iam::1:user/x"));
+        assert!(m("arn:aws:iam::*", "arn:aws:iam::1:user/x"));
+    }
+}

@@ -1,0 +1,357 @@
+//! The request side of an authorization question: who is asking, and the condition-key context.
+
+use crate::values::{Number, parse_bool, parse_date};
+use crate::variables::Resolve;
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::net::IpAddr;
+use std::sync::OnceLock;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+/// What kind of principal is making the request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PrincipalKind {
+    /// The account's root user: not subject to identity policies, full access to its own account.
+    Root,
+    /// An IAM user.
+    User,
+    /// A role session (`arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION`).
+    AssumedRole,
+    /// A `GetFederationToken` session (`arn:aws:sts::ACCOUNT:federated-user/NAME`).
+    FederatedUser,
+    /// An external identity provider, as the caller of `AssumeRoleWithWebIdentity`/`WithSAML`.
+    /// `arn` holds the provider (`cognito-identity.amazonaws.com`, a SAML provider ARN, ...).
+    WebIdentity,
+    /// An AWS service principal; `arn` holds its name (`ec2.amazonaws.com`).
+    Service,
+    /// An unauthenticated caller.
+    Anonymous,
+}
+
+impl PrincipalKind {
+    /// The value of `aws:PrincipalType` for this kind.
+    pub fn principal_type(self) -> &'static str {
+        match self {
+            Self::Root => "Account",
+            Self::User => "User",
+            Self::AssumedRole => "AssumedRole",
+            Self::FederatedUser => "FederatedUser",
+            Self::WebIdentity => "WebIdentityUser",
+            Self::Service => "Service",
+            Self::Anonymous => "Anonymous",
+        }
+    }
+
+    /// Whether this kind carries session policies (role and federated-user sessions).
+    pub fn is_session(self) -> bool {
+        matches!(self, Self::AssumedRole | Self::FederatedUser)
+    }
+
+    /// Whether this kind is an IAM principal of an account (root, user or session).
+    pub fn is_iam(self) -> bool {
+        matches!(self, Self::Root | Self::User | Self::AssumedRole | Self::FederatedUser)
+    }
+}
+
+/// The principal making a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PrincipalInfo {
+    /// What kind of principal this is.
+    pub kind: PrincipalKind,
+    /// The principal's ARN (root: `arn:aws:iam::ACCOUNT:root`; session: the `sts` session ARN;
+    /// service: the service name; web identity: the provider; anonymous: `*`).
+    pub arn: String,
+    /// The account the principal belongs to (none for services, providers and anonymous callers).
+    pub account: Option<String>,
+    /// For a role session, the role's ARN (with its path); for a federated user, the ARN of the
+    /// IAM user that called `GetFederationToken`.
+    pub issuer_arn: Option<String>,
+    /// The S3 canonical user id, matched by `{"CanonicalUser": ...}` principals.
+    pub canonical_user_id: Option<String>,
+}
+
+impl PrincipalInfo {
+    fn from_arn(kind: PrincipalKind, arn: &str, issuer: Option<&str>) -> Self {
+        let account = arn.split(':').nth(4).filter(|a| !a.is_empty()).map(str::to_owned);
+        Self { kind, arn: arn.into(), account, issuer_arn: issuer.map(Into::into), canonical_user_id: None }
+    }
+
+    /// The root user of `account`.
+    pub fn root(account: &str) -> Self {
+        Self::from_arn(PrincipalKind::Root, &format!("arn:aws:iam::{account}:root"), None)
+    }
+
+    /// An IAM user, by ARN (`arn:aws:iam::ACCOUNT:user/PATH/NAME`).
+    pub fn user(arn: &str) -> Self {
+        Self::from_arn(PrincipalKind::User, arn, None)
+    }
+
+    /// A role session, by session ARN and the ARN of its role.
+    pub fn assumed_role(session_arn: &str, role_arn: &str) -> Self {
+        Self::from_arn(PrincipalKind::AssumedRole, session_arn, Some(role_arn))
+    }
+
+    /// A `GetFederationToken` session, by its ARN and the ARN of the IAM user that created it.
+    pub fn federated_user(arn: &str, iam_user_arn: &str) -> Self {
+        Self::from_arn(PrincipalKind::FederatedUser, arn, Some(iam_user_arn))
+    }
+
+    /// An AWS service principal such as `ec2.amazonaws.com`.
+    pub fn service(name: &str) -> Self {
+        Self { kind: PrincipalKind::Service, arn: name.into(), account: None, issuer_arn: None, canonical_user_id: None }
+    }
+
+    /// An external identity provider (`Federated` principal) such as `accounts.google.com`.
+    pub fn web_identity(provider: &str) -> Self {
+        Self { kind: PrincipalKind::WebIdentity, ..Self::service(provider) }
+    }
+
+    /// An anonymous (unsigned) caller.
+    pub fn anonymous() -> Self {
+        Self { kind: PrincipalKind::Anonymous, ..Self::service("*") }
+    }
+
+    /// The ARN that stands for the role or user behind a session: `issuer_arn` when given, else
+    /// the role ARN derived from an assumed-role session ARN (without the role's path).
+    pub fn issuer(&self) -> Option<std::borrow::Cow<'_, str>> {
+        if let Some(i) = &self.issuer_arn {
+            return Some(i.as_str().into());
+        }
+        if self.kind != PrincipalKind::AssumedRole {
+            return None;
+        }
+        let mut parts = self.arn.splitn(6, ':');
+        let (_, partition, _, _, account, resource) =
+            (parts.next()?, parts.next()?, parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+        let role = resource.strip_prefix("assumed-role/")?.split('/').next()?;
+        Some(format!("arn:{partition}:iam::{account}:role/{role}").into())
+    }
+}
+
+/// One value of a condition key, with lazily cached typed readings.
+#[derive(Debug, Clone, Default)]
+pub struct ContextValue {
+    text: String,
+    number: OnceLock<Option<Number>>,
+    date: OnceLock<Option<i128>>,
+    ip: OnceLock<Option<IpAddr>>,
+}
+
+impl ContextValue {
+    /// A value.
+    pub fn new(text: impl Into<String>) -> Self {
+        Self { text: text.into(), ..Self::default() }
+    }
+
+    /// The value as text.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    pub(crate) fn number(&self) -> Option<Number> {
+        *self.number.get_or_init(|| Number::parse(&self.text))
+    }
+
+    pub(crate) fn date(&self) -> Option<i128> {
+        *self.date.get_or_init(|| parse_date(&self.text))
+    }
+
+    pub(crate) fn ip(&self) -> Option<IpAddr> {
+        *self.ip.get_or_init(|| self.text.parse().ok())
+    }
+
+    pub(crate) fn bool(&self) -> Option<bool> {
+        parse_bool(&self.text)
+    }
+}
+
+/// FNV-1a: condition keys are short, so a cheap hash beats SipHash by a wide margin.
+#[derive(Default)]
+struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
+        for b in bytes {
+            h = (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+/// The condition-key context of a request: a multi-valued map whose keys are case-insensitive.
+///
+/// The caller fills it (the engine only reads keys). Well-known keys include `aws:SourceIp`,
+/// `aws:CurrentTime`, `aws:EpochTime`, `aws:SecureTransport`, `aws:MultiFactorAuthPresent`,
+/// `aws:MultiFactorAuthAge`, `aws:PrincipalArn`, `aws:PrincipalAccount`, `aws:PrincipalType`,
+/// `aws:userid`, `aws:username`, `aws:PrincipalTag/*`, `aws:RequestTag/*`, `aws:TagKeys`,
+/// `aws:RequestedRegion`, `aws:UserAgent` and `aws:ViaAWSService`; helpers set the common ones.
+/// A key present with no values counts as absent (an empty data set).
+#[derive(Debug, Clone, Default)]
+pub struct ConditionContext {
+    keys: HashMap<Box<str>, Vec<ContextValue>, BuildHasherDefault<Fnv>>,
+}
+
+impl ConditionContext {
+    /// An empty context.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets `key` to the single value `value`, replacing earlier values.
+    pub fn insert(&mut self, key: &str, value: impl Into<String>) -> &mut Self {
+        self.keys.insert(key.to_lowercase().into(), vec![ContextValue::new(value)]);
+        self
+    }
+
+    /// Sets `key` to `values` (a multi-valued key such as `aws:TagKeys`), replacing earlier values.
+    pub fn insert_multi<I, S>(&mut self, key: &str, values: I) -> &mut Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.keys.insert(key.to_lowercase().into(), values.into_iter().map(ContextValue::new).collect());
+        self
+    }
+
+    /// Adds `value` to the values of `key`.
+    pub fn push(&mut self, key: &str, value: impl Into<String>) -> &mut Self {
+        self.keys.entry(key.to_lowercase().into()).or_default().push(ContextValue::new(value));
+        self
+    }
+
+    /// Builder form of [`ConditionContext::insert`].
+    pub fn with(mut self, key: &str, value: impl Into<String>) -> Self {
+        self.insert(key, value);
+        self
+    }
+
+    /// Removes `key`.
+    pub fn remove(&mut self, key: &str) {
+        self.keys.remove(key.to_lowercase().as_str());
+    }
+
+    /// The values of `key` (any case); `None` when absent.
+    pub fn get(&self, key: &str) -> Option<&[ContextValue]> {
+        if key.bytes().any(|b| b.is_ascii_uppercase()) || !key.is_ascii() {
+            return self.get_lower(&key.to_lowercase());
+        }
+        self.get_lower(key)
+    }
+
+    /// Values of a key that is already lower-case.
+    pub(crate) fn get_lower(&self, key_lc: &str) -> Option<&[ContextValue]> {
+        self.keys.get(key_lc).map(Vec::as_slice)
+    }
+
+    /// Sets `aws:CurrentTime` (ISO 8601, UTC) and `aws:EpochTime` (seconds).
+    pub fn set_current_time(&mut self, now: OffsetDateTime) -> &mut Self {
+        let utc = now.to_offset(time::UtcOffset::UTC).replace_nanosecond(0).unwrap_or(now);
+        let text = utc.format(&Rfc3339).unwrap_or_default();
+        self.insert("aws:CurrentTime", text);
+        self.insert("aws:EpochTime", now.unix_timestamp().to_string())
+    }
+
+    /// Sets `aws:SourceIp`.
+    pub fn set_source_ip(&mut self, ip: IpAddr) -> &mut Self {
+        self.insert("aws:SourceIp", ip.to_string())
+    }
+
+    /// Sets `aws:SecureTransport`.
+    pub fn set_secure_transport(&mut self, tls: bool) -> &mut Self {
+        self.insert("aws:SecureTransport", tls.to_string())
+    }
+
+    /// Sets `aws:MultiFactorAuthPresent` and, when known, `aws:MultiFactorAuthAge` (seconds).
+    pub fn set_mfa(&mut self, present: bool, age_secs: Option<u64>) -> &mut Self {
+        self.insert("aws:MultiFactorAuthPresent", present.to_string());
+        match age_secs {
+            Some(age) => self.insert("aws:MultiFactorAuthAge", age.to_string()),
+            None => {
+                self.remove("aws:MultiFactorAuthAge");
+                self
+            }
+        }
+    }
+
+    /// Sets `aws:PrincipalArn`, `aws:PrincipalAccount` and `aws:PrincipalType` from `principal`
+    /// (`aws:PrincipalArn` is the role ARN for a role session, as AWS documents).
+    pub fn set_principal(&mut self, principal: &PrincipalInfo) -> &mut Self {
+        let arn = match principal.kind {
+            PrincipalKind::AssumedRole => principal.issuer().map(|c| c.into_owned()),
+            PrincipalKind::Service | PrincipalKind::WebIdentity | PrincipalKind::Anonymous => None,
+            _ => Some(principal.arn.clone()),
+        };
+        if let Some(arn) = arn {
+            self.insert("aws:PrincipalArn", arn);
+        }
+        if let Some(account) = &principal.account {
+            self.insert("aws:PrincipalAccount", account.clone());
+        }
+        self.insert("aws:PrincipalType", principal.kind.principal_type())
+    }
+
+    /// Sets one `aws:PrincipalTag/KEY` per tag.
+    pub fn set_principal_tags<'t>(&mut self, tags: impl IntoIterator<Item = (&'t str, &'t str)>) -> &mut Self {
+        for (k, v) in tags {
+            self.insert(&format!("aws:PrincipalTag/{k}"), v);
+        }
+        self
+    }
+
+    /// Number of keys.
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    /// Whether no key is set.
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+}
+
+impl Resolve for ConditionContext {
+    fn resolve(&self, key_lc: &str) -> Option<&str> {
+        match self.get_lower(key_lc)? {
+            [one] => Some(one.as_str()),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_case_insensitive() {
+        let mut c = ConditionContext::new();
+        c.insert("aws:SourceIP", "1.2.3.4");
+        assert_eq!(c.get("AWS:sourceip").unwrap()[0].as_str(), "1.2.3.4");
+        c.push("aws:TagKeys", "a").push("AWS:TAGKEYS", "b");
+        assert_eq!(c.get("aws:tagkeys").unwrap().len(), 2);
+        c.remove("Aws:TagKeys");
+        assert!(c.get("aws:TagKeys").is_none());
+    }
+
+    #[test]
+    fn time_helper() {
+        let mut c = ConditionContext::new();
+        c.set_current_time(time::macros::datetime!(2024-05-01 12:30:00.25 +02:00));
+        assert_eq!(c.get("aws:CurrentTime").unwrap()[0].as_str(), "2024-05-01T10:30:00Z");
+        assert_eq!(c.get("aws:EpochTime").unwrap()[0].as_str(), "1714559400");
+    }
+
+    #[test]
+    fn issuer_is_derived_from_session_arn() {
+        let mut p = PrincipalInfo::assumed_role("arn:aws:sts::111122223333:assumed-role/Dev/alice", "x");
+        p.issuer_arn = None;
+        assert_eq!(p.issuer().unwrap(), "arn:aws:iam::111122223333:role/Dev");
+        assert_eq!(p.account.as_deref(), Some("111122223333"));
+    }
+}

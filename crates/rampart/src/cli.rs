@@ -1,0 +1,89 @@
+//! Command-line interface.
+
+use crate::config::{Config, ServeArgs};
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+/// Rampart: AWS-compatible IAM, STS, KMS and audit that really enforce what they promise.
+///
+/// Every call is authenticated with SigV4, authorized by AWS policy-evaluation rules, and
+/// recorded in a durable audit log before it is answered. Point the `aws` CLI, boto3 or any
+/// AWS SDK at it with `eval "$(rampart env)"`.
+#[derive(Debug, Parser)]
+#[command(name = "rampart", version, propagate_version = true, max_term_width = 100)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the server: every service on one port, TLS by default.
+    ///
+    /// On first start it creates DATA_DIR with the state store, the master key (mode 0600),
+    /// a CA and server certificate under DATA_DIR/tls/, and the root account's credentials in
+    /// DATA_DIR/credentials (profile `rampart`, mode 0600).
+    Serve(ServeArgs),
+    /// Print shell exports that point AWS clients at a Rampart data directory.
+    ///
+    /// Use as: eval "$(rampart env)". Sets AWS_ENDPOINT_URL, AWS_CA_BUNDLE (TLS only),
+    /// AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_DEFAULT_REGION from the running (or last
+    /// run) server in that directory.
+    Env(EnvArgs),
+    /// Read the audit log (one CloudTrail event per call) of a data directory.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+/// Options of `rampart env`.
+#[derive(Debug, Args)]
+pub struct EnvArgs {
+    /// The data directory of the server.
+    #[arg(long, env = "RAMPART_DATA_DIR", default_value = "rampart-data", value_name = "DIR")]
+    pub data_dir: PathBuf,
+}
+
+#[derive(Debug, Subcommand)]
+enum AuditCommand {
+    /// Print audit events as JSON lines, oldest first.
+    LookupEvents {
+        /// The data directory of the server.
+        #[arg(long, env = "RAMPART_DATA_DIR", default_value = "rampart-data", value_name = "DIR")]
+        data_dir: PathBuf,
+        /// Print only events after this sequence number.
+        #[arg(long, default_value_t = 0)]
+        after: u64,
+        /// Print at most this many events.
+        #[arg(long, default_value_t = 1000)]
+        max_results: usize,
+    },
+}
+
+impl Cli {
+    /// Runs the chosen command.
+    pub fn run(self) -> Result<(), String> {
+        match self.command {
+            Command::Serve(args) => {
+                let config = Config::load(&args)?;
+                crate::serve::run(config)
+            }
+            Command::Env(args) => crate::credentials_file::print_env(&args.data_dir),
+            Command::Audit(AuditCommand::LookupEvents { data_dir, after, max_results }) => {
+                let path = data_dir.join("audit.db");
+                if !path.exists() {
+                    return Err(format!(
+                        "no audit log at {}; is `{}` a Rampart data directory?",
+                        path.display(),
+                        data_dir.display()
+                    ));
+                }
+                let events =
+                    rampart_store::SqliteAuditLog::read(&path, after, max_results).map_err(|e| e.to_string())?;
+                for e in events {
+                    println!("{}", e.body);
+                }
+                Ok(())
+            }
+        }
+    }
+}

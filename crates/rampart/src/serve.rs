@@ -1,0 +1,115 @@
+//! `rampart serve`: open the state, bootstrap the root account, assemble the pipeline, listen.
+
+use crate::config::{Config, LogFormat};
+use crate::credentials_file::{ServerInfo, write_credentials, write_server_info};
+use crate::tls::{TlsPaths, ensure_generated, server_config};
+use rampart_core::clock::SystemClock;
+use rampart_core::ids::AccountId;
+use rampart_crypto::{Keystore, SoftwareKeystore};
+use rampart_iam::{BootstrapOptions, IamAuthorizer, IamCredentials, bootstrap};
+use rampart_server::{ListenerConfig, Pipeline, PipelineConfig, serve};
+use rampart_store::{SqliteAuditLog, SqliteStore, Store};
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::sync::Arc;
+use std::time::Duration;
+use zeroize::Zeroizing;
+
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}
+
+fn env_root_key() -> Result<Option<(String, Zeroizing<String>)>, String> {
+    let id = std::env::var("RAMPART_ROOT_ACCESS_KEY_ID").ok().filter(|s| !s.is_empty());
+    let secret = std::env::var("RAMPART_ROOT_SECRET_ACCESS_KEY").ok().filter(|s| !s.is_empty()).map(Zeroizing::new);
+    match (id, secret) {
+        (Some(i), Some(s)) => Ok(Some((i, s))),
+        (None, None) => Ok(None),
+        _ => Err("set both RAMPART_ROOT_ACCESS_KEY_ID and RAMPART_ROOT_SECRET_ACCESS_KEY, or neither".into()),
+    }
+}
+
+/// Runs the server until SIGINT or SIGTERM.
+pub fn run(config: Config) -> Result<(), String> {
+    init_logging(config.log_format);
+    let data_dir = &config.data_dir;
+    fs::create_dir_all(data_dir).map_err(|e| format!("cannot create data directory {}: {e}", data_dir.display()))?;
+    fs::set_permissions(data_dir, fs::Permissions::from_mode(0o700))
+        .map_err(|e| format!("cannot restrict data directory {}: {e}", data_dir.display()))?;
+
+    let keystore: Arc<dyn Keystore> =
+        Arc::new(SoftwareKeystore::open_or_create(&data_dir.join("master.key")).map_err(|e| e.to_string())?);
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&data_dir.join("state.db")).map_err(|e| e.to_string())?);
+    let audit = Arc::new(SqliteAuditLog::open(&data_dir.join("audit.db")).map_err(|e| e.to_string())?);
+
+    let account_id = match std::env::var("RAMPART_ACCOUNT_ID").ok().filter(|s| !s.is_empty()) {
+        Some(a) => Some(AccountId::parse(&a).map_err(|e| format!("RAMPART_ACCOUNT_ID: {e}"))?),
+        None => None,
+    };
+    let root = bootstrap(store.as_ref(), keystore.as_ref(), BootstrapOptions { account_id, root_key: env_root_key()? })
+        .map_err(|e| e.message().to_owned())?;
+    if let Some(secret) = &root.new_secret {
+        write_credentials(data_dir, &root.access_key_id, secret, &config.region)?;
+        tracing::info!(path = %data_dir.join("credentials").display(), access_key_id = %root.access_key_id, "wrote root credentials");
+    }
+
+    let tls = if config.http {
+        tracing::warn!("serving plain HTTP: for local development only");
+        None
+    } else if let (Some(cert), Some(key)) = (&config.tls_cert, &config.tls_key) {
+        Some(server_config(cert, key)?)
+    } else {
+        let paths = TlsPaths::new(data_dir);
+        ensure_generated(&paths, config.listen)?;
+        Some(server_config(&paths.ca_cert.with_file_name("server.pem"), &paths.ca_cert.with_file_name("server.key"))?)
+    };
+
+    let credentials = Arc::new(IamCredentials::new(Arc::clone(&store), Arc::clone(&keystore)));
+    let pipeline = Arc::new(Pipeline::new(
+        vec![rampart_iam::sts::service()],
+        credentials,
+        Arc::new(IamAuthorizer),
+        audit,
+        Arc::new(SystemClock),
+        PipelineConfig { default_region: config.region.clone(), max_body_bytes: config.max_body_bytes },
+    ));
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("rampart")
+        .build()
+        .map_err(|e| format!("cannot start runtime: {e}"))?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(config.listen)
+            .await
+            .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
+        let local = listener.local_addr().map_err(|e| e.to_string())?;
+        let host = if local.ip().is_unspecified() { "127.0.0.1".to_owned() } else { local.ip().to_string() };
+        let host = if local.is_ipv6() { format!("[{host}]") } else { host };
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        let endpoint_url = format!("{scheme}://{host}:{}", local.port());
+        let ca_bundle = (tls.is_some() && config.tls_cert.is_none()).then(|| TlsPaths::new(data_dir).ca_cert);
+        write_server_info(data_dir, &ServerInfo { endpoint_url: endpoint_url.clone(), ca_bundle, region: config.region.clone() })?;
+        tracing::info!(endpoint = %endpoint_url, account_id = %root.account_id, data_dir = %data_dir.display(), "rampart is ready");
+        let listener_config =
+            ListenerConfig { tls, header_timeout: Duration::from_secs(30), drain_timeout: Duration::from_secs(10) };
+        serve(listener, pipeline, listener_config, shutdown_signal()).await;
+        Ok::<(), String>(())
+    })?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate()).expect("install SIGTERM handler");
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+}

@@ -1,0 +1,408 @@
+//! The pipeline: one function every request goes through.
+
+use crate::authenticate::authenticate;
+use bytes::Bytes;
+use http::{Request, Response, header};
+use http_body_util::{BodyExt, Limited};
+use rampart_core::audit::{AuditRecord, AuditSink};
+use rampart_core::authz::{Authorizer, AuthzRequest, Decision, RequestContext};
+use rampart_core::clock::Clock;
+use rampart_core::credentials::CredentialProvider;
+use rampart_core::ids::new_request_id;
+use rampart_core::{AwsError, Principal};
+use rampart_wire::protocol::{ResponseBody, access_denied, body_too_large, malformed_body, unknown_operation};
+use rampart_wire::query::QueryParams;
+use rampart_wire::service::Access;
+use rampart_wire::sigv4::{self, SignedParts, UriMode};
+use rampart_wire::{AuthFailure, Call, Input, Output, Protocol, Service, redact};
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+/// Settings of the pipeline.
+#[derive(Debug, Clone)]
+pub struct PipelineConfig {
+    /// The region reported for requests that name none.
+    pub default_region: String,
+    /// The largest buffered (query or JSON) request body, in bytes.
+    pub max_body_bytes: usize,
+}
+
+impl Default for PipelineConfig {
+    fn default() -> Self {
+        Self { default_region: "us-east-1".into(), max_body_bytes: 1 << 20 }
+    }
+}
+
+/// Routes, authenticates, authorizes, dispatches and audits requests.
+pub struct Pipeline {
+    services: HashMap<&'static str, Arc<Service>>,
+    by_target_prefix: HashMap<&'static str, Arc<Service>>,
+    /// Query operations callable unsigned, by action name (AWS: `AssumeRoleWithWebIdentity`).
+    anonymous_query: HashMap<&'static str, Arc<Service>>,
+    credentials: Arc<dyn CredentialProvider>,
+    authorizer: Arc<dyn Authorizer>,
+    audit: Arc<dyn AuditSink>,
+    clock: Arc<dyn Clock>,
+    config: PipelineConfig,
+}
+
+/// Where a request came from.
+#[derive(Debug, Clone, Copy)]
+pub struct Peer {
+    /// The client's address.
+    pub addr: SocketAddr,
+    /// Whether the connection is TLS.
+    pub secure: bool,
+}
+
+/// What the audit record learns as the request goes through the pipeline.
+struct Draft {
+    event_source: String,
+    event_name: String,
+    region: String,
+    user_identity: Value,
+    request_parameters: Value,
+    recipient_account_id: Option<String>,
+    read_only: bool,
+}
+
+impl Pipeline {
+    /// A pipeline over `services`.
+    ///
+    /// # Panics
+    /// If two services share a signing name or JSON target prefix (a wiring error at start-up).
+    pub fn new(
+        services: Vec<Service>,
+        credentials: Arc<dyn CredentialProvider>,
+        authorizer: Arc<dyn Authorizer>,
+        audit: Arc<dyn AuditSink>,
+        clock: Arc<dyn Clock>,
+        config: PipelineConfig,
+    ) -> Self {
+        let mut by_name = HashMap::new();
+        let mut by_target_prefix = HashMap::new();
+        let mut anonymous_query = HashMap::new();
+        for svc in services {
+            let svc = Arc::new(svc);
+            assert!(
+                by_name.insert(svc.signing_name(), Arc::clone(&svc)).is_none(),
+                "service {} twice",
+                svc.signing_name()
+            );
+            if svc.protocol() == Protocol::Json11 {
+                assert!(by_target_prefix.insert(svc.target_prefix(), Arc::clone(&svc)).is_none());
+            }
+            if svc.protocol() == Protocol::Query {
+                for op in svc.operations().filter(|o| o.access_rule() == Access::Anonymous) {
+                    anonymous_query.insert(op.name(), Arc::clone(&svc));
+                }
+            }
+        }
+        Self { services: by_name, by_target_prefix, anonymous_query, credentials, authorizer, audit, clock, config }
+    }
+
+    /// Serves one request. Never panics on input and never answers without an audit record.
+    pub async fn handle<B>(&self, req: Request<B>, peer: Peer) -> Response<ResponseBody>
+    where
+        B: http_body::Body<Data = Bytes> + Send + 'static,
+        B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
+        let received_at = self.clock.now();
+        let request_id = new_request_id();
+        let (parts, body) = req.into_parts();
+        let user_agent = parts.headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+        let mut draft = Draft {
+            event_source: "unknown".into(),
+            event_name: "Unknown".into(),
+            region: self.config.default_region.clone(),
+            user_identity: json!({ "type": "Unknown" }),
+            request_parameters: Value::Null,
+            recipient_account_id: None,
+            read_only: false,
+        };
+        let mut protocol = Protocol::sniff(&parts.headers, &parts.method, parts.uri.query().unwrap_or(""));
+        let mut xmlns = "";
+        let context = RequestContext {
+            request_id: request_id.clone(),
+            source_ip: peer.addr.ip(),
+            user_agent: user_agent.clone(),
+            secure_transport: peer.secure,
+            region: self.config.default_region.clone(),
+            received_at,
+        };
+
+        let result = self.process(parts, body, context, &mut draft, &mut protocol, &mut xmlns).await;
+
+        let mut record = AuditRecord {
+            event_id: new_request_id(),
+            event_time: received_at,
+            event_source: draft.event_source,
+            event_name: draft.event_name,
+            aws_region: draft.region,
+            source_ip: peer.addr.ip().to_string(),
+            user_agent,
+            user_identity: draft.user_identity,
+            request_parameters: draft.request_parameters,
+            error_code: None,
+            error_message: None,
+            request_id: request_id.clone(),
+            recipient_account_id: draft.recipient_account_id,
+            read_only: draft.read_only,
+        };
+        if let Err(e) = &result {
+            record.set_error(e);
+        }
+        // INVARIANT: the response leaves only after its audit record is durable.
+        let durable = match self.audit.append(&record).await {
+            Ok(Ok(_seq)) => true,
+            Ok(Err(e)) => {
+                tracing::error!(error = %e, request_id, "audit record not durable; refusing to answer");
+                false
+            }
+            Err(_) => {
+                tracing::error!(request_id, "audit writer dropped the record; refusing to answer");
+                false
+            }
+        };
+        let response = match (durable, result) {
+            (true, Ok(resp)) => resp,
+            (true, Err(e)) => {
+                if e.status() >= 500 {
+                    tracing::warn!(code = e.code(), request_id, "request failed");
+                }
+                protocol.error_response(&e, &request_id, xmlns)
+            }
+            (false, _) => protocol.error_response(
+                &AwsError::unavailable("The audit log cannot record this call; it was not acknowledged. Retry later."),
+                &request_id,
+                xmlns,
+            ),
+        };
+        tracing::debug!(request_id, status = response.status().as_u16(), event = %record.event_name, "request served");
+        response
+    }
+
+    async fn process<B>(
+        &self,
+        parts: http::request::Parts,
+        body: B,
+        mut context: RequestContext,
+        draft: &mut Draft,
+        protocol: &mut Protocol,
+        xmlns: &mut &'static str,
+    ) -> Result<Response<ResponseBody>, AwsError>
+    where
+        B: http_body::Body<Data = Bytes> + Send + 'static,
+        B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
+        let raw_path = parts.uri.path().to_owned();
+        let raw_query = parts.uri.query().unwrap_or("").to_owned();
+        let authority = parts.uri.authority().map(|a| a.as_str().to_owned());
+        let signed = SignedParts {
+            method: parts.method.as_str(),
+            raw_path: &raw_path,
+            raw_query: &raw_query,
+            headers: &parts.headers,
+            authority: authority.as_deref(),
+        };
+
+        // 1. Signature, as sent (no secret needed yet).
+        let sig = sigv4::parse(&signed).map_err(|e| {
+            let failure = match e {
+                sigv4::SigV4Error::Incomplete(m) | sigv4::SigV4Error::InvalidExpires(m) => AuthFailure::Incomplete(m),
+                sigv4::SigV4Error::Mismatch(m) => AuthFailure::Mismatch(m),
+            };
+            failure.to_error(*protocol)
+        })?;
+        if let Some(s) = &sig {
+            draft.region = s.region.clone();
+            context.region = s.region.clone();
+            draft.user_identity = json!({ "type": "Unknown", "accessKeyId": s.access_key_id });
+        }
+
+        // 2. Service: from the credential scope, or for unsigned calls from the request shape.
+        let service = match &sig {
+            Some(s) => self.services.get(s.service.as_str()).cloned().ok_or_else(|| {
+                unknown_operation(
+                    *protocol,
+                    &format!("{} (service `{}` is not served by Rampart)", "request", s.service),
+                    None,
+                )
+            })?,
+            None => self
+                .unsigned_service(&parts.headers, &raw_query, *protocol)
+                .ok_or_else(|| AuthFailure::Missing.to_error(*protocol))?,
+        };
+        *protocol = service.protocol();
+        *xmlns = service.namespace();
+        draft.event_source = service.event_source();
+
+        // 3. Body: buffered (bounded) for query and JSON; REST bodies stream to the handler.
+        let (input, payload_hash) = match service.protocol() {
+            Protocol::Query | Protocol::Json11 => {
+                let bytes = self.read_body(&parts.headers, body).await?;
+                let hash = sigv4::payload_hash(&bytes);
+                let input = if service.protocol() == Protocol::Query {
+                    if !bytes.is_empty() && std::str::from_utf8(&bytes).is_err() {
+                        return Err(malformed_body(Protocol::Query, "The request body is not valid UTF-8 form data."));
+                    }
+                    Input::Query(QueryParams::parse(&raw_query, &bytes))
+                } else {
+                    let value: Value = if bytes.is_empty() {
+                        Value::Object(Default::default())
+                    } else {
+                        serde_json::from_slice(&bytes)
+                            .map_err(|e| malformed_body(Protocol::Json11, &format!("Malformed JSON body: {e}")))?
+                    };
+                    if !value.is_object() {
+                        return Err(malformed_body(Protocol::Json11, "The request body must be a JSON object."));
+                    }
+                    Input::Json(value)
+                };
+                (input, hash)
+            }
+            Protocol::RestXml => {
+                let declared = parts
+                    .headers
+                    .get("x-amz-content-sha256")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or(sigv4::UNSIGNED_PAYLOAD)
+                    .to_owned();
+                let body = body.map_err(Into::into).boxed_unsync();
+                (Input::Rest(parts.clone(), body), declared)
+            }
+        };
+
+        // 4. Authenticate.
+        let principal: Option<Arc<Principal>> = match &sig {
+            None => None,
+            Some(s) => {
+                let mode = if service.signing_name() == "s3" { UriMode::S3 } else { UriMode::NormalizedDoubleEncoded };
+                match authenticate(self.credentials.as_ref(), self.clock.as_ref(), &signed, s, &payload_hash, mode)? {
+                    Ok(cred) => {
+                        let p = Arc::clone(cred.principal());
+                        draft.user_identity = p.user_identity();
+                        draft.recipient_account_id = Some(p.account_id.to_string());
+                        Some(p)
+                    }
+                    Err(failure) => return Err(failure.to_error(*protocol)),
+                }
+            }
+        };
+
+        // 5. Operation.
+        let op_name = match (&input, service.protocol()) {
+            (Input::Query(q), _) => {
+                q.action().map(str::to_owned).ok_or_else(|| AwsError::new("MissingAction", 400, "Missing Action"))?
+            }
+            (_, Protocol::Json11) => {
+                let target = parts.headers.get("x-amz-target").and_then(|v| v.to_str().ok()).unwrap_or("");
+                match target.split_once('.') {
+                    Some((prefix, op)) if prefix == service.target_prefix() => op.to_owned(),
+                    _ => return Err(unknown_operation(Protocol::Json11, target, None)),
+                }
+            }
+            _ => return Err(unknown_operation(Protocol::RestXml, parts.uri.path(), None)),
+        };
+        let version = match &input {
+            Input::Query(q) => q.get("Version").map(str::to_owned),
+            _ => None,
+        };
+        let Some(op) = service.get(&op_name) else {
+            return Err(unknown_operation(*protocol, &op_name, version.as_deref()));
+        };
+        draft.event_name = op.name().to_owned();
+        draft.read_only = op.is_read_only();
+        draft.request_parameters = match &input {
+            Input::Query(q) => redact::query_params(q.pairs()),
+            Input::Json(v) => redact::json_params(v),
+            Input::Rest(..) => Value::Null,
+        };
+
+        // 6. Authorize, from the operation's declaration.
+        let call = Call { principal: principal.clone(), context: Arc::new(context), input };
+        match (&principal, op.access_rule()) {
+            (None, Access::Anonymous) => {}
+            (None, _) => return Err(AuthFailure::Missing.to_error(*protocol)),
+            (Some(_), Access::AnyAuthenticated | Access::Anonymous) => {}
+            (Some(p), Access::Authorized) => {
+                let resources = op.resources_for(&call)?;
+                let conditions = op.conditions_for(&call);
+                let request = AuthzRequest {
+                    principal: p,
+                    action: op.action(),
+                    resources: &resources,
+                    context: &call.context,
+                    condition_keys: &conditions,
+                };
+                let decision = self.authorizer.authorize(&request);
+                if decision != Decision::Allow {
+                    return Err(access_denied(*protocol, denial_message(p, op.action(), &resources, decision)));
+                }
+            }
+        }
+
+        // 7. Handler.
+        let request_id = call.context.request_id.clone();
+        let output = op.invoke(call).await?;
+        Ok(match output {
+            Output::Query(xml) => Protocol::query_response(op.name(), service.namespace(), &xml, &request_id),
+            Output::Json(v) => Protocol::json_response(&v, &request_id),
+            Output::Http(mut resp) => {
+                rampart_wire::protocol::set_request_id(&mut resp, &request_id, Protocol::RestXml);
+                resp
+            }
+        })
+    }
+
+    fn unsigned_service(&self, headers: &http::HeaderMap, raw_query: &str, protocol: Protocol) -> Option<Arc<Service>> {
+        match protocol {
+            Protocol::Json11 => {
+                let target = headers.get("x-amz-target")?.to_str().ok()?;
+                self.by_target_prefix.get(target.split_once('.')?.0).cloned()
+            }
+            Protocol::Query => {
+                // The action may be in the URL or the body; the body is not read yet, so only
+                // URL actions and a form body are considered: read the action lazily below.
+                let action = form_urlencoded::parse(raw_query.as_bytes())
+                    .find(|(k, _)| k == "Action")
+                    .map(|(_, v)| v.into_owned());
+                match action {
+                    Some(a) => self.anonymous_query.get(a.as_str()).cloned(),
+                    // Unsigned form POST: the only unsigned query operations are STS's.
+                    None => self.services.get("sts").cloned().filter(|_| !self.anonymous_query.is_empty()),
+                }
+            }
+            Protocol::RestXml => self.services.get("s3").cloned(),
+        }
+    }
+
+    async fn read_body<B>(&self, headers: &http::HeaderMap, body: B) -> Result<Bytes, AwsError>
+    where
+        B: http_body::Body<Data = Bytes> + Send + 'static,
+        B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
+        let limit = self.config.max_body_bytes;
+        let declared =
+            headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+        if declared.is_some_and(|n| n > limit as u64) {
+            return Err(body_too_large(limit));
+        }
+        match Limited::new(body, limit).collect().await {
+            Ok(collected) => Ok(collected.to_bytes()),
+            Err(e) if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() => Err(body_too_large(limit)),
+            Err(e) => Err(AwsError::new("IncompleteBody", 400, format!("The request body could not be read: {e}"))),
+        }
+    }
+}
+
+fn denial_message(principal: &Principal, action: &str, resources: &[String], decision: Decision) -> String {
+    let resource = resources.first().map(String::as_str).unwrap_or("*");
+    let why = match decision {
+        Decision::ExplicitDeny => "with an explicit deny in an identity-based policy",
+        _ => "because no identity-based policy allows the action",
+    };
+    format!("User: {} is not authorized to perform: {action} on resource: {resource} {why}", principal.arn)
+}

@@ -1,0 +1,210 @@
+//! The embedded SQLite backend: one WAL-mode database, synchronous commits.
+
+use crate::{StoreError, Txn};
+use rampart_core::AwsError;
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use std::path::Path;
+use std::sync::Mutex;
+
+/// How many read connections serve reads in parallel with the writer.
+const READERS: usize = 4;
+
+/// The state store on SQLite.
+pub struct SqliteStore {
+    writer: Mutex<Connection>,
+    readers: Vec<Mutex<Connection>>,
+}
+
+fn backend(e: rusqlite::Error) -> StoreError {
+    StoreError::Backend(e.to_string())
+}
+
+/// Opens `path` with the pragmas every Rampart database uses: WAL, full fsync on commit.
+pub(crate) fn open_connection(path: &Path) -> Result<Connection, StoreError> {
+    let conn = Connection::open(path).map_err(backend)?;
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL;
+         PRAGMA synchronous = FULL;
+         PRAGMA foreign_keys = ON;
+         PRAGMA busy_timeout = 10000;",
+    )
+    .map_err(backend)?;
+    Ok(conn)
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the store at `path`.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        let writer = open_connection(path)?;
+        writer
+            .execute_batch(
+                "CREATE TABLE IF NOT EXISTS kv (
+                    tbl TEXT NOT NULL,
+                    k   TEXT NOT NULL,
+                    v   BLOB NOT NULL,
+                    PRIMARY KEY (tbl, k)
+                 ) WITHOUT ROWID;
+                 CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);
+                 INSERT INTO schema_version (version) SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM schema_version);",
+            )
+            .map_err(backend)?;
+        let readers = (0..READERS).map(|_| open_connection(path).map(Mutex::new)).collect::<Result<_, _>>()?;
+        Ok(Self { writer: Mutex::new(writer), readers })
+    }
+
+    fn with_reader<T>(&self, f: impl FnOnce(&Connection) -> Result<T, StoreError>) -> Result<T, StoreError> {
+        // Take the first free reader; if all are busy, wait on one chosen by thread.
+        for r in &self.readers {
+            if let Ok(conn) = r.try_lock() {
+                return f(&conn);
+            }
+        }
+        let conn = self.readers[0].lock().unwrap_or_else(|p| p.into_inner());
+        f(&conn)
+    }
+}
+
+fn get(conn: &Connection, table: &str, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+    conn.prepare_cached("SELECT v FROM kv WHERE tbl = ?1 AND k = ?2")
+        .and_then(|mut s| s.query_row(params![table, key], |r| r.get(0)).optional())
+        .map_err(backend)
+}
+
+fn scan(
+    conn: &Connection,
+    table: &str,
+    prefix: &str,
+    start_after: Option<&str>,
+    limit: usize,
+) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
+    let lower = match start_after {
+        Some(s) if s >= prefix => s,
+        _ => prefix,
+    };
+    let inclusive = start_after.is_none_or(|s| s < prefix);
+    let sql = if inclusive {
+        "SELECT k, v FROM kv WHERE tbl = ?1 AND k >= ?2 AND substr(k, 1, length(?3)) = ?3 ORDER BY k LIMIT ?4"
+    } else {
+        "SELECT k, v FROM kv WHERE tbl = ?1 AND k > ?2 AND substr(k, 1, length(?3)) = ?3 ORDER BY k LIMIT ?4"
+    };
+    let mut stmt = conn.prepare_cached(sql).map_err(backend)?;
+    let rows = stmt
+        .query_map(params![table, lower, prefix, i64::try_from(limit).unwrap_or(i64::MAX)], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .map_err(backend)?;
+    rows.collect::<Result<_, _>>().map_err(backend)
+}
+
+struct SqliteTxn<'a>(&'a rusqlite::Transaction<'a>);
+
+impl Txn for SqliteTxn<'_> {
+    fn get(&mut self, table: &str, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        get(self.0, table, key)
+    }
+
+    fn put(&mut self, table: &str, key: &str, value: &[u8]) -> Result<(), StoreError> {
+        self.0
+            .prepare_cached(
+                "INSERT INTO kv (tbl, k, v) VALUES (?1, ?2, ?3) ON CONFLICT (tbl, k) DO UPDATE SET v = excluded.v",
+            )
+            .and_then(|mut s| s.execute(params![table, key, value]))
+            .map(drop)
+            .map_err(backend)
+    }
+
+    fn insert_new(&mut self, table: &str, key: &str, value: &[u8]) -> Result<bool, StoreError> {
+        self.0
+            .prepare_cached("INSERT INTO kv (tbl, k, v) VALUES (?1, ?2, ?3) ON CONFLICT (tbl, k) DO NOTHING")
+            .and_then(|mut s| s.execute(params![table, key, value]))
+            .map(|n| n == 1)
+            .map_err(backend)
+    }
+
+    fn delete(&mut self, table: &str, key: &str) -> Result<bool, StoreError> {
+        self.0
+            .prepare_cached("DELETE FROM kv WHERE tbl = ?1 AND k = ?2")
+            .and_then(|mut s| s.execute(params![table, key]))
+            .map(|n| n == 1)
+            .map_err(backend)
+    }
+
+    fn scan(
+        &mut self,
+        table: &str,
+        prefix: &str,
+        start_after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
+        scan(self.0, table, prefix, start_after, limit)
+    }
+}
+
+impl crate::Store for SqliteStore {
+    fn get(&self, table: &str, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        self.with_reader(|c| get(c, table, key))
+    }
+
+    fn scan(
+        &self,
+        table: &str,
+        prefix: &str,
+        start_after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
+        self.with_reader(|c| scan(c, table, prefix, start_after, limit))
+    }
+
+    fn transact_dyn(&self, f: &mut dyn FnMut(&mut dyn Txn) -> Result<(), AwsError>) -> Result<(), AwsError> {
+        let mut conn = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        // One writer connection serializes transactions, so SQLite never reports a conflict
+        // and `f` runs exactly once here.
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(backend)?;
+        let result = f(&mut SqliteTxn(&tx));
+        match result {
+            Ok(()) => tx.commit().map_err(|e| AwsError::from(backend(e))),
+            Err(e) => {
+                drop(tx); // rolls back
+                Err(e)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Store, StoreExt, TxnExt};
+
+    #[test]
+    fn put_get_scan_and_rollback() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("state.db")).unwrap();
+        store
+            .transact(|t| {
+                for k in ["user/a", "user/b", "user/c", "role/x"] {
+                    t.put_json("iam", k, &k.to_uppercase())?;
+                }
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!(store.get_json::<String>("iam", "user/b").unwrap().as_deref(), Some("USER/B"));
+        let page = store.scan("iam", "user/", None, 2).unwrap();
+        assert_eq!(page.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>(), ["user/a", "user/b"]);
+        let next = store.scan("iam", "user/", Some("user/b"), 10).unwrap();
+        assert_eq!(next.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>(), ["user/c"]);
+
+        let err = store.transact(|t| -> Result<(), AwsError> {
+            t.put_json("iam", "user/d", &"D")?;
+            Err(AwsError::validation("no"))
+        });
+        assert!(err.is_err());
+        assert!(store.get("iam", "user/d").unwrap().is_none(), "a failed transaction leaves nothing behind");
+
+        let inserted = store.transact(|t| Ok(t.insert_json("iam", "user/a", &"again")?)).unwrap();
+        assert!(!inserted);
+        drop(store);
+        let reopened = SqliteStore::open(&dir.path().join("state.db")).unwrap();
+        assert_eq!(reopened.get_json::<String>("iam", "user/a").unwrap().as_deref(), Some("USER/A"));
+    }
+}

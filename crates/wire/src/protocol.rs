@@ -1,0 +1,256 @@
+//! The three AWS protocols' response and error shapes, and how each spells an authentication
+//! failure.
+
+use crate::xml::{XmlWriter, escape_into};
+use bytes::Bytes;
+use http::{HeaderValue, Response, StatusCode, header};
+use http_body_util::{BodyExt, Full, combinators::BoxBody};
+use rampart_core::AwsError;
+
+/// Errors a body stream may carry.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+/// The body of every response Rampart sends: buffered or streamed.
+pub type ResponseBody = BoxBody<Bytes, BoxError>;
+/// The body of a request, as a REST operation receives it (streamed, never buffered whole).
+pub type RequestBody = http_body_util::combinators::UnsyncBoxBody<Bytes, BoxError>;
+
+/// A buffered response body.
+pub fn full_body(bytes: impl Into<Bytes>) -> ResponseBody {
+    Full::new(bytes.into()).map_err(|never| match never {}).boxed()
+}
+
+/// An AWS wire protocol.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Protocol {
+    /// `Action=...` form requests, XML responses (STS, IAM).
+    Query,
+    /// `X-Amz-Target` with `application/x-amz-json-1.1` bodies (KMS, CloudTrail).
+    Json11,
+    /// Resource paths and HTTP verbs, XML bodies (S3, Route 53).
+    RestXml,
+}
+
+const JSON_CONTENT_TYPE: &str = "application/x-amz-json-1.1";
+
+impl Protocol {
+    /// Guesses the protocol of a request before its service is known, so that even a request
+    /// rejected early gets an error its client can parse.
+    pub fn sniff(headers: &http::HeaderMap, method: &http::Method, raw_query: &str) -> Self {
+        if headers.contains_key("x-amz-target") {
+            return Self::Json11;
+        }
+        let form = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
+        if (form && method == http::Method::POST) || raw_query.split('&').any(|p| p.starts_with("Action=")) {
+            Self::Query
+        } else {
+            Self::RestXml
+        }
+    }
+
+    /// The error response for `err` in this protocol's shape.
+    pub fn error_response(self, err: &AwsError, request_id: &str, xmlns: &str) -> Response<ResponseBody> {
+        let (content_type, body) = match self {
+            Self::Query => {
+                let mut out = String::with_capacity(256);
+                out.push_str("<ErrorResponse xmlns=\"");
+                escape_into(&mut out, xmlns);
+                out.push_str("\">");
+                let mut w = XmlWriter::new();
+                w.open("Error")
+                    .element("Type", if err.status() >= 500 { "Receiver" } else { "Sender" })
+                    .element("Code", err.code())
+                    .element("Message", err.message())
+                    .close("Error")
+                    .element("RequestId", request_id);
+                out.push_str(&w.finish());
+                out.push_str("</ErrorResponse>");
+                ("text/xml", out)
+            }
+            Self::Json11 => {
+                let body = serde_json::json!({ "__type": err.code(), "message": err.message() }).to_string();
+                (JSON_CONTENT_TYPE, body)
+            }
+            Self::RestXml => {
+                let mut w = XmlWriter::new();
+                w.open("Error")
+                    .element("Code", err.code())
+                    .element("Message", err.message())
+                    .element("RequestId", request_id)
+                    .close("Error");
+                ("application/xml", format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n{}", w.finish()))
+            }
+        };
+        let mut resp = Response::new(full_body(body));
+        *resp.status_mut() = StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let h = resp.headers_mut();
+        h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+        if self == Self::Json11 {
+            if let Ok(v) = HeaderValue::from_str(err.code()) {
+                h.insert("x-amzn-errortype", v);
+            }
+        }
+        set_request_id(&mut resp, request_id, self);
+        resp
+    }
+
+    /// The successful response of a query-protocol operation: `result_xml` wrapped in
+    /// `<{Op}Response><{Op}Result>...` with the response metadata.
+    pub fn query_response(operation: &str, xmlns: &str, result_xml: &str, request_id: &str) -> Response<ResponseBody> {
+        let mut out = String::with_capacity(160 + result_xml.len() + 2 * operation.len());
+        out.push('<');
+        out.push_str(operation);
+        out.push_str("Response xmlns=\"");
+        escape_into(&mut out, xmlns);
+        out.push_str("\">");
+        if !result_xml.is_empty() {
+            out.push('<');
+            out.push_str(operation);
+            out.push_str("Result>");
+            out.push_str(result_xml);
+            out.push_str("</");
+            out.push_str(operation);
+            out.push_str("Result>");
+        }
+        out.push_str("<ResponseMetadata><RequestId>");
+        out.push_str(request_id);
+        out.push_str("</RequestId></ResponseMetadata></");
+        out.push_str(operation);
+        out.push_str("Response>");
+        let mut resp = Response::new(full_body(out));
+        resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/xml"));
+        set_request_id(&mut resp, request_id, Self::Query);
+        resp
+    }
+
+    /// The successful response of a JSON 1.1 operation.
+    pub fn json_response(body: &serde_json::Value, request_id: &str) -> Response<ResponseBody> {
+        let mut resp = Response::new(full_body(serde_json::to_vec(body).unwrap_or_else(|_| b"{}".to_vec())));
+        resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(JSON_CONTENT_TYPE));
+        set_request_id(&mut resp, request_id, Self::Json11);
+        resp
+    }
+}
+
+/// Adds the request id header(s) every response carries.
+pub fn set_request_id<B>(resp: &mut Response<B>, request_id: &str, protocol: Protocol) {
+    if let Ok(v) = HeaderValue::from_str(request_id) {
+        let h = resp.headers_mut();
+        if protocol == Protocol::RestXml {
+            h.insert("x-amz-request-id", v.clone());
+            h.insert("x-amz-id-2", v.clone());
+        }
+        h.insert("x-amzn-requestid", v);
+    }
+}
+
+/// Why authentication failed, independent of how each protocol spells it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuthFailure {
+    /// No signature at all on an operation that needs one.
+    Missing,
+    /// The signature is missing parts or malformed.
+    Incomplete(String),
+    /// No active credential has that access key id.
+    UnknownAccessKey,
+    /// The signature does not match.
+    Mismatch(String),
+    /// The request time is outside the allowed window (message says which way).
+    Skewed(String),
+    /// A presigned URL past its expiry.
+    PresignedExpired(String),
+    /// Temporary credentials past their expiry.
+    TokenExpired,
+    /// Temporary credentials without, or with the wrong, session token.
+    InvalidToken,
+}
+
+const BAD_TOKEN: &str = "The security token included in the request is invalid.";
+
+impl AuthFailure {
+    /// The failure as an AWS error in `protocol`'s vocabulary, matching what AWS itself answers.
+    pub fn to_error(&self, protocol: Protocol) -> AwsError {
+        use Protocol::*;
+        match (self, protocol) {
+            (Self::Missing, Query) => {
+                AwsError::new("MissingAuthenticationToken", 403, "Request is missing Authentication Token")
+            }
+            (Self::Missing, Json11) => {
+                AwsError::new("MissingAuthenticationTokenException", 400, "Request is missing Authentication Token")
+            }
+            (Self::Missing, RestXml) => AwsError::new("AccessDenied", 403, "Access Denied"),
+            (Self::Incomplete(m), Query) => AwsError::new("IncompleteSignature", 400, m.clone()),
+            (Self::Incomplete(m), Json11) => AwsError::new("IncompleteSignatureException", 400, m.clone()),
+            (Self::Incomplete(m), RestXml) => AwsError::new("AuthorizationHeaderMalformed", 400, m.clone()),
+            (Self::UnknownAccessKey, Query) => AwsError::new("InvalidClientTokenId", 403, BAD_TOKEN),
+            (Self::UnknownAccessKey, Json11) => AwsError::new("UnrecognizedClientException", 400, BAD_TOKEN),
+            (Self::UnknownAccessKey, RestXml) => AwsError::new(
+                "InvalidAccessKeyId",
+                403,
+                "The AWS Access Key Id you provided does not exist in our records.",
+            ),
+            (Self::Mismatch(m) | Self::Skewed(m), Query) => AwsError::new("SignatureDoesNotMatch", 403, m.clone()),
+            (Self::Mismatch(m) | Self::Skewed(m), Json11) => AwsError::new("InvalidSignatureException", 400, m.clone()),
+            (Self::Mismatch(m), RestXml) => AwsError::new("SignatureDoesNotMatch", 403, m.clone()),
+            (Self::Skewed(_), RestXml) => AwsError::new(
+                "RequestTimeTooSkewed",
+                403,
+                "The difference between the request time and the current time is too large.",
+            ),
+            (Self::PresignedExpired(m), Query) => AwsError::new("SignatureDoesNotMatch", 403, m.clone()),
+            (Self::PresignedExpired(m), Json11) => AwsError::new("InvalidSignatureException", 400, m.clone()),
+            (Self::PresignedExpired(_), RestXml) => AwsError::new("AccessDenied", 403, "Request has expired"),
+            (Self::TokenExpired, Query) => {
+                AwsError::new("ExpiredToken", 400, "The security token included in the request is expired")
+            }
+            (Self::TokenExpired, Json11) => {
+                AwsError::new("ExpiredTokenException", 400, "The security token included in the request is expired")
+            }
+            (Self::TokenExpired, RestXml) => AwsError::new("ExpiredToken", 400, "The provided token has expired."),
+            (Self::InvalidToken, Query) => AwsError::new("InvalidClientTokenId", 403, BAD_TOKEN),
+            (Self::InvalidToken, Json11) => AwsError::new("UnrecognizedClientException", 400, BAD_TOKEN),
+            (Self::InvalidToken, RestXml) => {
+                AwsError::new("InvalidToken", 400, "The provided token is malformed or otherwise invalid.")
+            }
+        }
+    }
+}
+
+/// Errors about the request's shape, spelled per protocol.
+pub fn unknown_operation(protocol: Protocol, name: &str, version: Option<&str>) -> AwsError {
+    match protocol {
+        Protocol::Query => AwsError::new(
+            "InvalidAction",
+            400,
+            format!("Could not find operation {name} for version {}", version.unwrap_or("NO_VERSION_SPECIFIED")),
+        ),
+        Protocol::Json11 => AwsError::new("UnknownOperationException", 400, format!("Unknown operation `{name}`")),
+        Protocol::RestXml => {
+            AwsError::new("NotImplemented", 501, "A header you provided implies functionality that is not implemented.")
+        }
+    }
+}
+
+/// The body is larger than the protocol's limit.
+pub fn body_too_large(limit: usize) -> AwsError {
+    AwsError::new("RequestEntityTooLarge", 413, format!("Request body is larger than the limit of {limit} bytes."))
+}
+
+/// The body is not what the protocol requires (malformed JSON, bad form).
+pub fn malformed_body(protocol: Protocol, detail: &str) -> AwsError {
+    match protocol {
+        Protocol::Json11 => AwsError::new("SerializationException", 400, detail.to_owned()),
+        Protocol::Query => AwsError::new("MalformedQueryString", 400, detail.to_owned()),
+        Protocol::RestXml => AwsError::new("MalformedXML", 400, detail.to_owned()),
+    }
+}
+
+/// The denial every protocol reports when policy evaluation refuses a call.
+pub fn access_denied(protocol: Protocol, message: String) -> AwsError {
+    match protocol {
+        Protocol::Json11 => AwsError::new("AccessDeniedException", 400, message),
+        Protocol::Query | Protocol::RestXml => AwsError::new("AccessDenied", 403, message),
+    }
+}

@@ -1,0 +1,265 @@
+//! How a service declares its operations to the pipeline.
+//!
+//! An [`Operation`] can only be built with its IAM action; the pipeline authorizes every call
+//! from these declarations before a handler runs, so no handler can forget to.
+
+use crate::protocol::{Protocol, RequestBody, ResponseBody};
+use crate::query::QueryParams;
+use rampart_core::authz::RequestContext;
+use rampart_core::{AwsError, Principal};
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+/// What a handler receives.
+pub struct Call {
+    /// The authenticated caller; `None` only for operations declared [`Access::Anonymous`]
+    /// that were called without a signature.
+    pub principal: Option<Arc<Principal>>,
+    /// How the request arrived.
+    pub context: Arc<RequestContext>,
+    /// The operation's input.
+    pub input: Input,
+}
+
+impl Call {
+    /// The caller, for operations that are never anonymous.
+    pub fn caller(&self) -> Result<&Arc<Principal>, AwsError> {
+        self.principal.as_ref().ok_or_else(|| AwsError::access_denied("This operation requires a signed request."))
+    }
+
+    /// The query parameters, for query-protocol operations.
+    pub fn query(&self) -> &QueryParams {
+        match &self.input {
+            Input::Query(q) => q,
+            _ => {
+                static EMPTY: std::sync::OnceLock<QueryParams> = std::sync::OnceLock::new();
+                EMPTY.get_or_init(QueryParams::default)
+            }
+        }
+    }
+
+    /// The JSON body, for JSON 1.1 operations.
+    pub fn json(&self) -> &serde_json::Value {
+        match &self.input {
+            Input::Json(v) => v,
+            _ => &serde_json::Value::Null,
+        }
+    }
+}
+
+/// An operation's input, by protocol.
+pub enum Input {
+    /// Query protocol: the form parameters.
+    Query(QueryParams),
+    /// JSON 1.1: the parsed body.
+    Json(serde_json::Value),
+    /// REST: the request head and its body, still streaming.
+    Rest(http::request::Parts, RequestBody),
+}
+
+/// What a handler returns.
+pub enum Output {
+    /// Query protocol: the inner XML of `<{Op}Result>` (may be empty).
+    Query(String),
+    /// JSON 1.1: the response object.
+    Json(serde_json::Value),
+    /// REST: a complete response (headers, status, streamed body).
+    Http(http::Response<ResponseBody>),
+}
+
+/// A handler's future.
+pub type HandlerFuture = Pin<Box<dyn Future<Output = Result<Output, AwsError>> + Send>>;
+/// A handler.
+pub type Handler = Arc<dyn Fn(Call) -> HandlerFuture + Send + Sync>;
+/// Computes the resource ARNs an operation acts on from its input.
+pub type ResourceFn = fn(&Call) -> Result<Vec<String>, AwsError>;
+/// Computes operation-specific condition keys from the input.
+pub type ConditionFn = fn(&Call) -> Vec<(String, Vec<String>)>;
+
+/// Who may call an operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// A signed request whose principal the policy engine allows (the default).
+    Authorized,
+    /// Any authenticated principal, whatever its policies say (AWS: `GetCallerIdentity`).
+    AnyAuthenticated,
+    /// Unsigned requests too (AWS: `AssumeRoleWithWebIdentity`); signed ones are still verified.
+    Anonymous,
+}
+
+/// One operation of a service.
+pub struct Operation {
+    name: &'static str,
+    action: &'static str,
+    access: Access,
+    read_only: bool,
+    resources: Option<ResourceFn>,
+    conditions: Option<ConditionFn>,
+    handler: Handler,
+}
+
+impl Operation {
+    /// Declares operation `name`, authorized as IAM `action` (`service:Operation`).
+    ///
+    /// # Panics
+    /// If `action` is not of the form `service:Operation`: a programming error caught at start-up.
+    pub fn new<F, Fut>(name: &'static str, action: &'static str, handler: F) -> Self
+    where
+        F: Fn(Call) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<Output, AwsError>> + Send + 'static,
+    {
+        let valid = action.split_once(':').is_some_and(|(svc, op)| {
+            !svc.is_empty()
+                && !op.is_empty()
+                && svc.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                && op.bytes().all(|b| b.is_ascii_alphanumeric())
+        });
+        assert!(valid, "operation {name} declares an invalid IAM action `{action}`");
+        Self {
+            name,
+            action,
+            access: Access::Authorized,
+            read_only: false,
+            resources: None,
+            conditions: None,
+            handler: Arc::new(move |call| Box::pin(handler(call))),
+        }
+    }
+
+    /// Sets who may call it.
+    pub fn access(mut self, access: Access) -> Self {
+        self.access = access;
+        self
+    }
+
+    /// Marks it read-only (CloudTrail `readOnly`).
+    pub fn read_only(mut self) -> Self {
+        self.read_only = true;
+        self
+    }
+
+    /// Declares the resource ARNs it acts on; without this the resource is `*`.
+    pub fn resources(mut self, f: ResourceFn) -> Self {
+        self.resources = Some(f);
+        self
+    }
+
+    /// Declares service-specific condition keys.
+    pub fn conditions(mut self, f: ConditionFn) -> Self {
+        self.conditions = Some(f);
+        self
+    }
+
+    /// The operation name.
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// The IAM action.
+    pub fn action(&self) -> &'static str {
+        self.action
+    }
+
+    /// Who may call it.
+    pub fn access_rule(&self) -> Access {
+        self.access
+    }
+
+    /// Whether it only reads.
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
+    }
+
+    /// The resource ARNs for `call`.
+    pub fn resources_for(&self, call: &Call) -> Result<Vec<String>, AwsError> {
+        match self.resources {
+            Some(f) => f(call),
+            None => Ok(vec!["*".to_owned()]),
+        }
+    }
+
+    /// The operation-specific condition keys for `call`.
+    pub fn conditions_for(&self, call: &Call) -> Vec<(String, Vec<String>)> {
+        self.conditions.map(|f| f(call)).unwrap_or_default()
+    }
+
+    /// Runs the handler. Only the pipeline calls this, after authorization.
+    pub fn invoke(&self, call: Call) -> HandlerFuture {
+        (self.handler)(call)
+    }
+}
+
+/// A service: its signing name, protocol and operations.
+pub struct Service {
+    signing_name: &'static str,
+    protocol: Protocol,
+    xml_namespace: &'static str,
+    json_target_prefix: &'static str,
+    operations: HashMap<&'static str, Operation>,
+}
+
+impl Service {
+    /// A service signed as `signing_name` (`sts`, `iam`, `kms`, `s3`) speaking `protocol`.
+    pub fn new(signing_name: &'static str, protocol: Protocol) -> Self {
+        Self { signing_name, protocol, xml_namespace: "", json_target_prefix: "", operations: HashMap::new() }
+    }
+
+    /// The XML namespace of query-protocol responses.
+    pub fn xml_namespace(mut self, ns: &'static str) -> Self {
+        self.xml_namespace = ns;
+        self
+    }
+
+    /// The `X-Amz-Target` prefix of a JSON service (`TrentService` for KMS).
+    pub fn json_target_prefix(mut self, prefix: &'static str) -> Self {
+        self.json_target_prefix = prefix;
+        self
+    }
+
+    /// Registers an operation.
+    ///
+    /// # Panics
+    /// If an operation of that name is already registered.
+    pub fn operation(mut self, op: Operation) -> Self {
+        let name = op.name;
+        assert!(self.operations.insert(name, op).is_none(), "operation {name} registered twice");
+        self
+    }
+
+    /// The SigV4 signing name.
+    pub fn signing_name(&self) -> &'static str {
+        self.signing_name
+    }
+
+    /// The protocol.
+    pub fn protocol(&self) -> Protocol {
+        self.protocol
+    }
+
+    /// The query-protocol XML namespace.
+    pub fn namespace(&self) -> &'static str {
+        self.xml_namespace
+    }
+
+    /// The JSON target prefix.
+    pub fn target_prefix(&self) -> &'static str {
+        self.json_target_prefix
+    }
+
+    /// CloudTrail's `eventSource` for this service.
+    pub fn event_source(&self) -> String {
+        format!("{}.amazonaws.com", self.signing_name)
+    }
+
+    /// The operation called `name`.
+    pub fn get(&self, name: &str) -> Option<&Operation> {
+        self.operations.get(name)
+    }
+
+    /// All operations.
+    pub fn operations(&self) -> impl Iterator<Item = &Operation> {
+        self.operations.values()
+    }
+}
