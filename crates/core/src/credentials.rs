@@ -62,10 +62,8 @@ impl Credential {
     /// clients sign with one scope at a time, and a day change re-derives once.
     pub fn signing_key(&self, scope: &str, derive: impl FnOnce() -> [u8; 32]) -> Zeroizing<[u8; 32]> {
         let mut slot = self.signing_key.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(cached) = slot.as_ref() {
-            if cached.scope == scope {
-                return cached.key.clone();
-            }
+        if let Some(cached) = slot.as_ref().filter(|c| c.scope == scope) {
+            return cached.key.clone();
         }
         let key = Zeroizing::new(derive());
         *slot = Some(CachedSigningKey { scope: scope.to_owned(), key: key.clone() });

@@ -148,12 +148,11 @@ pub fn bootstrap(store: &dyn Store, keystore: &dyn Keystore, opts: BootstrapOpti
         )?;
         t.put_json(META, "root_account", &account_id)?;
         if let Some(sealed) = &sealed {
-            if let Some(other) = t.get_json::<AccessKeyRecord>(ACCESS_KEYS, &access_key_id)? {
-                if other.user_name.is_some() || other.account_id != account_id {
-                    return Err(AwsError::validation(format!(
-                        "access key id `{access_key_id}` already belongs to another principal"
-                    )));
-                }
+            let existing = t.get_json::<AccessKeyRecord>(ACCESS_KEYS, &access_key_id)?;
+            if existing.is_some_and(|other| other.user_name.is_some() || other.account_id != account_id) {
+                return Err(AwsError::validation(format!(
+                    "access key id `{access_key_id}` already belongs to another principal"
+                )));
             }
             t.put_json(
                 ACCESS_KEYS,

@@ -3,7 +3,7 @@
 use crate::authenticate::authenticate;
 use bytes::Bytes;
 use http::{Request, Response, header};
-use http_body_util::{BodyExt, Limited};
+use http_body_util::BodyExt;
 use rampart_core::audit::{AuditRecord, AuditSink};
 use rampart_core::authz::{Authorizer, AuthzRequest, Decision, RequestContext};
 use rampart_core::clock::Clock;
@@ -106,7 +106,7 @@ impl Pipeline {
     /// Serves one request. Never panics on input and never answers without an audit record.
     pub async fn handle<B>(&self, req: Request<B>, peer: Peer) -> Response<ResponseBody>
     where
-        B: http_body::Body<Data = Bytes> + Send + 'static,
+        B: http_body::Body<Data = Bytes> + Send + Unpin + 'static,
         B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
     {
         let received_at = self.clock.now();
@@ -133,7 +133,13 @@ impl Pipeline {
             received_at,
         };
 
-        let result = self.process(parts, body, context, &mut draft, &mut protocol, &mut xmlns).await;
+        let mut body = Some(body);
+        let result = self.process(parts, &mut body, context, &mut draft, &mut protocol, &mut xmlns).await;
+        if let (Err(_), Some(unread)) = (&result, body.as_mut()) {
+            // Refused before its body was read: take in (and drop) what the client is still
+            // sending, up to a bound, so that it reads our error rather than a reset connection.
+            drain(std::pin::Pin::new(unread), 0, self.config.max_body_bytes as u64 * DRAIN_FACTOR).await;
+        }
 
         let mut record = AuditRecord {
             event_id: new_request_id(),
@@ -187,14 +193,14 @@ impl Pipeline {
     async fn process<B>(
         &self,
         parts: http::request::Parts,
-        body: B,
+        body: &mut Option<B>,
         mut context: RequestContext,
         draft: &mut Draft,
         protocol: &mut Protocol,
         xmlns: &mut &'static str,
     ) -> Result<Response<ResponseBody>, AwsError>
     where
-        B: http_body::Body<Data = Bytes> + Send + 'static,
+        B: http_body::Body<Data = Bytes> + Send + Unpin + 'static,
         B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
     {
         let raw_path = parts.uri.path().to_owned();
@@ -242,7 +248,7 @@ impl Pipeline {
         // 3. Body: buffered (bounded) for query and JSON; REST bodies stream to the handler.
         let (input, payload_hash) = match service.protocol() {
             Protocol::Query | Protocol::Json11 => {
-                let bytes = self.read_body(&parts.headers, body).await?;
+                let bytes = self.read_body(&parts.headers, body.take().expect("body read once")).await?;
                 let hash = sigv4::payload_hash(&bytes);
                 let input = if service.protocol() == Protocol::Query {
                     if !bytes.is_empty() && std::str::from_utf8(&bytes).is_err() {
@@ -270,8 +276,8 @@ impl Pipeline {
                     .and_then(|v| v.to_str().ok())
                     .unwrap_or(sigv4::UNSIGNED_PAYLOAD)
                     .to_owned();
-                let body = body.map_err(Into::into).boxed_unsync();
-                (Input::Rest(parts.clone(), body), declared)
+                let body = body.take().expect("body read once").map_err(Into::into).boxed_unsync();
+                (Input::Rest(Box::new(parts.clone()), body), declared)
             }
         };
 
@@ -379,21 +385,44 @@ impl Pipeline {
         }
     }
 
-    async fn read_body<B>(&self, headers: &http::HeaderMap, body: B) -> Result<Bytes, AwsError>
+    async fn read_body<B>(&self, headers: &http::HeaderMap, mut body: B) -> Result<Bytes, AwsError>
     where
-        B: http_body::Body<Data = Bytes> + Send + 'static,
+        B: http_body::Body<Data = Bytes> + Send + Unpin + 'static,
         B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
     {
         let limit = self.config.max_body_bytes;
         let declared =
             headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
-        if declared.is_some_and(|n| n > limit as u64) {
-            return Err(body_too_large(limit));
+        let mut body = std::pin::Pin::new(&mut body);
+        let mut buf = bytes::BytesMut::with_capacity(declared.map_or(1024, |n| n.min(limit as u64) as usize));
+        let mut seen: u64 = 0;
+        while let Some(frame) = body.frame().await {
+            let frame = frame.map_err(|e| {
+                AwsError::new("IncompleteBody", 400, format!("The request body could not be read: {}", e.into()))
+            })?;
+            let Ok(data) = frame.into_data() else { continue };
+            seen += data.len() as u64;
+            if seen > limit as u64 {
+                // Read (and drop) what the client is still sending, up to a bound, so that it
+                // sees the 413 instead of a reset connection.
+                drain(body.as_mut(), seen, limit as u64 * DRAIN_FACTOR).await;
+                return Err(body_too_large(limit));
+            }
+            buf.extend_from_slice(&data);
         }
-        match Limited::new(body, limit).collect().await {
-            Ok(collected) => Ok(collected.to_bytes()),
-            Err(e) if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() => Err(body_too_large(limit)),
-            Err(e) => Err(AwsError::new("IncompleteBody", 400, format!("The request body could not be read: {e}"))),
+        Ok(buf.freeze())
+    }
+}
+
+/// How much of an oversize body is read and dropped, as a multiple of the limit.
+const DRAIN_FACTOR: u64 = 16;
+
+async fn drain<B: http_body::Body<Data = Bytes>>(mut body: std::pin::Pin<&mut B>, mut seen: u64, bound: u64) {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
+    while seen <= bound {
+        match tokio::time::timeout_at(deadline, body.frame()).await {
+            Ok(Some(Ok(frame))) => seen += frame.data_ref().map_or(0, |d| d.len() as u64),
+            _ => break,
         }
     }
 }

@@ -55,9 +55,13 @@ impl Protocol {
         let (content_type, body) = match self {
             Self::Query => {
                 let mut out = String::with_capacity(256);
-                out.push_str("<ErrorResponse xmlns=\"");
-                escape_into(&mut out, xmlns);
-                out.push_str("\">");
+                out.push_str("<ErrorResponse");
+                if !xmlns.is_empty() {
+                    out.push_str(" xmlns=\"");
+                    escape_into(&mut out, xmlns);
+                    out.push('"');
+                }
+                out.push('>');
                 let mut w = XmlWriter::new();
                 w.open("Error")
                     .element("Type", if err.status() >= 500 { "Receiver" } else { "Sender" })
@@ -87,10 +91,8 @@ impl Protocol {
         *resp.status_mut() = StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let h = resp.headers_mut();
         h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-        if self == Self::Json11 {
-            if let Ok(v) = HeaderValue::from_str(err.code()) {
-                h.insert("x-amzn-errortype", v);
-            }
+        if let (Self::Json11, Ok(v)) = (self, HeaderValue::from_str(err.code())) {
+            h.insert("x-amzn-errortype", v);
         }
         set_request_id(&mut resp, request_id, self);
         resp

@@ -56,7 +56,7 @@ pub enum Input {
     /// JSON 1.1: the parsed body.
     Json(serde_json::Value),
     /// REST: the request head and its body, still streaming.
-    Rest(http::request::Parts, RequestBody),
+    Rest(Box<http::request::Parts>, RequestBody),
 }
 
 /// What a handler returns.

@@ -150,9 +150,7 @@ fn parse_header(value: &str, headers: &HeaderMap) -> Result<SignatureV4, SigV4Er
             let _ = write!(missing, "Authorization header requires '{name}' parameter. ");
         }
     }
-    if let Some(date) = headers.get("x-amz-date").or_else(|| headers.get(http::header::DATE)) {
-        let _ = date;
-    } else {
+    if !headers.contains_key("x-amz-date") && !headers.contains_key(http::header::DATE) {
         missing.push_str("Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. ");
     }
     if !missing.is_empty() {
@@ -205,7 +203,8 @@ fn request_time(headers: &HeaderMap) -> Result<(String, OffsetDateTime), SigV4Er
     let s = v.to_str().map_err(|_| SigV4Error::Incomplete("Date is not valid ASCII.".into()))?;
     let t = OffsetDateTime::parse(s, &time::format_description::well_known::Rfc2822)
         .map_err(|_| SigV4Error::Incomplete(format!("Date header `{s}` is not an RFC 1123 date.")))?;
-    Ok((s.to_owned(), t))
+    // The string to sign carries the time in ISO-8601 basic form whichever header sent it.
+    Ok((format_amz_date(t), t))
 }
 
 /// Parses `YYYYMMDD'T'HHMMSS'Z'`.
@@ -317,10 +316,11 @@ fn build(
             "Credential should be scoped with a valid terminator: 'aws4_request', not '{terminator}'."
         )));
     }
-    if date.len() != 8 || !amz_date.starts_with(date) && parse_amz_date(&amz_date).is_some() {
+    let iso = format_amz_date(timestamp);
+    if date != &iso[..8] {
         return Err(SigV4Error::Mismatch(format!(
             "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '{date}' != '{}', from '{amz_date}'.",
-            amz_date.get(..8).unwrap_or(&amz_date)
+            &iso[..8]
         )));
     }
     let sig_bytes = hex::decode(signature)
@@ -450,10 +450,8 @@ pub fn canonical_request(parts: &SignedParts<'_>, sig: &SignatureV4, payload_has
         out.push_str(name);
         out.push(':');
         let mut values = parts.headers.get_all(name.as_str()).iter().peekable();
-        if values.peek().is_none() && name == "host" {
-            if let Some(authority) = parts.authority {
-                out.push_str(authority);
-            }
+        if let (None, "host", Some(authority)) = (values.peek(), name.as_str(), parts.authority) {
+            out.push_str(authority);
         }
         let mut first = true;
         for v in values {
@@ -480,7 +478,7 @@ pub fn string_to_sign(sig: &SignatureV4, canonical_request: &str) -> String {
     out.push('\n');
     out.push_str(&sig.amz_date);
     out.push('\n');
-    let _ = write!(out, "{}/{}/{}/aws4_request\n", sig.scope_date, sig.region, sig.service);
+    let _ = writeln!(out, "{}/{}/{}/aws4_request", sig.scope_date, sig.region, sig.service);
     out.push_str(&hex::encode(hash.as_ref()));
     out
 }
