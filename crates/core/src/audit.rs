@@ -1,9 +1,26 @@
 //! Audit records: one per call, allowed, denied or failed, in CloudTrail's event shape.
 
 use crate::AwsError;
-use serde_json::{Map, Value, json};
+use crate::principal::Principal;
+use serde::Serialize;
+use serde_json::Value;
+use serde_json::value::RawValue;
+use std::borrow::Cow;
+use std::sync::Arc;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
+
+/// Who made a call, as far as the pipeline got in finding out.
+#[derive(Debug, Clone)]
+pub enum CallerIdentity {
+    /// An authenticated principal.
+    Principal(Arc<Principal>),
+    /// Not authenticated: unsigned, or the signature failed (with the key id it claimed).
+    Unknown {
+        /// The access key id the request named, if any.
+        access_key_id: Option<String>,
+    },
+}
 
 /// One CloudTrail-shaped event describing one API call.
 #[derive(Debug, Clone)]
@@ -13,9 +30,9 @@ pub struct AuditRecord {
     /// When the call was received.
     pub event_time: OffsetDateTime,
     /// `sts.amazonaws.com`, `kms.amazonaws.com`, ...
-    pub event_source: String,
+    pub event_source: Cow<'static, str>,
     /// The operation name, or `Unknown` when the request never got that far.
-    pub event_name: String,
+    pub event_name: Cow<'static, str>,
     /// The region the request was addressed to.
     pub aws_region: String,
     /// The client's address.
@@ -23,7 +40,7 @@ pub struct AuditRecord {
     /// The client's `User-Agent`.
     pub user_agent: String,
     /// CloudTrail `userIdentity`.
-    pub user_identity: Value,
+    pub caller: CallerIdentity,
     /// Request parameters with secrets removed; `null` when the call had none.
     pub request_parameters: Value,
     /// The error code, when the call failed.
@@ -32,10 +49,46 @@ pub struct AuditRecord {
     pub error_message: Option<String>,
     /// The request id returned to the client.
     pub request_id: String,
-    /// The account whose resources were involved.
-    pub recipient_account_id: Option<String>,
     /// Whether the call only reads.
     pub read_only: bool,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct UnknownIdentity<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    access_key_id: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Event<'a> {
+    event_version: &'static str,
+    user_identity: &'a RawValue,
+    event_time: &'a str,
+    event_source: &'a str,
+    event_name: &'a str,
+    aws_region: &'a str,
+    #[serde(rename = "sourceIPAddress")]
+    source_ip_address: &'a str,
+    user_agent: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error_code: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error_message: Option<&'a str>,
+    request_parameters: &'a Value,
+    response_elements: Option<()>,
+    #[serde(rename = "requestID")]
+    request_id: &'a str,
+    #[serde(rename = "eventID")]
+    event_id: &'a str,
+    read_only: bool,
+    event_type: &'static str,
+    management_event: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    recipient_account_id: Option<&'a str>,
 }
 
 impl AuditRecord {
@@ -45,39 +98,43 @@ impl AuditRecord {
         self.error_message = Some(err.message().to_owned());
     }
 
-    /// The event as CloudTrail's JSON.
-    pub fn to_json(&self) -> Value {
-        let mut m = Map::with_capacity(16);
-        m.insert("eventVersion".into(), json!("1.08"));
-        m.insert("userIdentity".into(), self.user_identity.clone());
-        m.insert(
-            "eventTime".into(),
-            json!(
-                self.event_time.replace_nanosecond(0).unwrap_or(self.event_time).format(&Rfc3339).unwrap_or_default()
-            ),
-        );
-        m.insert("eventSource".into(), json!(self.event_source));
-        m.insert("eventName".into(), json!(self.event_name));
-        m.insert("awsRegion".into(), json!(self.aws_region));
-        m.insert("sourceIPAddress".into(), json!(self.source_ip));
-        m.insert("userAgent".into(), json!(self.user_agent));
-        if let Some(code) = &self.error_code {
-            m.insert("errorCode".into(), json!(code));
-        }
-        if let Some(msg) = &self.error_message {
-            m.insert("errorMessage".into(), json!(msg));
-        }
-        m.insert("requestParameters".into(), self.request_parameters.clone());
-        m.insert("responseElements".into(), Value::Null);
-        m.insert("requestID".into(), json!(self.request_id));
-        m.insert("eventID".into(), json!(self.event_id));
-        m.insert("readOnly".into(), json!(self.read_only));
-        m.insert("eventType".into(), json!("AwsApiCall"));
-        m.insert("managementEvent".into(), json!(true));
-        if let Some(acct) = &self.recipient_account_id {
-            m.insert("recipientAccountId".into(), json!(acct));
-        }
-        Value::Object(m)
+    /// The event as CloudTrail's JSON text.
+    pub fn to_json_string(&self) -> String {
+        let unknown;
+        let (user_identity, account): (&RawValue, Option<&str>) = match &self.caller {
+            CallerIdentity::Principal(p) => (p.user_identity_json(), Some(p.account_id.as_str())),
+            CallerIdentity::Unknown { access_key_id } => {
+                unknown = serde_json::value::to_raw_value(&UnknownIdentity {
+                    kind: "Unknown",
+                    access_key_id: access_key_id.as_deref(),
+                })
+                .expect("plain data serializes");
+                (&*unknown, None)
+            }
+        };
+        let time =
+            self.event_time.replace_nanosecond(0).unwrap_or(self.event_time).format(&Rfc3339).unwrap_or_default();
+        let event = Event {
+            event_version: "1.08",
+            user_identity,
+            event_time: &time,
+            event_source: &self.event_source,
+            event_name: &self.event_name,
+            aws_region: &self.aws_region,
+            source_ip_address: &self.source_ip,
+            user_agent: &self.user_agent,
+            error_code: self.error_code.as_deref(),
+            error_message: self.error_message.as_deref(),
+            request_parameters: &self.request_parameters,
+            response_elements: None,
+            request_id: &self.request_id,
+            event_id: &self.event_id,
+            read_only: self.read_only,
+            event_type: "AwsApiCall",
+            management_event: true,
+            recipient_account_id: account,
+        };
+        serde_json::to_string(&event).expect("plain data serializes")
     }
 }
 

@@ -92,14 +92,43 @@ pub fn new_secret_access_key() -> zeroize::Zeroizing<String> {
     zeroize::Zeroizing::new(bytes.iter().map(|b| char::from(ALPHABET[usize::from(b % 64)])).collect())
 }
 
-/// A request id in the UUID form AWS uses (`x-amzn-RequestId`).
+/// A request id in the UUID form AWS uses (`x-amzn-RequestId`); also used for event ids.
+///
+/// Ids must be unique and unpredictable, not secret. Drawing 16 bytes from the system CSPRNG
+/// for every id was the largest single cost of a request, so an id is built from a per-process
+/// counter: the high half is a keyed PRF of it (SipHash-1-3, the standard library's hasher,
+/// keyed from OS randomness once per process), the low half the counter masked by a random
+/// per-process value, which keeps ids of one process distinct by construction.
 pub fn new_request_id() -> String {
+    use std::collections::hash_map::RandomState;
+    use std::hash::BuildHasher;
+    use std::sync::OnceLock;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static KEY: OnceLock<(RandomState, u64)> = OnceLock::new();
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let (prf, mask) = KEY.get_or_init(|| {
+        let mut m = [0u8; 8];
+        fill_random(&mut m);
+        (RandomState::new(), u64::from_le_bytes(m))
+    });
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
     let mut b = [0u8; 16];
-    fill_random(&mut b);
+    b[..8].copy_from_slice(&prf.hash_one(n).to_be_bytes());
+    b[8..].copy_from_slice(&(n ^ mask).to_be_bytes());
+    // UUID version 4 and variant bits; the variant overwrites the low half's top two bits,
+    // which stay distinct for the first 2^62 ids.
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
-    let h = hex::encode(b);
-    format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
+    let mut out = String::with_capacity(36);
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    for (i, byte) in b.iter().enumerate() {
+        if matches!(i, 4 | 6 | 8 | 10) {
+            out.push('-');
+        }
+        out.push(char::from(HEX[usize::from(byte >> 4)]));
+        out.push(char::from(HEX[usize::from(byte & 15)]));
+    }
+    out
 }
 
 #[cfg(test)]
@@ -127,9 +156,12 @@ mod tests {
     }
 
     #[test]
-    fn request_id_is_uuid_v4() {
+    fn request_id_is_uuid_v4_and_unique() {
         let r = new_request_id();
         assert_eq!(r.len(), 36);
         assert_eq!(&r[14..15], "4");
+        assert!(matches!(&r[19..20], "8" | "9" | "a" | "b"));
+        let ids: std::collections::HashSet<String> = (0..100_000).map(|_| new_request_id()).collect();
+        assert_eq!(ids.len(), 100_000);
     }
 }

@@ -1,7 +1,9 @@
 //! Who is calling: the authenticated principal and its CloudTrail `userIdentity` form.
 
 use crate::ids::AccountId;
+use serde_json::value::RawValue;
 use serde_json::{Value, json};
+use std::sync::OnceLock;
 
 /// The kind of principal, as CloudTrail's `userIdentity.type` names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,7 +31,7 @@ impl PrincipalKind {
 }
 
 /// An authenticated caller.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Principal {
     /// What kind of principal this is.
     pub kind: PrincipalKind,
@@ -45,6 +47,9 @@ pub struct Principal {
     pub access_key_id: String,
     /// Details of temporary credentials, when the key is a session key.
     pub session: Option<SessionContext>,
+    /// `user_identity()` serialized once, on first use: a principal is shared by every call
+    /// it makes, so its audit identity is built once, not per call.
+    user_identity_json: OnceLock<Box<RawValue>>,
 }
 
 /// What temporary credentials carry beyond the principal.
@@ -69,7 +74,28 @@ impl Principal {
             name: None,
             access_key_id: access_key_id.into(),
             session: None,
+            user_identity_json: OnceLock::new(),
         }
+    }
+
+    /// A principal of any kind.
+    pub fn new(
+        kind: PrincipalKind,
+        account_id: AccountId,
+        arn: String,
+        user_id: String,
+        name: Option<String>,
+        access_key_id: String,
+        session: Option<SessionContext>,
+    ) -> Self {
+        Self { kind, account_id, arn, user_id, name, access_key_id, session, user_identity_json: OnceLock::new() }
+    }
+
+    /// [`Principal::user_identity`] as serialized JSON, computed once per principal.
+    pub fn user_identity_json(&self) -> &RawValue {
+        self.user_identity_json.get_or_init(|| {
+            serde_json::value::to_raw_value(&self.user_identity()).expect("a JSON value always serializes")
+        })
     }
 
     /// Whether this is the account's root user.

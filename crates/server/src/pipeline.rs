@@ -4,7 +4,7 @@ use crate::authenticate::authenticate;
 use bytes::Bytes;
 use http::{Request, Response, header};
 use http_body_util::BodyExt;
-use rampart_core::audit::{AuditRecord, AuditSink};
+use rampart_core::audit::{AuditRecord, AuditSink, CallerIdentity};
 use rampart_core::authz::{Authorizer, AuthzRequest, Decision, RequestContext};
 use rampart_core::clock::Clock;
 use rampart_core::credentials::CredentialProvider;
@@ -15,7 +15,7 @@ use rampart_wire::query::QueryParams;
 use rampart_wire::service::Access;
 use rampart_wire::sigv4::{self, SignedParts, UriMode};
 use rampart_wire::{AuthFailure, Call, Input, Output, Protocol, Service, redact};
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -59,12 +59,11 @@ pub struct Peer {
 
 /// What the audit record learns as the request goes through the pipeline.
 struct Draft {
-    event_source: String,
-    event_name: String,
+    event_source: &'static str,
+    event_name: &'static str,
     region: String,
-    user_identity: Value,
+    caller: CallerIdentity,
     request_parameters: Value,
-    recipient_account_id: Option<String>,
     read_only: bool,
 }
 
@@ -114,12 +113,11 @@ impl Pipeline {
         let (parts, body) = req.into_parts();
         let user_agent = parts.headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
         let mut draft = Draft {
-            event_source: "unknown".into(),
-            event_name: "Unknown".into(),
+            event_source: "unknown",
+            event_name: "Unknown",
             region: self.config.default_region.clone(),
-            user_identity: json!({ "type": "Unknown" }),
+            caller: CallerIdentity::Unknown { access_key_id: None },
             request_parameters: Value::Null,
-            recipient_account_id: None,
             read_only: false,
         };
         let mut protocol = Protocol::sniff(&parts.headers, &parts.method, parts.uri.query().unwrap_or(""));
@@ -144,17 +142,16 @@ impl Pipeline {
         let mut record = AuditRecord {
             event_id: new_request_id(),
             event_time: received_at,
-            event_source: draft.event_source,
-            event_name: draft.event_name,
+            event_source: draft.event_source.into(),
+            event_name: draft.event_name.into(),
             aws_region: draft.region,
             source_ip: peer.addr.ip().to_string(),
             user_agent,
-            user_identity: draft.user_identity,
+            caller: draft.caller,
             request_parameters: draft.request_parameters,
             error_code: None,
             error_message: None,
             request_id: request_id.clone(),
-            recipient_account_id: draft.recipient_account_id,
             read_only: draft.read_only,
         };
         if let Err(e) = &result {
@@ -225,7 +222,7 @@ impl Pipeline {
         if let Some(s) = &sig {
             draft.region = s.region.clone();
             context.region = s.region.clone();
-            draft.user_identity = json!({ "type": "Unknown", "accessKeyId": s.access_key_id });
+            draft.caller = CallerIdentity::Unknown { access_key_id: Some(s.access_key_id.clone()) };
         }
 
         // 2. Service: from the credential scope, or for unsigned calls from the request shape.
@@ -289,8 +286,7 @@ impl Pipeline {
                 match authenticate(self.credentials.as_ref(), self.clock.as_ref(), &signed, s, &payload_hash, mode)? {
                     Ok(cred) => {
                         let p = Arc::clone(cred.principal());
-                        draft.user_identity = p.user_identity();
-                        draft.recipient_account_id = Some(p.account_id.to_string());
+                        draft.caller = CallerIdentity::Principal(Arc::clone(&p));
                         Some(p)
                     }
                     Err(failure) => return Err(failure.to_error(*protocol)),
@@ -319,7 +315,7 @@ impl Pipeline {
         let Some(op) = service.get(&op_name) else {
             return Err(unknown_operation(*protocol, &op_name, version.as_deref()));
         };
-        draft.event_name = op.name().to_owned();
+        draft.event_name = op.name();
         draft.read_only = op.is_read_only();
         draft.request_parameters = match &input {
             Input::Query(q) => redact::query_params(q.pairs()),

@@ -19,8 +19,8 @@ const MAX_BATCH: usize = 1024;
 struct Pending {
     event_id: String,
     event_time_ms: i64,
-    event_source: String,
-    event_name: String,
+    event_source: std::borrow::Cow<'static, str>,
+    event_name: std::borrow::Cow<'static, str>,
     body: String,
     done: oneshot::Sender<Result<u64, AuditError>>,
 }
@@ -41,7 +41,7 @@ pub struct StoredEvent {
 }
 
 const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS events (
-        seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+        seq          INTEGER PRIMARY KEY,
         event_id     TEXT NOT NULL,
         event_time   INTEGER NOT NULL,
         event_source TEXT NOT NULL,
@@ -94,7 +94,7 @@ impl AuditSink for SqliteAuditLog {
             event_time_ms: i64::try_from(record.event_time.unix_timestamp_nanos() / 1_000_000).unwrap_or(0),
             event_source: record.event_source.clone(),
             event_name: record.event_name.clone(),
-            body: record.to_json().to_string(),
+            body: record.to_json_string(),
             done,
         };
         if let Err(mpsc::SendError(p)) = self.queue.send(pending) {
@@ -138,7 +138,7 @@ fn commit(conn: &mut Connection, batch: &[Pending]) -> Result<Vec<u64>, rusqlite
             "INSERT INTO events (event_id, event_time, event_source, event_name, body) VALUES (?1, ?2, ?3, ?4, ?5)",
         )?;
         for p in batch {
-            stmt.execute(params![p.event_id, p.event_time_ms, p.event_source, p.event_name, p.body])?;
+            stmt.execute(params![p.event_id, p.event_time_ms, &*p.event_source, &*p.event_name, p.body])?;
             seqs.push(u64::try_from(tx.last_insert_rowid()).unwrap_or(0));
         }
     }
@@ -149,23 +149,21 @@ fn commit(conn: &mut Connection, batch: &[Pending]) -> Result<Vec<u64>, rusqlite
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
     fn record(name: &str) -> AuditRecord {
         AuditRecord {
             event_id: rampart_core::ids::new_request_id(),
             event_time: time::OffsetDateTime::now_utc(),
             event_source: "sts.amazonaws.com".into(),
-            event_name: name.into(),
+            event_name: name.to_owned().into(),
             aws_region: "us-east-1".into(),
             source_ip: "127.0.0.1".into(),
             user_agent: "test".into(),
-            user_identity: json!({"type": "Root"}),
+            caller: rampart_core::audit::CallerIdentity::Unknown { access_key_id: None },
             request_parameters: serde_json::Value::Null,
             error_code: None,
             error_message: None,
             request_id: "r".into(),
-            recipient_account_id: None,
             read_only: true,
         }
     }

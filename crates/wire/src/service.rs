@@ -194,6 +194,7 @@ impl Operation {
 /// A service: its signing name, protocol and operations.
 pub struct Service {
     signing_name: &'static str,
+    event_source: &'static str,
     protocol: Protocol,
     xml_namespace: &'static str,
     json_target_prefix: &'static str,
@@ -203,7 +204,16 @@ pub struct Service {
 impl Service {
     /// A service signed as `signing_name` (`sts`, `iam`, `kms`, `s3`) speaking `protocol`.
     pub fn new(signing_name: &'static str, protocol: Protocol) -> Self {
-        Self { signing_name, protocol, xml_namespace: "", json_target_prefix: "", operations: HashMap::new() }
+        // One small string per service for the life of the process: every audit record borrows it.
+        let event_source: &'static str = Box::leak(format!("{signing_name}.amazonaws.com").into_boxed_str());
+        Self {
+            signing_name,
+            event_source,
+            protocol,
+            xml_namespace: "",
+            json_target_prefix: "",
+            operations: HashMap::new(),
+        }
     }
 
     /// The XML namespace of query-protocol responses.
@@ -249,8 +259,8 @@ impl Service {
     }
 
     /// CloudTrail's `eventSource` for this service.
-    pub fn event_source(&self) -> String {
-        format!("{}.amazonaws.com", self.signing_name)
+    pub fn event_source(&self) -> &'static str {
+        self.event_source
     }
 
     /// The operation called `name`.

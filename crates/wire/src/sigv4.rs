@@ -220,8 +220,9 @@ pub fn format_amz_date(t: OffsetDateTime) -> String {
 fn parse_query(raw_query: &str) -> Result<SignatureV4, SigV4Error> {
     let (mut algorithm, mut credential, mut date, mut expires, mut signed_headers, mut signature, mut token) =
         (None, None, None, None, None, None, None);
-    for (k, v) in form_urlencoded::parse(raw_query.as_bytes()) {
-        let slot = match k.as_ref() {
+    for part in raw_query.split('&') {
+        let (k, v) = part.split_once('=').unwrap_or((part, ""));
+        let slot = match k {
             "X-Amz-Algorithm" => &mut algorithm,
             "X-Amz-Credential" => &mut credential,
             "X-Amz-Date" => &mut date,
@@ -231,7 +232,9 @@ fn parse_query(raw_query: &str) -> Result<SignatureV4, SigV4Error> {
             "X-Amz-Security-Token" => &mut token,
             _ => continue,
         };
-        *slot = Some(v.into_owned());
+        // Decoded exactly as the canonical query decodes it (`+` is a literal plus), so the value
+        // acted on is the value that was signed.
+        *slot = Some(String::from_utf8_lossy(&uri_decode(v)).into_owned());
     }
     let mut missing = Vec::new();
     for (name, v) in [
@@ -514,6 +517,15 @@ pub fn verify(
     mode: UriMode,
     signing_key: &[u8; 32],
 ) -> bool {
+    // The canonical request is text; a signed header whose value is not UTF-8 cannot be bound
+    // to its exact bytes in it, so it never verifies (fail closed).
+    let all_utf8 = sig
+        .signed_headers
+        .iter()
+        .all(|name| parts.headers.get_all(name.as_str()).iter().all(|v| std::str::from_utf8(v.as_bytes()).is_ok()));
+    if !all_utf8 {
+        return false;
+    }
     let creq = canonical_request(parts, sig, payload_hash, mode);
     let sts = string_to_sign(sig, &creq);
     let expected = sign(signing_key, &sts);
@@ -579,6 +591,19 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn presigned_parameters_decode_like_the_canonical_query() {
+        // `+` is a literal plus in SigV4 canonicalization, so it must be one in the token too.
+        let h = HeaderMap::new();
+        let q = "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKID%2F20150830%2Fus-east-1%2Fsts%2Faws4_request\
+                 &X-Amz-Date=20150830T123600Z&X-Amz-Expires=60&X-Amz-SignedHeaders=host&X-Amz-Security-Token=ab+cd%2Bef\
+                 &X-Amz-Signature=0000000000000000000000000000000000000000000000000000000000000000";
+        let parts = SignedParts { method: "GET", raw_path: "/", raw_query: q, headers: &h, authority: None };
+        let sig = parse(&parts).unwrap().unwrap();
+        assert_eq!(sig.security_token.as_deref(), Some("ab+cd+ef"));
+        assert_eq!(sig.access_key_id, "AKID");
     }
 
     #[test]

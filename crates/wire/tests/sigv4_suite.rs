@@ -2662,3 +2662,47 @@ fn suite_is_complete() {
     assert_eq!(ALL.iter().filter(|c| c.query_form.is_some()).count(), 38);
     assert!(ALL.iter().all(|c| c.name.starts_with("get-") || c.name.starts_with("post-")));
 }
+
+/// The 2011 edition of the suite (`aws4_testsuite.zip`) signs with a `Date` header and no
+/// `X-Amz-Date`; its string to sign still carries the time in ISO 8601 basic format, and the
+/// credential scope date is that time's date. `get-vanilla` from that edition.
+#[test]
+fn date_header_only_2011_get_vanilla() {
+    let mut headers = HeaderMap::new();
+    append(&mut headers, "Date", "Mon, 09 Sep 2011 23:36:00 GMT");
+    append(&mut headers, "Host", "host.foo.com");
+    append(
+        &mut headers,
+        "Authorization",
+        "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20110909/us-east-1/host/aws4_request, SignedHeaders=date;host, \
+         Signature=b27ccfbfa7df52a200ff74193ca6e32d4b48b8856fab7ebf1c595d0670a7e470",
+    );
+    let parts = SignedParts { method: "GET", raw_path: "/", raw_query: "", headers: &headers, authority: None };
+    let sig = sigv4::parse(&parts).expect("parse").expect("signed");
+    assert_eq!(sig.timestamp, datetime!(2011-09-09 23:36:00 UTC));
+    let creq = canonical_request(&parts, &sig, &payload_hash(b""), UriMode::NormalizedDoubleEncoded);
+    assert_eq!(
+        creq,
+        "GET\n/\n\ndate:Mon, 09 Sep 2011 23:36:00 GMT\nhost:host.foo.com\n\ndate;host\n\
+         e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+    );
+    assert_eq!(
+        string_to_sign(&sig, &creq),
+        "AWS4-HMAC-SHA256\n20110909T233600Z\n20110909/us-east-1/host/aws4_request\n\
+         366b91fb121d72a00f46bbe8d395f53a102b06dfb7e79636515208ed3fa606b1"
+    );
+    let key = derive_signing_key(SECRET, "20110909", "us-east-1", "host");
+    assert!(verify(&parts, &sig, &payload_hash(b""), UriMode::NormalizedDoubleEncoded, &key));
+
+    // The scope date must be the Date header's date.
+    let mut other_scope = headers.clone();
+    other_scope.insert(
+        http::header::AUTHORIZATION,
+        HeaderValue::from_static(
+            "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20110910/us-east-1/host/aws4_request, SignedHeaders=date;host, \
+             Signature=b27ccfbfa7df52a200ff74193ca6e32d4b48b8856fab7ebf1c595d0670a7e470",
+        ),
+    );
+    let parts = SignedParts { headers: &other_scope, ..parts };
+    assert!(matches!(sigv4::parse(&parts), Err(sigv4::SigV4Error::Mismatch(_))));
+}
