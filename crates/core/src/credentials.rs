@@ -3,6 +3,7 @@
 
 use crate::AwsError;
 use crate::principal::Principal;
+use aws_lc_rs::hmac;
 use std::sync::{Arc, Mutex};
 use time::OffsetDateTime;
 use zeroize::Zeroizing;
@@ -19,12 +20,13 @@ pub struct Credential {
     signing_key: Mutex<Option<CachedSigningKey>>,
 }
 
-/// A SigV4 signing key derived for one credential scope (`date/region/service`).
-pub struct CachedSigningKey {
-    /// The credential scope the key was derived for, without the access key id.
-    pub scope: String,
-    /// The derived key.
-    pub key: Zeroizing<[u8; 32]>,
+/// A SigV4 signing key derived for one credential scope (`date/region/service`), kept as a
+/// ready HMAC key so that a request costs no key setup.
+struct CachedSigningKey {
+    date: String,
+    region: String,
+    service: String,
+    key: Arc<hmac::Key>,
 }
 
 impl Credential {
@@ -58,15 +60,28 @@ impl Credential {
         self.expires_at
     }
 
-    /// The signing key for `scope`, derived by `derive` on a cache miss. One slot per credential:
-    /// clients sign with one scope at a time, and a day change re-derives once.
-    pub fn signing_key(&self, scope: &str, derive: impl FnOnce() -> [u8; 32]) -> Zeroizing<[u8; 32]> {
+    /// The HMAC key that signs requests for the scope `date/region/service`, derived by
+    /// `derive` on a cache miss. One slot per credential: clients sign with one scope at a time,
+    /// and a new day re-derives once.
+    pub fn signing_key(
+        &self,
+        date: &str,
+        region: &str,
+        service: &str,
+        derive: impl FnOnce() -> [u8; 32],
+    ) -> Arc<hmac::Key> {
         let mut slot = self.signing_key.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(cached) = slot.as_ref().filter(|c| c.scope == scope) {
-            return cached.key.clone();
+        if let Some(c) = slot.as_ref().filter(|c| c.date == date && c.region == region && c.service == service) {
+            return Arc::clone(&c.key);
         }
-        let key = Zeroizing::new(derive());
-        *slot = Some(CachedSigningKey { scope: scope.to_owned(), key: key.clone() });
+        let raw = Zeroizing::new(derive());
+        let key = Arc::new(hmac::Key::new(hmac::HMAC_SHA256, raw.as_ref()));
+        *slot = Some(CachedSigningKey {
+            date: date.to_owned(),
+            region: region.to_owned(),
+            service: service.to_owned(),
+            key: Arc::clone(&key),
+        });
         key
     }
 }

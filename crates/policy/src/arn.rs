@@ -5,14 +5,25 @@
 //! single-character match wildcards (?)", so `*` does not cross a `:` before the resource part.
 //! The sixth component (the resource) keeps any further colons.
 
+use crate::context::ContextValue;
 use crate::variables::{Resolve, Syntax, Token, tokenize};
 use crate::wildcard::Pattern;
+
+/// Six component patterns. The leading components that are plain literals are also kept joined
+/// as one prefix (`arn:aws:iam::111122223333:`), compared in a single step: a text that starts
+/// with it has exactly those first components.
+#[derive(Debug, Clone)]
+pub(crate) struct ArnParts {
+    parts: [Pattern; 6],
+    literal: usize,
+    prefix: Box<str>,
+}
 
 /// A compiled ARN pattern.
 #[derive(Debug, Clone)]
 pub(crate) enum ArnPattern {
     /// Six component patterns.
-    Parts(Box<[Pattern; 6]>),
+    Parts(Box<ArnParts>),
     /// A value with fewer than six components (such as `*`): matched as a whole string.
     Whole(Pattern),
 }
@@ -46,17 +57,36 @@ impl ArnPattern {
             return ArnPattern::Whole(Pattern::compile(text, Syntax { wildcards: true, variables }));
         }
         let mut compiled = parts.into_iter().map(|p| Pattern::from_tokens(merge_literals(p)));
-        let arr: [Pattern; 6] = std::array::from_fn(|_| compiled.next().expect("six parts"));
-        ArnPattern::Parts(Box::new(arr))
+        let parts: [Pattern; 6] = std::array::from_fn(|_| compiled.next().expect("six parts"));
+        let literals: Vec<&str> = parts.iter().map_while(Pattern::literal).collect();
+        let literal = literals.len();
+        let mut prefix = literals.join(":");
+        if literal < 6 {
+            prefix.push(':');
+        }
+        ArnPattern::Parts(Box::new(ArnParts { parts, literal, prefix: prefix.into() }))
     }
 
     /// Whether the ARN `text` matches.
+    #[cfg(test)]
     pub(crate) fn matches(&self, text: &str, vars: &dyn Resolve) -> bool {
+        self.matches_value(&ContextValue::new(text), vars)
+    }
+
+    /// Whether the context value `v` (an ARN) matches; its components are split once per value.
+    pub(crate) fn matches_value(&self, v: &ContextValue, vars: &dyn Resolve) -> bool {
         match self {
-            ArnPattern::Whole(p) => p.matches(text, vars),
-            ArnPattern::Parts(parts) => {
-                let mut components = text.splitn(6, ':');
-                parts.iter().all(|p| components.next().is_some_and(|c| p.matches(c, vars)))
+            ArnPattern::Whole(p) => p.matches(v.as_str(), vars),
+            ArnPattern::Parts(arn) => {
+                let text = v.as_str();
+                if arn.literal == 6 {
+                    return text == &*arn.prefix;
+                }
+                if arn.literal > 0 && !text.starts_with(&*arn.prefix) {
+                    return false;
+                }
+                let Some(components) = v.arn_components() else { return false };
+                arn.parts[arn.literal..].iter().zip(&components[arn.literal..]).all(|(p, c)| p.matches(c, vars))
             }
         }
     }
@@ -92,6 +122,17 @@ mod tests {
         assert!(!m("arn:aws:s3:::b", "arn:aws:s3:::b:extra:x"));
         assert!(m("arn:aws:s3:::b*", "arn:aws:s3:::b:extra:x"));
         assert!(!m("arn:aws:s3:::b", "not-an-arn"));
+    }
+
+    #[test]
+    fn literal_prefix_is_component_exact() {
+        assert!(m("arn:aws:iam::111122223333:user/*", "arn:aws:iam::111122223333:user/a"));
+        assert!(!m("arn:aws:iam::111122223333:user/*", "arn:aws:iam::1111222233334:user/a"));
+        assert!(!m("arn:aws:iam::111122223333:user/*", "arn:aws:iam::111122223333"));
+        assert!(m("arn:aws:logs:us-east-1:1:log-group:a", "arn:aws:logs:us-east-1:1:log-group:a"));
+        assert!(!m("arn:aws:logs:us-east-1:1:log-group:a", "arn:aws:logs:us-east-1:1:log-group:ab"));
+        // An unresolved variable matches nothing, not even its own text.
+        assert!(!m("arn:aws:s3:::b/${aws:username}", "arn:aws:s3:::b/${aws:username}"));
     }
 
     #[test]

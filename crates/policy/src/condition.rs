@@ -20,6 +20,7 @@ use crate::arn::ArnPattern;
 use crate::context::{ConditionContext, ContextValue};
 use crate::error::PolicyError;
 use crate::json::Json;
+use crate::key::KeyName;
 use crate::values::{Number, decode_base64, parse_bool, parse_date};
 use crate::variables::{Resolve, Syntax};
 use crate::wildcard::Pattern;
@@ -62,6 +63,19 @@ enum Family {
     Ip,
     Arn,
     Null,
+}
+
+impl Family {
+    /// Rough evaluation cost, for ordering the conditions of a statement.
+    fn cost(self) -> u8 {
+        match self {
+            Family::Null | Family::Bool => 0,
+            Family::Numeric(_) | Family::Date(_) | Family::Ip | Family::Binary => 1,
+            Family::StringEquals | Family::StringEqualsIgnoreCase => 2,
+            Family::StringLike => 3,
+            Family::Arn => 4,
+        }
+    }
 }
 
 /// Base operator names: (name, family, negated).
@@ -136,8 +150,10 @@ impl Operator {
 /// The policy-side values of one condition, compiled for its operator family.
 #[derive(Debug, Clone)]
 enum Values {
-    /// String and Bool operators: patterns (wildcards only for `StringLike`).
+    /// String operators: patterns (wildcards only for `StringLike`).
     Text(Vec<Pattern>),
+    /// Bool: a literal, or a value holding a policy variable (parsed once resolved).
+    Bool(Vec<Result<bool, Pattern>>),
     Number(Vec<Number>),
     Date(Vec<i128>),
     Binary(Vec<Vec<u8>>),
@@ -150,8 +166,7 @@ enum Values {
 #[derive(Debug, Clone)]
 pub(crate) struct Condition {
     op: Operator,
-    /// Lower-cased key.
-    key: Box<str>,
+    key: KeyName,
     values: Values,
 }
 
@@ -161,23 +176,28 @@ pub(crate) fn parse_block(block: &Json, variables: bool, location: &str) -> Resu
     let Json::Object(ops) = block else { return Err(wrong_type()) };
     let mut out = Vec::new();
     for (op_name, keys) in ops {
-        let op =
-            Operator::parse(op_name).ok_or_else(|| PolicyError::UnknownConditionOperator { operator: op_name.clone() })?;
+        let op = Operator::parse(op_name)
+            .ok_or_else(|| PolicyError::UnknownConditionOperator { operator: op_name.clone() })?;
         let Json::Object(keys) = keys else { return Err(wrong_type()) };
         for (key, raw) in keys {
             validate_key(key)?;
             let texts = value_texts(raw).ok_or_else(wrong_type)?;
             let values = compile_values(op, op_name, &texts, variables)?;
-            out.push(Condition { op, key: key.to_lowercase().into(), values });
+            out.push(Condition { op, key: KeyName::new(key), values });
         }
     }
+    // Conditions are ANDed and pure, so their order is free: cheap tests first lets a failing
+    // statement stop early.
+    out.sort_by_key(|c| c.op.family.cost());
     Ok(out)
 }
 
 fn validate_key(key: &str) -> Result<(), PolicyError> {
-    let ok = key.split_once(':').is_some_and(|(vendor, name)| {
-        !vendor.is_empty() && !name.is_empty() && vendor.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-    });
+    // Vendors include web-identity providers (`accounts.google.com:aud`,
+    // `oidc.eks.us-east-1.amazonaws.com/id/ABC:sub`), so only emptiness and whitespace are refused.
+    let ok = key
+        .split_once(':')
+        .is_some_and(|(vendor, name)| !vendor.is_empty() && !name.is_empty() && !key.chars().any(char::is_whitespace));
     if ok { Ok(()) } else { Err(PolicyError::InvalidConditionKey { key: key.into() }) }
 }
 
@@ -211,7 +231,7 @@ fn compile_values(op: Operator, name: &str, texts: &[String], variables: bool) -
         Family::Bool => {
             // A literal must be a boolean; a value holding a variable is checked when resolved.
             each(&|t| (parse_bool(t).is_some() || (variables && t.contains("${"))).then_some(()))?;
-            Values::Text(texts.iter().map(|t| Pattern::compile(t, plain)).collect())
+            Values::Bool(texts.iter().map(|t| parse_bool(t).ok_or_else(|| Pattern::compile(t, plain))).collect())
         }
         Family::Numeric(_) => {
             Values::Number(texts.iter().map(|t| Number::parse(t).ok_or_else(|| invalid(t))).collect::<Result<_, _>>()?)
@@ -222,7 +242,9 @@ fn compile_values(op: Operator, name: &str, texts: &[String], variables: bool) -
         Family::Binary => {
             Values::Binary(texts.iter().map(|t| decode_base64(t).ok_or_else(|| invalid(t))).collect::<Result<_, _>>()?)
         }
-        Family::Ip => Values::Ip(texts.iter().map(|t| parse_cidr(t).ok_or_else(|| invalid(t))).collect::<Result<_, _>>()?),
+        Family::Ip => {
+            Values::Ip(texts.iter().map(|t| parse_cidr(t).ok_or_else(|| invalid(t))).collect::<Result<_, _>>()?)
+        }
         Family::Arn => Values::Arn(texts.iter().map(|t| ArnPattern::compile(t, variables)).collect()),
         Family::Null => {
             Values::Null(texts.iter().map(|t| parse_bool(t).ok_or_else(|| invalid(t))).collect::<Result<_, _>>()?)
@@ -232,11 +254,7 @@ fn compile_values(op: Operator, name: &str, texts: &[String], variables: bool) -
 
 /// A CIDR block, or a plain address meaning `/32` (IPv4) or `/128` (IPv6).
 pub(crate) fn parse_cidr(text: &str) -> Option<IpNet> {
-    if text.contains('/') {
-        text.parse::<IpNet>().ok()
-    } else {
-        text.parse::<IpAddr>().ok().map(IpNet::from)
-    }
+    if text.contains('/') { text.parse::<IpNet>().ok() } else { text.parse::<IpAddr>().ok().map(IpNet::from) }
 }
 
 impl Condition {
@@ -244,10 +262,10 @@ impl Condition {
     pub(crate) fn evaluate(&self, ctx: &ConditionContext) -> bool {
         let op = self.op;
         if let Values::Null(expect_null) = &self.values {
-            let absent = ctx.get_lower(&self.key).is_none_or(<[ContextValue]>::is_empty);
+            let absent = ctx.lookup(&self.key).is_none_or(<[ContextValue]>::is_empty);
             return expect_null.contains(&absent);
         }
-        let request = ctx.get_lower(&self.key).unwrap_or_default();
+        let request = ctx.lookup(&self.key).unwrap_or_default();
         // "ForAllValues ... also returns true if ... the context key value resolves to a null data
         // set, such as an empty string"; ForAnyValue is then false.
         let empty_set = request.is_empty() || (request.len() == 1 && request[0].as_str().is_empty());
@@ -275,9 +293,12 @@ impl Condition {
             (Values::Text(ps), Family::StringEqualsIgnoreCase) => {
                 ps.iter().any(|p| p.resolve(vars as &dyn Resolve).is_some_and(|s| eq_ignore_case(&s, text)))
             }
-            (Values::Text(ps), Family::Bool) => {
+            (Values::Bool(bs), _) => {
                 let Some(b) = v.bool() else { return false };
-                ps.iter().any(|p| p.resolve(vars as &dyn Resolve).and_then(|s| parse_bool(&s)) == Some(b))
+                bs.iter().any(|p| match p {
+                    Ok(literal) => *literal == b,
+                    Err(p) => p.resolve(vars as &dyn Resolve).and_then(|s| parse_bool(&s)) == Some(b),
+                })
             }
             (Values::Text(ps), _) => ps.iter().any(|p| p.matches(text, vars)),
             (Values::Number(ns), Family::Numeric(cmp)) => {
@@ -294,7 +315,7 @@ impl Condition {
                 bs.iter().any(|b| b == bytes)
             }
             (Values::Ip(nets), _) => v.ip().is_some_and(|ip| nets.iter().any(|n| n.contains(&ip))),
-            (Values::Arn(ps), _) => ps.iter().any(|p| p.matches(text, vars)),
+            (Values::Arn(ps), _) => ps.iter().any(|p| p.matches_value(v, vars)),
             _ => false,
         }
     }

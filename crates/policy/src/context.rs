@@ -1,5 +1,6 @@
 //! The request side of an authorization question: who is asking, and the condition-key context.
 
+use crate::key::KeyName;
 use crate::values::{Number, parse_bool, parse_date};
 use crate::variables::Resolve;
 use std::collections::HashMap;
@@ -99,7 +100,13 @@ impl PrincipalInfo {
 
     /// An AWS service principal such as `ec2.amazonaws.com`.
     pub fn service(name: &str) -> Self {
-        Self { kind: PrincipalKind::Service, arn: name.into(), account: None, issuer_arn: None, canonical_user_id: None }
+        Self {
+            kind: PrincipalKind::Service,
+            arn: name.into(),
+            account: None,
+            issuer_arn: None,
+            canonical_user_id: None,
+        }
     }
 
     /// An external identity provider (`Federated` principal) such as `accounts.google.com`.
@@ -136,6 +143,8 @@ pub struct ContextValue {
     number: OnceLock<Option<Number>>,
     date: OnceLock<Option<i128>>,
     ip: OnceLock<Option<IpAddr>>,
+    boolean: OnceLock<Option<bool>>,
+    arn: OnceLock<Option<[u32; 5]>>,
 }
 
 impl ContextValue {
@@ -162,26 +171,58 @@ impl ContextValue {
     }
 
     pub(crate) fn bool(&self) -> Option<bool> {
-        parse_bool(&self.text)
+        *self.boolean.get_or_init(|| parse_bool(&self.text))
+    }
+
+    /// The six colon-separated components of an ARN (the last keeps further colons).
+    pub(crate) fn arn_components(&self) -> Option<[&str; 6]> {
+        let cuts = self.arn.get_or_init(|| {
+            let mut cuts = [0u32; 5];
+            let mut found = self.text.match_indices(':').map(|(i, _)| u32::try_from(i).ok());
+            for cut in &mut cuts {
+                *cut = found.next()??;
+            }
+            Some(cuts)
+        });
+        let c = cuts.as_ref()?.map(|i| i as usize);
+        let t = self.text.as_str();
+        Some([
+            &t[..c[0]],
+            &t[c[0] + 1..c[1]],
+            &t[c[1] + 1..c[2]],
+            &t[c[2] + 1..c[3]],
+            &t[c[3] + 1..c[4]],
+            &t[c[4] + 1..],
+        ])
     }
 }
 
-/// FNV-1a: condition keys are short, so a cheap hash beats SipHash by a wide margin.
+/// Hashes a [`KeyName`] hash: the identity, since it is already well mixed.
 #[derive(Default)]
-struct Fnv(u64);
+struct IdentityHasher(u64);
 
-impl Hasher for Fnv {
+impl Hasher for IdentityHasher {
     fn finish(&self) -> u64 {
         self.0
     }
 
     fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
         for b in bytes {
-            h = (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+            self.0 = (self.0 << 8) ^ u64::from(*b) ^ (self.0 >> 56);
         }
-        self.0 = h;
     }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Entry {
+    key: KeyName,
+    values: Vec<ContextValue>,
+    /// Next entry whose key has the same hash (`usize::MAX` for none).
+    next: usize,
 }
 
 /// The condition-key context of a request: a multi-valued map whose keys are case-insensitive.
@@ -194,7 +235,9 @@ impl Hasher for Fnv {
 /// A key present with no values counts as absent (an empty data set).
 #[derive(Debug, Clone, Default)]
 pub struct ConditionContext {
-    keys: HashMap<Box<str>, Vec<ContextValue>, BuildHasherDefault<Fnv>>,
+    entries: Vec<Entry>,
+    /// Key hash -> index of the first entry with that hash.
+    index: HashMap<u64, usize, BuildHasherDefault<IdentityHasher>>,
 }
 
 impl ConditionContext {
@@ -203,9 +246,31 @@ impl ConditionContext {
         Self::default()
     }
 
+    fn find(&self, key: &KeyName) -> Option<usize> {
+        let mut i = *self.index.get(&key.hash())?;
+        while let Some(e) = self.entries.get(i) {
+            if e.key.as_str() == key.as_str() {
+                return Some(i);
+            }
+            i = e.next;
+        }
+        None
+    }
+
+    fn set(&mut self, key: &str, values: Vec<ContextValue>) {
+        let key = KeyName::new(key);
+        if let Some(i) = self.find(&key) {
+            self.entries[i].values = values;
+            return;
+        }
+        let at = self.entries.len();
+        let next = self.index.insert(key.hash(), at).unwrap_or(usize::MAX);
+        self.entries.push(Entry { key, values, next });
+    }
+
     /// Sets `key` to the single value `value`, replacing earlier values.
     pub fn insert(&mut self, key: &str, value: impl Into<String>) -> &mut Self {
-        self.keys.insert(key.to_lowercase().into(), vec![ContextValue::new(value)]);
+        self.set(key, vec![ContextValue::new(value)]);
         self
     }
 
@@ -215,13 +280,16 @@ impl ConditionContext {
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        self.keys.insert(key.to_lowercase().into(), values.into_iter().map(ContextValue::new).collect());
+        self.set(key, values.into_iter().map(ContextValue::new).collect());
         self
     }
 
     /// Adds `value` to the values of `key`.
     pub fn push(&mut self, key: &str, value: impl Into<String>) -> &mut Self {
-        self.keys.entry(key.to_lowercase().into()).or_default().push(ContextValue::new(value));
+        match self.find(&KeyName::new(key)) {
+            Some(i) => self.entries[i].values.push(ContextValue::new(value)),
+            None => self.set(key, vec![ContextValue::new(value)]),
+        }
         self
     }
 
@@ -233,20 +301,22 @@ impl ConditionContext {
 
     /// Removes `key`.
     pub fn remove(&mut self, key: &str) {
-        self.keys.remove(key.to_lowercase().as_str());
+        let Some(i) = self.find(&KeyName::new(key)) else { return };
+        self.entries.remove(i);
+        self.index.clear();
+        for (at, e) in self.entries.iter_mut().enumerate() {
+            e.next = self.index.insert(e.key.hash(), at).unwrap_or(usize::MAX);
+        }
     }
 
     /// The values of `key` (any case); `None` when absent.
     pub fn get(&self, key: &str) -> Option<&[ContextValue]> {
-        if key.bytes().any(|b| b.is_ascii_uppercase()) || !key.is_ascii() {
-            return self.get_lower(&key.to_lowercase());
-        }
-        self.get_lower(key)
+        self.lookup(&KeyName::new(key))
     }
 
-    /// Values of a key that is already lower-case.
-    pub(crate) fn get_lower(&self, key_lc: &str) -> Option<&[ContextValue]> {
-        self.keys.get(key_lc).map(Vec::as_slice)
+    /// Values of a pre-hashed key.
+    pub(crate) fn lookup(&self, key: &KeyName) -> Option<&[ContextValue]> {
+        self.find(key).map(|i| self.entries[i].values.as_slice())
     }
 
     /// Sets `aws:CurrentTime` (ISO 8601, UTC) and `aws:EpochTime` (seconds).
@@ -306,18 +376,18 @@ impl ConditionContext {
 
     /// Number of keys.
     pub fn len(&self) -> usize {
-        self.keys.len()
+        self.entries.len()
     }
 
     /// Whether no key is set.
     pub fn is_empty(&self) -> bool {
-        self.keys.is_empty()
+        self.entries.is_empty()
     }
 }
 
 impl Resolve for ConditionContext {
-    fn resolve(&self, key_lc: &str) -> Option<&str> {
-        match self.get_lower(key_lc)? {
+    fn resolve(&self, key: &KeyName) -> Option<&str> {
+        match self.lookup(key)? {
             [one] => Some(one.as_str()),
             _ => None,
         }
@@ -337,6 +407,31 @@ mod tests {
         assert_eq!(c.get("aws:tagkeys").unwrap().len(), 2);
         c.remove("Aws:TagKeys");
         assert!(c.get("aws:TagKeys").is_none());
+    }
+
+    #[test]
+    fn many_keys_survive_inserts_and_removals() {
+        let mut c = ConditionContext::new();
+        for i in 0..200 {
+            c.insert(&format!("test:Key{i}"), i.to_string());
+        }
+        for i in (0..200).step_by(3) {
+            c.remove(&format!("TEST:key{i}"));
+        }
+        for i in 0..200 {
+            let got = c.get(&format!("test:key{i}")).map(|v| v[0].as_str().to_owned());
+            assert_eq!(got, (i % 3 != 0).then(|| i.to_string()), "key {i}");
+        }
+        c.insert("test:key1", "replaced");
+        assert_eq!(c.get("test:KEY1").unwrap()[0].as_str(), "replaced");
+        assert_eq!(c.len(), 133);
+    }
+
+    #[test]
+    fn arn_components_are_cached_slices() {
+        let v = ContextValue::new("arn:aws:logs:us-east-1:111122223333:log-group:a:b");
+        assert_eq!(v.arn_components().unwrap(), ["arn", "aws", "logs", "us-east-1", "111122223333", "log-group:a:b"]);
+        assert!(ContextValue::new("arn:aws:s3").arn_components().is_none());
     }
 
     #[test]

@@ -26,7 +26,6 @@ pub(crate) enum Grant {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum AwsPrincipal {
-    Any,
     Account(Box<str>),
     Arn(Box<str>),
 }
@@ -64,6 +63,8 @@ impl PrincipalSet {
             };
             for v in list {
                 match kind.as_str() {
+                    // AWS "Principal": `"Principal": "*"` and `{"AWS": "*"}` are equivalent.
+                    "AWS" if v == "*" => set.any = true,
                     "AWS" => set.aws.push(parse_aws(v)?),
                     "Service" if valid_name(v) => set.service.push(v.into()),
                     "Federated" if valid_name(v) => set.federated.push(v.into()),
@@ -83,7 +84,7 @@ impl PrincipalSet {
         match p.kind {
             PrincipalKind::Service => self.service.iter().any(|s| **s == p.arn).then_some(Grant::Direct),
             PrincipalKind::WebIdentity => self.federated.iter().any(|s| **s == p.arn).then_some(Grant::Direct),
-            PrincipalKind::Anonymous => self.aws.contains(&AwsPrincipal::Any).then_some(Grant::Direct),
+            PrincipalKind::Anonymous => None,
             _ => {
                 let canonical =
                     p.canonical_user_id.as_deref().is_some_and(|c| self.canonical.iter().any(|s| **s == *c));
@@ -91,7 +92,6 @@ impl PrincipalSet {
                 let mut best = canonical.then_some(Grant::Direct);
                 for a in &self.aws {
                     let g = match a {
-                        AwsPrincipal::Any => Some(Grant::Direct),
                         AwsPrincipal::Arn(arn) if **arn == p.arn => Some(Grant::Direct),
                         AwsPrincipal::Arn(arn) if issuer.as_deref() == Some(&**arn) => Some(Grant::Issuer),
                         AwsPrincipal::Account(acct) if p.account.as_deref() == Some(&**acct) => Some(Grant::Account),
@@ -108,7 +108,7 @@ impl PrincipalSet {
     /// is listed. AWS "NotPrincipal": "AWS might validate the account first and then the user";
     /// for an assumed role it checks the account, the role and the session, so each must be listed.
     pub(crate) fn excludes(&self, p: &PrincipalInfo) -> bool {
-        if self.any || self.aws.contains(&AwsPrincipal::Any) {
+        if self.any {
             return true;
         }
         match p.kind {
@@ -152,17 +152,14 @@ fn is_account_id(s: &str) -> bool {
     s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
 }
 
-/// `*`, an account id, or an `iam`/`sts` principal ARN (account root, user, role, assumed-role
+/// An account id, or an `iam`/`sts` principal ARN (account root, user, role, assumed-role
 /// session, federated user). Unique ids (`AIDA...`, `AROA...`) that IAM shows for deleted
 /// principals are accepted and match nothing.
 fn parse_aws(v: &str) -> Result<AwsPrincipal, PolicyError> {
-    if v == "*" {
-        return Ok(AwsPrincipal::Any);
-    }
     if is_account_id(v) {
         return Ok(AwsPrincipal::Account(v.into()));
     }
-    if v.len() > 4 && v.starts_with("A") && v.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()) {
+    if v.len() > 4 && v.starts_with('A') && v.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()) {
         return Ok(AwsPrincipal::Arn(v.into()));
     }
     let parts: Vec<&str> = v.splitn(6, ':').collect();

@@ -7,6 +7,8 @@
 //! default is written after a comma, in single quotes, and is used when the key is absent. The
 //! escapes stand for the literal characters `*`, `?` and `$`, which then do not act as wildcards.
 
+use crate::key::KeyName;
+
 /// One piece of a compiled pattern.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Token {
@@ -23,8 +25,8 @@ pub(crate) enum Token {
 /// A `${key}` or `${key, 'default'}` reference.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Variable {
-    /// The context key, lower-cased (keys are case-insensitive).
-    pub(crate) key: Box<str>,
+    /// The context key (keys are case-insensitive).
+    pub(crate) key: KeyName,
     /// The value used when the key is absent.
     pub(crate) default: Option<Box<str>>,
     /// Position of this variable among its pattern's variables.
@@ -42,15 +44,15 @@ pub(crate) struct Syntax {
 
 /// Looks up the value that a policy variable stands for.
 pub(crate) trait Resolve {
-    /// The single value of the context key `key_lc` (already lower-case), if it has exactly one.
-    fn resolve(&self, key_lc: &str) -> Option<&str>;
+    /// The single value of the context key `key`, if it has exactly one.
+    fn resolve(&self, key: &KeyName) -> Option<&str>;
 }
 
 /// Resolves nothing: for patterns known to have no variables.
 pub(crate) struct NoVars;
 
 impl Resolve for NoVars {
-    fn resolve(&self, _key_lc: &str) -> Option<&str> {
+    fn resolve(&self, _key: &KeyName) -> Option<&str> {
         None
     }
 }
@@ -125,7 +127,7 @@ fn variable_or_escape(inner: &str, index: usize) -> Option<Piece> {
     if key.is_empty() || key.contains(['$', '{']) {
         return None;
     }
-    Some(Piece::Var(Variable { key: key.to_lowercase().into(), default, index }))
+    Some(Piece::Var(Variable { key: KeyName::new(key), default, index }))
 }
 
 fn flush(tokens: &mut Vec<Token>, lit: &mut String) {
@@ -162,10 +164,10 @@ mod tests {
     fn variables_and_defaults() {
         let t = tokenize("home/${aws:UserName}/${aws:PrincipalTag/team, 'none'}*", BOTH);
         assert_eq!(t.len(), 5);
-        assert_eq!(t[1], Token::Var(Variable { key: "aws:username".into(), default: None, index: 0 }));
+        assert_eq!(t[1], Token::Var(Variable { key: KeyName::new("aws:username"), default: None, index: 0 }));
         assert_eq!(
             t[3],
-            Token::Var(Variable { key: "aws:principaltag/team".into(), default: Some("none".into()), index: 1 })
+            Token::Var(Variable { key: KeyName::new("aws:principaltag/team"), default: Some("none".into()), index: 1 })
         );
         assert_eq!(t[4], Token::Star);
     }

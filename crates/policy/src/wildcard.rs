@@ -53,9 +53,9 @@ impl Pattern {
         Pattern { tokens, shape, vars }
     }
 
-    /// Whether the pattern is exactly `*`.
-    pub(crate) fn is_any(&self) -> bool {
-        self.shape == Shape::Any
+    /// The text of a pattern without wildcards or variables.
+    pub(crate) fn literal(&self) -> Option<&str> {
+        (self.shape == Shape::Exact).then(|| self.first_lit())
     }
 
     /// Whether `text` matches. A variable that cannot be resolved (absent key, no default) makes
@@ -132,29 +132,38 @@ fn char_len(b: u8) -> usize {
     }
 }
 
-/// Single-backtrack glob: on a mismatch, retry from the most recent `*` one character further on.
-/// Only the last star ever needs revisiting, which keeps this O(pattern × text) in the worst case.
-fn glob(tokens: &[Token], vars: &[&str], text: &str) -> bool {
+/// Single-backtrack glob: on a mismatch, retry from the most recent `*` further on. Only the
+/// last star ever needs revisiting, which keeps this O(pattern × text) in the worst case. When the
+/// token after a star is literal text, the retry jumps straight to its next occurrence (and gives
+/// up when there is none).
+fn glob<'a>(tokens: &'a [Token], vars: &[&'a str], text: &str) -> bool {
     let t = text.as_bytes();
+    let literal = |tok: &'a Token| -> Option<&'a [u8]> {
+        match tok {
+            Token::Lit(s) => Some(s.as_bytes()),
+            Token::Var(v) => Some(vars[v.index].as_bytes()),
+            _ => None,
+        }
+    };
     let (mut ti, mut pos) = (0usize, 0usize);
     let mut backtrack: Option<(usize, usize)> = None;
     loop {
         if let Some(tok) = tokens.get(ti) {
-            let step = match tok {
-                Token::Star => {
-                    if ti + 1 == tokens.len() {
-                        return true;
-                    }
-                    backtrack = Some((ti + 1, pos));
-                    ti += 1;
-                    continue;
+            if *tok == Token::Star {
+                if ti + 1 == tokens.len() {
+                    return true;
                 }
-                Token::One => (pos < t.len()).then(|| char_len(t[pos])),
-                Token::Lit(s) => t[pos..].starts_with(s.as_bytes()).then_some(s.len()),
-                Token::Var(v) => {
-                    let s = vars[v.index];
-                    t[pos..].starts_with(s.as_bytes()).then_some(s.len())
+                match seek(t, pos, tokens.get(ti + 1).and_then(literal)) {
+                    Some(at) => pos = at,
+                    None => return false,
                 }
+                backtrack = Some((ti + 1, pos));
+                ti += 1;
+                continue;
+            }
+            let step = match literal(tok) {
+                Some(s) => t[pos..].starts_with(s).then_some(s.len()),
+                None => (pos < t.len()).then(|| char_len(t[pos])),
             };
             if let Some(n) = step {
                 pos += n;
@@ -164,16 +173,37 @@ fn glob(tokens: &[Token], vars: &[&str], text: &str) -> bool {
         } else if pos == t.len() {
             return true;
         }
-        match backtrack {
-            Some((resume, start)) if start < t.len() => {
-                let next = start + char_len(t[start]);
+        let Some((resume, start)) = backtrack else { return false };
+        if start >= t.len() {
+            return false;
+        }
+        match seek(t, start + char_len(t[start]), tokens.get(resume).and_then(literal)) {
+            Some(next) => {
                 backtrack = Some((resume, next));
                 ti = resume;
                 pos = next;
             }
-            _ => return false,
+            None => return false,
         }
     }
+}
+
+/// The first position at or after `from` where `lit` occurs (`from` itself when there is no
+/// literal to look for). Positions found this way start with `lit`'s first byte, so they are
+/// character boundaries.
+fn seek(t: &[u8], from: usize, lit: Option<&[u8]>) -> Option<usize> {
+    let Some(lit) = lit.filter(|l| !l.is_empty()) else { return (from <= t.len()).then_some(from) };
+    let first = lit[0];
+    let mut at = from;
+    while at + lit.len() <= t.len() {
+        let offset = t[at..=t.len() - lit.len()].iter().position(|&b| b == first)?;
+        at += offset;
+        if t[at..].starts_with(lit) {
+            return Some(at);
+        }
+        at += 1;
+    }
+    None
 }
 
 #[cfg(test)]

@@ -81,10 +81,10 @@ pub(crate) fn authenticate(
         return Ok(Err(AuthFailure::TokenExpired));
     }
 
-    let key = credential.signing_key(&sig.scope_key(), || {
+    let key = credential.signing_key(&sig.scope_date, &sig.region, &sig.service, || {
         sigv4::derive_signing_key(credential.secret(), &sig.scope_date, &sig.region, &sig.service)
     });
-    if !sigv4::verify(parts, sig, payload_hash, mode, &key) {
+    if !sigv4::verify_with_key(parts, sig, payload_hash, mode, &key) {
         tracing::debug!(
             canonical_request = %sigv4::canonical_request(parts, sig, payload_hash, mode),
             "signature mismatch"

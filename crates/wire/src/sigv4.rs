@@ -207,9 +207,25 @@ fn request_time(headers: &HeaderMap) -> Result<(String, OffsetDateTime), SigV4Er
     Ok((format_amz_date(t), t))
 }
 
-/// Parses `YYYYMMDD'T'HHMMSS'Z'`.
+/// Parses `YYYYMMDD'T'HHMMSS'Z'` (hand-written: it runs on every request).
 pub fn parse_amz_date(s: &str) -> Option<OffsetDateTime> {
-    PrimitiveDateTime::parse(s, AMZ_DATE).ok().map(PrimitiveDateTime::assume_utc)
+    let b = s.as_bytes();
+    if b.len() != 16 || b[8] != b'T' || b[15] != b'Z' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<u32> {
+        b[r].iter().try_fold(0u32, |acc, &c| c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0')))
+    };
+    let year = i32::try_from(num(0..4)?).ok()?;
+    let month = time::Month::try_from(u8::try_from(num(4..6)?).ok()?).ok()?;
+    let date = time::Date::from_calendar_date(year, month, u8::try_from(num(6..8)?).ok()?).ok()?;
+    let t = time::Time::from_hms(
+        u8::try_from(num(9..11)?).ok()?,
+        u8::try_from(num(11..13)?).ok()?,
+        u8::try_from(num(13..15)?).ok()?,
+    )
+    .ok()?;
+    Some(PrimitiveDateTime::new(date, t).assume_utc())
 }
 
 /// Formats a time as `YYYYMMDD'T'HHMMSS'Z'`.
@@ -319,7 +335,12 @@ fn build(
             "Credential should be scoped with a valid terminator: 'aws4_request', not '{terminator}'."
         )));
     }
-    let iso = format_amz_date(timestamp);
+    // The scope date must be the request's own (UTC) date.
+    let iso_date = match amz_date.as_bytes().get(8) {
+        Some(b'T') => amz_date[..8].to_owned(),
+        _ => format_amz_date(timestamp)[..8].to_owned(),
+    };
+    let iso = &iso_date;
     if date != &iso[..8] {
         return Err(SigV4Error::Mismatch(format!(
             "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '{date}' != '{}', from '{amz_date}'.",
@@ -517,6 +538,17 @@ pub fn verify(
     mode: UriMode,
     signing_key: &[u8; 32],
 ) -> bool {
+    verify_with_key(parts, sig, payload_hash, mode, &hmac::Key::new(hmac::HMAC_SHA256, signing_key))
+}
+
+/// [`verify`] with the signing key already set up as an HMAC key (the pipeline caches it).
+pub fn verify_with_key(
+    parts: &SignedParts<'_>,
+    sig: &SignatureV4,
+    payload_hash: &str,
+    mode: UriMode,
+    signing_key: &hmac::Key,
+) -> bool {
     // The canonical request is text; a signed header whose value is not UTF-8 cannot be bound
     // to its exact bytes in it, so it never verifies (fail closed).
     let all_utf8 = sig
@@ -528,8 +560,8 @@ pub fn verify(
     }
     let creq = canonical_request(parts, sig, payload_hash, mode);
     let sts = string_to_sign(sig, &creq);
-    let expected = sign(signing_key, &sts);
-    constant_time::verify_slices_are_equal(&expected, &sig.signature).is_ok()
+    let tag = hmac::sign(signing_key, sts.as_bytes());
+    constant_time::verify_slices_are_equal(tag.as_ref(), &sig.signature).is_ok()
 }
 
 /// Hex SHA-256 of `data`, the payload hash of a buffered body.
