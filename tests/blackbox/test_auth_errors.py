@@ -155,15 +155,27 @@ def test_malformed_form_body(server):
     assert r.error_code() == "MalformedQueryString"
 
 
-def test_malformed_json_body_to_json_protocol(server):
-    # No JSON service is served yet, so the request is refused before its body matters; the
-    # refusal still comes in JSON 1.1's shape, never as XML or a 500.
-    req = rs.sign(server, body="{not json", service="kms",
+@pytest.mark.parametrize("body", ["{not json", "[1, 2]", "\"text\"", "{\"a\": 1"])
+def test_malformed_json_body(server, body):
+    req = rs.sign(server, body=body, service="kms",
                   headers={"X-Amz-Target": "TrentService.ListKeys", "Content-Type": "application/x-amz-json-1.1"})
     r = rs.send(server, req)
-    assert r.status == 400, r
-    assert r.body.lstrip().startswith(b"{")
-    assert r.error_code() == "UnknownOperationException"
+    assert r.body.lstrip().startswith(b"{"), "JSON 1.1 errors are JSON"
+    assert_error(r, "SerializationException", 400)
+
+
+def test_json_protocol_errors_are_json(server):
+    # A signature failure on a JSON service is spelled the JSON way.
+    key, _ = server.credentials()
+    req = rs.sign(server, body="{}", service="kms", key=key, secret="wrong-secret-wrong-secret-wrong-secret00",
+                  headers={"X-Amz-Target": "TrentService.ListKeys", "Content-Type": "application/x-amz-json-1.1"})
+    r = rs.send(server, req)
+    assert r.headers.get("x-amzn-RequestId")
+    assert r.status == 400 and r.error_code() == "InvalidSignatureException", r
+    req = rs.sign(server, body="{}", service="kms", key="AKIAUNKNOWNUNKNOWN00", secret="x" * 40,
+                  headers={"X-Amz-Target": "TrentService.ListKeys", "Content-Type": "application/x-amz-json-1.1"})
+    r = rs.send(server, req)
+    assert r.status == 400 and r.error_code() == "UnrecognizedClientException", r
 
 
 def test_oversize_body(server):

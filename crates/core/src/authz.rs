@@ -1,7 +1,9 @@
 //! The authorization interface between the pipeline and the policy engine.
 
+use crate::ids::AccountId;
 use crate::principal::Principal;
 use std::net::IpAddr;
+use std::sync::Arc;
 use time::OffsetDateTime;
 
 /// Facts about the request that are not the principal's: where and how it arrived.
@@ -21,6 +23,36 @@ pub struct RequestContext {
     pub received_at: OffsetDateTime,
 }
 
+/// A resource-based policy supplied by the service that owns the resource (a KMS key policy,
+/// an S3 bucket policy, a role's trust policy).
+#[derive(Debug, Clone)]
+pub struct ResourcePolicyRef {
+    /// Identifies this exact document for caching its parsed form: the resource ARN plus
+    /// something that changes whenever the document does (a version counter or a hash).
+    pub cache_key: String,
+    /// The account that owns the resource.
+    pub owner_account: AccountId,
+    /// The policy document (JSON).
+    pub document: Arc<str>,
+    /// Whether this policy must grant access even to principals of the owning account (true
+    /// for KMS key policies and role trust policies; false for S3 bucket policies).
+    pub grant_required: bool,
+}
+
+/// What an operation acts on, computed from its input before authorization.
+#[derive(Debug, Clone, Default)]
+pub struct Target {
+    /// The resource ARNs (`*` when the operation has none). Every one must be allowed.
+    pub resources: Vec<String>,
+    /// The resource's own policy, when it has one.
+    pub resource_policy: Option<ResourcePolicyRef>,
+    /// Service-specific condition keys (`kms:EncryptionContext:...`, `s3:prefix`, ...).
+    pub condition_keys: Vec<(String, Vec<String>)>,
+    /// A grant of the owning service allows this call (KMS grants): it is allowed unless a
+    /// policy explicitly denies it.
+    pub granted: bool,
+}
+
 /// One authorization question: may `principal` perform `action` on `resources`?
 #[derive(Debug)]
 pub struct AuthzRequest<'a> {
@@ -34,6 +66,10 @@ pub struct AuthzRequest<'a> {
     pub context: &'a RequestContext,
     /// Service-specific condition keys declared by the operation.
     pub condition_keys: &'a [(String, Vec<String>)],
+    /// The resource's own policy, when it has one.
+    pub resource_policy: Option<&'a ResourcePolicyRef>,
+    /// A service grant allows the call unless a policy explicitly denies it.
+    pub granted: bool,
 }
 
 /// The outcome of policy evaluation.
@@ -54,9 +90,18 @@ impl Decision {
     }
 }
 
+/// A refused call: the decision and AWS's message explaining it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Denial {
+    /// Why: explicit or implicit deny.
+    pub decision: Decision,
+    /// The `AccessDenied` message, in AWS's words ("User: ... is not authorized to perform: ...").
+    pub message: String,
+}
+
 /// Decides authorization. Implemented by IAM; called by the pipeline for every authenticated call
 /// before any handler runs.
 pub trait Authorizer: Send + Sync + 'static {
-    /// The decision for `request`.
-    fn authorize(&self, request: &AuthzRequest<'_>) -> Decision;
+    /// `Ok` when `request` is allowed.
+    fn authorize(&self, request: &AuthzRequest<'_>) -> Result<(), Denial>;
 }

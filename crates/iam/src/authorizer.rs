@@ -1,6 +1,6 @@
 //! The authorizer the pipeline consults for every call.
 
-use rampart_core::authz::{Authorizer, AuthzRequest, Decision};
+use rampart_core::authz::{Authorizer, AuthzRequest, Decision, Denial};
 
 /// Decides calls by AWS's rules.
 ///
@@ -11,7 +11,19 @@ use rampart_core::authz::{Authorizer, AuthzRequest, Decision};
 pub struct IamAuthorizer;
 
 impl Authorizer for IamAuthorizer {
-    fn authorize(&self, request: &AuthzRequest<'_>) -> Decision {
-        if request.principal.is_root() { Decision::Allow } else { Decision::ImplicitDeny }
+    fn authorize(&self, request: &AuthzRequest<'_>) -> Result<(), Denial> {
+        if request.principal.is_root() {
+            return Ok(());
+        }
+        Err(Denial {
+            decision: Decision::ImplicitDeny,
+            message: format!(
+                "User: {} is not authorized to perform: {} on resource: {} because no identity-based policy allows the {} action",
+                request.principal.arn,
+                request.action,
+                request.resources.first().map_or("*", String::as_str),
+                request.action
+            ),
+        })
     }
 }

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 
 /// Options of `rampart serve`. Each may also be set in the TOML file given with `--config`
 /// (same names, with underscores: `data_dir`, `listen`, `http`, `region`, `tls_cert`,
-/// `tls_key`, `max_body_bytes`, `log_format`); flags win over the file.
+/// `tls_key`, `max_body_bytes`, `log_format`, `pkcs11_module`); flags win over the file.
 #[derive(Debug, Args, Default)]
 pub struct ServeArgs {
     /// TOML configuration file.
@@ -40,6 +40,10 @@ pub struct ServeArgs {
     /// Log format: `text` or `json` [default: text]. Verbosity comes from RUST_LOG.
     #[arg(long, value_name = "FORMAT")]
     pub log_format: Option<LogFormat>,
+    /// PKCS#11 module (shared library) through which KMS custom key stores reach an HSM, e.g.
+    /// /usr/lib/softhsm/libsofthsm2.so. Tokens are chosen per key store by CreateCustomKeyStore.
+    #[arg(long, env = "RAMPART_PKCS11_MODULE", value_name = "FILE")]
+    pub pkcs11_module: Option<PathBuf>,
 }
 
 /// How logs are written.
@@ -72,6 +76,8 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// Log format.
     pub log_format: LogFormat,
+    /// PKCS#11 module for HSM-backed KMS key stores.
+    pub pkcs11_module: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -85,6 +91,7 @@ impl Default for Config {
             tls_key: None,
             max_body_bytes: 1 << 20,
             log_format: LogFormat::Text,
+            pkcs11_module: None,
         }
     }
 }
@@ -121,6 +128,9 @@ impl Config {
         }
         if let Some(v) = args.log_format {
             config.log_format = v;
+        }
+        if args.pkcs11_module.is_some() {
+            config.pkcs11_module = args.pkcs11_module.clone();
         }
         if config.tls_cert.is_some() != config.tls_key.is_some() {
             return Err("tls_cert and tls_key must be given together".into());

@@ -3,10 +3,11 @@
 use crate::config::{Config, LogFormat};
 use crate::credentials_file::{ServerInfo, write_credentials, write_server_info};
 use crate::tls::{TlsPaths, ensure_generated, server_config};
-use rampart_core::clock::SystemClock;
+use rampart_core::clock::{Clock, SystemClock};
 use rampart_core::ids::AccountId;
 use rampart_crypto::{Keystore, SoftwareKeystore};
 use rampart_iam::{BootstrapOptions, IamAuthorizer, IamCredentials, bootstrap};
+use rampart_kms::{Kms, KmsConfig};
 use rampart_server::{ListenerConfig, Pipeline, PipelineConfig, serve};
 use rampart_store::{SqliteAuditLog, SqliteStore, Store};
 use std::fs;
@@ -69,13 +70,20 @@ pub fn run(config: Config) -> Result<(), String> {
         Some(server_config(&paths.ca_cert.with_file_name("server.pem"), &paths.ca_cert.with_file_name("server.key"))?)
     };
 
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let kms = Kms::new(
+        Arc::clone(&store),
+        Arc::clone(&keystore),
+        Arc::clone(&clock),
+        KmsConfig { region: config.region.clone(), pkcs11_module: config.pkcs11_module.clone() },
+    )?;
     let credentials = Arc::new(IamCredentials::new(Arc::clone(&store), Arc::clone(&keystore)));
     let pipeline = Arc::new(Pipeline::new(
-        vec![rampart_iam::sts::service()],
+        vec![rampart_iam::sts::service(), kms.service()],
         credentials,
         Arc::new(IamAuthorizer),
         audit,
-        Arc::new(SystemClock),
+        clock,
         PipelineConfig { default_region: config.region.clone(), max_body_bytes: config.max_body_bytes },
     ));
 

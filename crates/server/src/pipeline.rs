@@ -5,7 +5,7 @@ use bytes::Bytes;
 use http::{Request, Response, header};
 use http_body_util::BodyExt;
 use rampart_core::audit::{AuditRecord, AuditSink, CallerIdentity};
-use rampart_core::authz::{Authorizer, AuthzRequest, Decision, RequestContext};
+use rampart_core::authz::{Authorizer, AuthzRequest, RequestContext};
 use rampart_core::clock::Clock;
 use rampart_core::credentials::CredentialProvider;
 use rampart_core::ids::new_request_id;
@@ -330,18 +330,18 @@ impl Pipeline {
             (None, _) => return Err(AuthFailure::Missing.to_error(*protocol)),
             (Some(_), Access::AnyAuthenticated | Access::Anonymous) => {}
             (Some(p), Access::Authorized) => {
-                let resources = op.resources_for(&call)?;
-                let conditions = op.conditions_for(&call);
+                let target = op.target_for(&call)?;
                 let request = AuthzRequest {
                     principal: p,
                     action: op.action(),
-                    resources: &resources,
+                    resources: &target.resources,
                     context: &call.context,
-                    condition_keys: &conditions,
+                    condition_keys: &target.condition_keys,
+                    resource_policy: target.resource_policy.as_ref(),
+                    granted: target.granted,
                 };
-                let decision = self.authorizer.authorize(&request);
-                if decision != Decision::Allow {
-                    return Err(access_denied(*protocol, denial_message(p, op.action(), &resources, decision)));
+                if let Err(denial) = self.authorizer.authorize(&request) {
+                    return Err(access_denied(*protocol, denial.message));
                 }
             }
         }
@@ -421,13 +421,4 @@ async fn drain<B: http_body::Body<Data = Bytes>>(mut body: std::pin::Pin<&mut B>
             _ => break,
         }
     }
-}
-
-fn denial_message(principal: &Principal, action: &str, resources: &[String], decision: Decision) -> String {
-    let resource = resources.first().map(String::as_str).unwrap_or("*");
-    let why = match decision {
-        Decision::ExplicitDeny => "with an explicit deny in an identity-based policy",
-        _ => "because no identity-based policy allows the action",
-    };
-    format!("User: {} is not authorized to perform: {action} on resource: {resource} {why}", principal.arn)
 }

@@ -5,7 +5,7 @@
 
 use crate::protocol::{Protocol, RequestBody, ResponseBody};
 use crate::query::QueryParams;
-use rampart_core::authz::RequestContext;
+use rampart_core::authz::{RequestContext, Target};
 use rampart_core::{AwsError, Principal};
 use std::collections::HashMap;
 use std::future::Future;
@@ -77,6 +77,9 @@ pub type Handler = Arc<dyn Fn(Call) -> HandlerFuture + Send + Sync>;
 pub type ResourceFn = fn(&Call) -> Result<Vec<String>, AwsError>;
 /// Computes operation-specific condition keys from the input.
 pub type ConditionFn = fn(&Call) -> Vec<(String, Vec<String>)>;
+/// Computes everything authorization needs to know about what a call acts on; may consult the
+/// service's state (a KMS key's policy and grants, a bucket's policy).
+pub type TargetFn = Arc<dyn Fn(&Call) -> Result<Target, AwsError> + Send + Sync>;
 
 /// Who may call an operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -97,6 +100,7 @@ pub struct Operation {
     read_only: bool,
     resources: Option<ResourceFn>,
     conditions: Option<ConditionFn>,
+    target: Option<TargetFn>,
     handler: Handler,
 }
 
@@ -124,6 +128,7 @@ impl Operation {
             read_only: false,
             resources: None,
             conditions: None,
+            target: None,
             handler: Arc::new(move |call| Box::pin(handler(call))),
         }
     }
@@ -150,6 +155,25 @@ impl Operation {
     pub fn conditions(mut self, f: ConditionFn) -> Self {
         self.conditions = Some(f);
         self
+    }
+
+    /// Declares how to find what a call acts on (resources, resource policy, condition keys,
+    /// grants) when that needs the service's state. Overrides `resources` and `conditions`.
+    pub fn target(mut self, f: impl Fn(&Call) -> Result<Target, AwsError> + Send + Sync + 'static) -> Self {
+        self.target = Some(Arc::new(f));
+        self
+    }
+
+    /// What `call` acts on, for authorization.
+    pub fn target_for(&self, call: &Call) -> Result<Target, AwsError> {
+        if let Some(f) = &self.target {
+            return f(call);
+        }
+        Ok(Target {
+            resources: self.resources_for(call)?,
+            condition_keys: self.conditions_for(call),
+            ..Target::default()
+        })
     }
 
     /// The operation name.
