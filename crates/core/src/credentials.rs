@@ -15,7 +15,7 @@ use zeroize::Zeroizing;
 pub struct Credential {
     principal: Arc<Principal>,
     secret: Zeroizing<String>,
-    session_token: Option<String>,
+    session_token_sha256: Option<[u8; 32]>,
     expires_at: Option<OffsetDateTime>,
     signing_key: Mutex<Option<CachedSigningKey>>,
 }
@@ -30,14 +30,15 @@ struct CachedSigningKey {
 }
 
 impl Credential {
-    /// A credential for `principal`.
+    /// A credential for `principal`. Temporary credentials carry the SHA-256 of their session
+    /// token (the token itself is never kept) and their expiry.
     pub fn new(
         principal: Arc<Principal>,
         secret: Zeroizing<String>,
-        session_token: Option<String>,
+        session_token_sha256: Option<[u8; 32]>,
         expires_at: Option<OffsetDateTime>,
     ) -> Self {
-        Self { principal, secret, session_token, expires_at, signing_key: Mutex::new(None) }
+        Self { principal, secret, session_token_sha256, expires_at, signing_key: Mutex::new(None) }
     }
 
     /// The principal the credential authenticates as.
@@ -50,9 +51,22 @@ impl Credential {
         &self.secret
     }
 
-    /// The session token temporary credentials must present.
-    pub fn session_token(&self) -> Option<&str> {
-        self.session_token.as_deref()
+    /// Whether `given` is the right session token: none for long-term keys, the issued one
+    /// (compared by hash, in constant time) for temporary credentials.
+    pub fn session_token_matches(&self, given: Option<&str>) -> bool {
+        match (&self.session_token_sha256, given) {
+            (None, None) => true,
+            (Some(expected), Some(token)) => {
+                let h = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, token.as_bytes());
+                aws_lc_rs::constant_time::verify_slices_are_equal(h.as_ref(), expected).is_ok()
+            }
+            _ => false,
+        }
+    }
+
+    /// Whether these are temporary credentials.
+    pub fn is_temporary(&self) -> bool {
+        self.session_token_sha256.is_some()
     }
 
     /// When temporary credentials stop working.
@@ -101,4 +115,8 @@ pub trait CredentialProvider: Send + Sync + 'static {
     /// The active credential for `access_key_id`, or `None` when no active key has that id
     /// (unknown, inactive and deleted keys are all `None`: AWS answers them alike).
     fn lookup(&self, access_key_id: &str) -> Result<Option<Arc<Credential>>, AwsError>;
+
+    /// Notes that `access_key_id` just authenticated a call to `service` in `region`
+    /// (`GetAccessKeyLastUsed`). Called on every authenticated call: keep it cheap.
+    fn record_use(&self, _access_key_id: &str, _service: &str, _region: &str) {}
 }

@@ -167,8 +167,46 @@ pub fn bootstrap(store: &dyn Store, keystore: &dyn Keystore, opts: BootstrapOpti
                 },
             )?;
             t.put_json(META, "root_access_key", &access_key_id)?;
+            crate::api::index_root_key(t, &account_id, &access_key_id)?;
         }
         Ok(())
     })?;
     Ok(RootAccount { account_id, access_key_id, new_secret: fresh.then_some(secret) })
+}
+
+/// Creates another account with its own root access key (`rampart account create`); the root
+/// account of the data directory is unchanged.
+pub fn create_account(
+    store: &dyn Store,
+    keystore: &dyn Keystore,
+    account_id: Option<AccountId>,
+) -> Result<RootAccount, AwsError> {
+    let account_id = account_id.unwrap_or_else(AccountId::generate);
+    let access_key_id = new_access_key_id();
+    let secret = new_secret_access_key();
+    let sealed = seal_secret(keystore, &access_key_id, &secret)?;
+    store.transact(|t| {
+        if !t.insert_json(
+            ACCOUNTS,
+            account_id.as_str(),
+            &AccountRecord { account_id: account_id.clone(), created: iso_now() },
+        )? {
+            return Err(AwsError::new("EntityAlreadyExists", 409, format!("account {account_id} already exists")));
+        }
+        t.put_json(
+            ACCESS_KEYS,
+            &access_key_id,
+            &AccessKeyRecord {
+                access_key_id: access_key_id.clone(),
+                account_id: account_id.clone(),
+                user_name: None,
+                status: KeyStatus::Active,
+                create_date: iso_now(),
+                sealed_secret: sealed.clone(),
+            },
+        )?;
+        crate::api::index_root_key(t, &account_id, &access_key_id)?;
+        Ok(())
+    })?;
+    Ok(RootAccount { account_id, access_key_id, new_secret: Some(secret) })
 }

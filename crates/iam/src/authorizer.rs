@@ -1,29 +1,136 @@
-//! The authorizer the pipeline consults for every call.
+//! The authorizer the pipeline consults for every call: AWS's policy evaluation over the
+//! caller's identity policies, the resource's policy, boundaries and session policies.
 
+use crate::identity::IdentityPolicies;
+use crate::state::Iam;
 use rampart_core::authz::{Authorizer, AuthzRequest, Decision, Denial};
+use rampart_policy::{AuthzContext, ConditionContext, EvalResult, PolicyKind, PolicySet, ResourcePolicy};
+use std::sync::Arc;
 
-/// Decides calls by AWS's rules.
-///
-/// The root user of an account is allowed everything in its own account. Every other principal
-/// is decided by the IAM policy engine; until IAM users and roles exist, any other principal is
-/// denied (fail closed).
-#[derive(Debug, Default)]
-pub struct IamAuthorizer;
+/// Decides calls by AWS's rules, fail-closed.
+pub struct IamAuthorizer {
+    iam: Arc<Iam>,
+}
+
+impl IamAuthorizer {
+    /// An authorizer over `iam`'s policies.
+    pub fn new(iam: Arc<Iam>) -> Self {
+        Self { iam }
+    }
+}
+
+/// The condition keys of one request: request facts, the principal's keys and the operation's.
+pub(crate) fn condition_context(request: &AuthzRequest<'_>, identity: &IdentityPolicies) -> ConditionContext {
+    let ctx = request.context;
+    let mut c = ConditionContext::new();
+    c.set_current_time(ctx.received_at);
+    c.set_source_ip(ctx.source_ip);
+    c.set_secure_transport(ctx.secure_transport);
+    c.insert("aws:UserAgent", ctx.user_agent.clone());
+    c.insert("aws:RequestedRegion", ctx.region.clone());
+    c.insert("aws:ViaAWSService", "false");
+    c.insert("aws:PrincipalIsAWSService", "false");
+    c.set_principal(&identity.info);
+    if identity.temporary {
+        let age = identity.mfa_unix.map(|t| u64::try_from(ctx.received_at.unix_timestamp() - t).unwrap_or(0));
+        c.set_mfa(identity.mfa_unix.is_some(), age);
+    }
+    for (k, v) in &identity.keys {
+        c.insert_multi(k, v.iter().cloned());
+    }
+    for (k, v) in request.condition_keys {
+        c.insert_multi(k, v.iter().cloned());
+    }
+    c
+}
 
 impl Authorizer for IamAuthorizer {
     fn authorize(&self, request: &AuthzRequest<'_>) -> Result<(), Denial> {
-        if request.principal.is_root() {
-            return Ok(());
+        let principal = request.principal;
+        let deny = |decision, message: String| Err(Denial { decision, message });
+        let identity = match self.iam.identity_for(principal) {
+            Ok(i) => i,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot load the caller's policies; denying");
+                return deny(
+                    Decision::ImplicitDeny,
+                    format!(
+                        "User: {} is not authorized to perform: {} because its policies could not be loaded",
+                        principal.arn, request.action
+                    ),
+                );
+            }
+        };
+        if let Some(why) = &identity.broken {
+            tracing::warn!(principal = %principal.arn, why, "denying every call of a principal whose policies are broken");
+            return deny(
+                Decision::ImplicitDeny,
+                format!("User: {} is not authorized to perform: {} because {why}", principal.arn, request.action),
+            );
         }
-        Err(Denial {
-            decision: Decision::ImplicitDeny,
-            message: format!(
-                "User: {} is not authorized to perform: {} on resource: {} because no identity-based policy allows the {} action",
-                request.principal.arn,
-                request.action,
-                request.resources.first().map_or("*", String::as_str),
-                request.action
-            ),
-        })
+        let resource_policy = match request.resource_policy {
+            None => None,
+            // A role's trust policy is the resource policy of the sts:AssumeRole* actions.
+            Some(r) => match self.iam.parse_cached(
+                &r.cache_key,
+                &r.document,
+                if request.action.starts_with("sts:AssumeRole") { PolicyKind::Trust } else { PolicyKind::Resource },
+                "resource-policy",
+            ) {
+                Ok(p) => Some((p, r)),
+                Err(e) => {
+                    tracing::error!(cache_key = %r.cache_key, error = %e, "stored resource policy does not parse; denying");
+                    return deny(
+                        Decision::ImplicitDeny,
+                        format!(
+                            "User: {} is not authorized to perform: {} because the resource policy is invalid",
+                            principal.arn, request.action
+                        ),
+                    );
+                }
+            },
+        };
+        let context = condition_context(request, &identity);
+        let identity_refs: Vec<&rampart_policy::Policy> = identity.identity.iter().map(Arc::as_ref).collect();
+        let session_refs: Vec<&rampart_policy::Policy> = identity.session.iter().map(Arc::as_ref).collect();
+        for resource in request.resources {
+            let owner = resource.split(':').nth(4).filter(|a| !a.is_empty() && *a != "aws");
+            let policies = PolicySet {
+                identity: &identity_refs,
+                resource: resource_policy.as_ref().map(|(p, r)| ResourcePolicy {
+                    policy: p,
+                    owner_account: r.owner_account.as_str(),
+                    grant_required: r.grant_required,
+                }),
+                resource_owner: if resource_policy.is_none() { owner } else { None },
+                boundary: identity.boundary.as_deref(),
+                session: &session_refs,
+            };
+            let result: EvalResult<'_> = AuthzContext {
+                principal: &identity.info,
+                action: request.action,
+                resource,
+                context: &context,
+                policies,
+            }
+            .evaluate();
+            match result.decision {
+                rampart_policy::Decision::Allow => {}
+                rampart_policy::Decision::ExplicitDeny => {
+                    return deny(
+                        Decision::ExplicitDeny,
+                        result.access_denied_message(&principal.arn, request.action, resource),
+                    );
+                }
+                _ if request.granted => {}
+                _ => {
+                    return deny(
+                        Decision::ImplicitDeny,
+                        result.access_denied_message(&principal.arn, request.action, resource),
+                    );
+                }
+            }
+        }
+        Ok(())
     }
 }

@@ -1,27 +1,45 @@
-//! The credential provider: access key id -> secret and principal, cached in memory.
+//! The credential provider: access key id -> secret and principal, for the root user, IAM users
+//! and STS sessions, cached in memory.
 
 use crate::accounts::{ACCESS_KEYS, AccessKeyRecord, KeyStatus, open_secret};
+use crate::model::{IAM, Kind, SESSIONS, SessionKind, SessionRecord, UserRecord};
+use rampart_core::clock::Clock;
 use rampart_core::credentials::{Credential, CredentialProvider};
+use rampart_core::principal::{PrincipalKind, SessionContext};
 use rampart_core::{AwsError, Principal};
 use rampart_crypto::Keystore;
 use rampart_store::{Store, StoreExt};
 use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
+use time::OffsetDateTime;
+
+/// When and where an access key was last used.
+#[derive(Debug, Clone)]
+pub struct LastUsed {
+    /// Unix seconds.
+    pub at: i64,
+    /// Service signing name.
+    pub service: String,
+    /// Region.
+    pub region: String,
+}
 
 /// Resolves access keys from the store, keeping opened credentials in memory.
 ///
-/// Only active keys are cached; IAM calls [`IamCredentials::invalidate`] whenever a key changes,
-/// so a deactivated or deleted key is refused on the next call.
+/// IAM calls [`IamCredentials::invalidate`] whenever a key, its user or its session changes, so
+/// a deactivated or deleted key is refused on the very next call.
 pub struct IamCredentials {
     store: Arc<dyn Store>,
     keystore: Arc<dyn Keystore>,
+    clock: Arc<dyn Clock>,
     cache: RwLock<HashMap<String, Arc<Credential>>>,
+    last_used: Mutex<HashMap<String, LastUsed>>,
 }
 
 impl IamCredentials {
     /// A provider over `store`, opening secrets with `keystore`.
-    pub fn new(store: Arc<dyn Store>, keystore: Arc<dyn Keystore>) -> Self {
-        Self { store, keystore, cache: RwLock::new(HashMap::new()) }
+    pub fn new(store: Arc<dyn Store>, keystore: Arc<dyn Keystore>, clock: Arc<dyn Clock>) -> Self {
+        Self { store, keystore, clock, cache: RwLock::new(HashMap::new()), last_used: Mutex::new(HashMap::new()) }
     }
 
     /// Forgets `access_key_id`; the next lookup reads the store again.
@@ -29,7 +47,15 @@ impl IamCredentials {
         self.cache.write().unwrap_or_else(|p| p.into_inner()).remove(access_key_id);
     }
 
+    /// When `access_key_id` was last used since this process started.
+    pub fn last_used(&self, access_key_id: &str) -> Option<LastUsed> {
+        self.last_used.lock().unwrap_or_else(|p| p.into_inner()).get(access_key_id).cloned()
+    }
+
     fn load(&self, access_key_id: &str) -> Result<Option<Arc<Credential>>, AwsError> {
+        if access_key_id.starts_with("ASIA") {
+            return self.load_session(access_key_id);
+        }
         let Some(record) = self.store.get_json::<AccessKeyRecord>(ACCESS_KEYS, access_key_id)? else {
             return Ok(None);
         };
@@ -38,11 +64,66 @@ impl IamCredentials {
         }
         let principal = match &record.user_name {
             None => Principal::root(record.account_id.clone(), access_key_id),
-            // IAM users arrive with the IAM API; until then no stored key names one.
-            Some(_) => return Ok(None),
+            Some(name) => {
+                let Some(user) = self.store.get_json::<UserRecord>(IAM, &Kind::User.key(&record.account_id, name))?
+                else {
+                    return Ok(None);
+                };
+                Principal::new(
+                    PrincipalKind::IamUser,
+                    record.account_id.clone(),
+                    user.arn,
+                    user.user_id,
+                    Some(user.name),
+                    access_key_id.to_owned(),
+                    None,
+                )
+            }
         };
         let secret = open_secret(self.keystore.as_ref(), &record)?;
         Ok(Some(Arc::new(Credential::new(Arc::new(principal), secret, None, None))))
+    }
+
+    fn load_session(&self, access_key_id: &str) -> Result<Option<Arc<Credential>>, AwsError> {
+        let Some(s) = self.store.get_json::<SessionRecord>(SESSIONS, access_key_id)? else {
+            return Ok(None);
+        };
+        let expires = OffsetDateTime::from_unix_timestamp(s.expires_unix).map_err(|_| AwsError::internal())?;
+        // Long expired sessions are not worth caching; the pipeline answers ExpiredToken.
+        let kind = match (s.kind, &s.subject_name) {
+            (SessionKind::AssumedRole, _) => PrincipalKind::AssumedRole,
+            (SessionKind::UserSession, Some(_)) => PrincipalKind::IamUser,
+            (SessionKind::UserSession, None) => PrincipalKind::Root,
+        };
+        let name = match s.kind {
+            SessionKind::AssumedRole => s.session_name.clone(),
+            SessionKind::UserSession => s.subject_name.clone(),
+        };
+        let principal = Principal::new(
+            kind,
+            s.account_id.clone(),
+            s.arn.clone(),
+            s.user_id.clone(),
+            name,
+            access_key_id.to_owned(),
+            Some(SessionContext {
+                mfa_authenticated: s.mfa_unix.is_some(),
+                creation_date: s.creation.clone(),
+                issuer_arn: s.role_arn.clone(),
+            }),
+        );
+        let mut hash = [0u8; 32];
+        hex::decode_to_slice(&s.token_sha256, &mut hash).map_err(|_| AwsError::internal())?;
+        let record = AccessKeyRecord {
+            access_key_id: s.access_key_id.clone(),
+            account_id: s.account_id.clone(),
+            user_name: None,
+            status: KeyStatus::Active,
+            create_date: s.creation.clone(),
+            sealed_secret: s.sealed_secret.clone(),
+        };
+        let secret = open_secret(self.keystore.as_ref(), &record)?;
+        Ok(Some(Arc::new(Credential::new(Arc::new(principal), secret, Some(hash), Some(expires)))))
     }
 }
 
@@ -53,8 +134,28 @@ impl CredentialProvider for IamCredentials {
         }
         let loaded = self.load(access_key_id)?;
         if let Some(c) = &loaded {
-            self.cache.write().unwrap_or_else(|p| p.into_inner()).insert(access_key_id.to_owned(), Arc::clone(c));
+            let mut cache = self.cache.write().unwrap_or_else(|p| p.into_inner());
+            if cache.len() > 100_000 {
+                cache.clear();
+            }
+            cache.insert(access_key_id.to_owned(), Arc::clone(c));
         }
         Ok(loaded)
+    }
+
+    fn record_use(&self, access_key_id: &str, service: &str, region: &str) {
+        let now = self.clock.now().unix_timestamp();
+        let mut map = self.last_used.lock().unwrap_or_else(|p| p.into_inner());
+        match map.get_mut(access_key_id) {
+            // Minute resolution is what AWS reports; skip the allocation otherwise.
+            Some(u) if now - u.at < 60 && u.service == service && u.region == region => {}
+            Some(u) => *u = LastUsed { at: now, service: service.to_owned(), region: region.to_owned() },
+            None => {
+                map.insert(
+                    access_key_id.to_owned(),
+                    LastUsed { at: now, service: service.to_owned(), region: region.to_owned() },
+                );
+            }
+        }
     }
 }

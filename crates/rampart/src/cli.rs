@@ -33,6 +33,23 @@ enum Command {
     /// Read the audit log (one CloudTrail event per call) of a data directory.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Manage the accounts of a data directory (works while the server runs).
+    #[command(subcommand)]
+    Account(AccountCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum AccountCommand {
+    /// Create another account and print its id and root access key as JSON (the only time the
+    /// secret is shown). Use it to test cross-account access.
+    Create {
+        /// The data directory of the server.
+        #[arg(long, env = "RAMPART_DATA_DIR", default_value = "rampart-data", value_name = "DIR")]
+        data_dir: PathBuf,
+        /// The 12-digit id to give the account (random when absent).
+        #[arg(long, value_name = "ID")]
+        account_id: Option<String>,
+    },
 }
 
 /// Options of `rampart env`.
@@ -68,6 +85,9 @@ impl Cli {
                 crate::serve::run(config)
             }
             Command::Env(args) => crate::credentials_file::print_env(&args.data_dir),
+            Command::Account(AccountCommand::Create { data_dir, account_id }) => {
+                crate::serve::create_account(&data_dir, account_id.as_deref())
+            }
             Command::Audit(AuditCommand::LookupEvents { data_dir, after, max_results }) => {
                 let path = data_dir.join("audit.db");
                 if !path.exists() {

@@ -6,7 +6,7 @@ use crate::tls::{TlsPaths, ensure_generated, server_config};
 use rampart_core::clock::{Clock, SystemClock};
 use rampart_core::ids::AccountId;
 use rampart_crypto::{Keystore, SoftwareKeystore};
-use rampart_iam::{BootstrapOptions, IamAuthorizer, IamCredentials, bootstrap};
+use rampart_iam::{BootstrapOptions, Iam, IamAuthorizer, bootstrap};
 use rampart_kms::{Kms, KmsConfig};
 use rampart_server::{ListenerConfig, Pipeline, PipelineConfig, serve};
 use rampart_store::{SqliteAuditLog, SqliteStore, Store};
@@ -77,11 +77,11 @@ pub fn run(config: Config) -> Result<(), String> {
         Arc::clone(&clock),
         KmsConfig { region: config.region.clone(), pkcs11_module: config.pkcs11_module.clone() },
     )?;
-    let credentials = Arc::new(IamCredentials::new(Arc::clone(&store), Arc::clone(&keystore)));
+    let iam = Iam::new(Arc::clone(&store), Arc::clone(&keystore), Arc::clone(&clock));
     let pipeline = Arc::new(Pipeline::new(
-        vec![rampart_iam::sts::service(), kms.service()],
-        credentials,
-        Arc::new(IamAuthorizer),
+        vec![rampart_iam::sts::service(&iam), rampart_iam::iam_service(&iam), kms.service()],
+        iam.credentials(),
+        Arc::new(IamAuthorizer::new(Arc::clone(&iam))),
         audit,
         clock,
         PipelineConfig { default_region: config.region.clone(), max_body_bytes: config.max_body_bytes },
@@ -120,4 +120,22 @@ async fn shutdown_signal() {
         _ = tokio::signal::ctrl_c() => {}
         _ = term.recv() => {}
     }
+}
+
+/// `rampart account create`: a new account with a root key, printed as JSON.
+pub fn create_account(data_dir: &std::path::Path, account_id: Option<&str>) -> Result<(), String> {
+    if !data_dir.join("state.db").exists() {
+        return Err(format!("{} is not a Rampart data directory (run `rampart serve` once)", data_dir.display()));
+    }
+    let keystore = SoftwareKeystore::open_or_create(&data_dir.join("master.key")).map_err(|e| e.to_string())?;
+    let store = SqliteStore::open(&data_dir.join("state.db")).map_err(|e| e.to_string())?;
+    let account_id = account_id.map(AccountId::parse).transpose()?;
+    let acct =
+        rampart_iam::accounts::create_account(&store, &keystore, account_id).map_err(|e| e.message().to_owned())?;
+    let secret = acct.new_secret.as_deref().map(String::as_str).unwrap_or_default();
+    println!(
+        "{}",
+        serde_json::json!({"AccountId": acct.account_id.as_str(), "AccessKeyId": acct.access_key_id, "SecretAccessKey": secret})
+    );
+    Ok(())
 }

@@ -68,14 +68,8 @@ pub(crate) fn authenticate(
     let Some(credential) = credentials.lookup(&sig.access_key_id)? else {
         return Ok(Err(AuthFailure::UnknownAccessKey));
     };
-    match (credential.session_token(), sig.security_token.as_deref()) {
-        (None, None) => {}
-        (Some(expected), Some(given)) => {
-            if aws_lc_rs::constant_time::verify_slices_are_equal(expected.as_bytes(), given.as_bytes()).is_err() {
-                return Ok(Err(AuthFailure::InvalidToken));
-            }
-        }
-        _ => return Ok(Err(AuthFailure::InvalidToken)),
+    if !credential.session_token_matches(sig.security_token.as_deref()) {
+        return Ok(Err(AuthFailure::InvalidToken));
     }
     if credential.expires_at().is_some_and(|exp| exp <= now) {
         return Ok(Err(AuthFailure::TokenExpired));

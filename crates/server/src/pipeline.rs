@@ -285,6 +285,7 @@ impl Pipeline {
                 let mode = if service.signing_name() == "s3" { UriMode::S3 } else { UriMode::NormalizedDoubleEncoded };
                 match authenticate(self.credentials.as_ref(), self.clock.as_ref(), &signed, s, &payload_hash, mode)? {
                     Ok(cred) => {
+                        self.credentials.record_use(&s.access_key_id, service.signing_name(), &s.region);
                         let p = Arc::clone(cred.principal());
                         draft.caller = CallerIdentity::Principal(Arc::clone(&p));
                         Some(p)

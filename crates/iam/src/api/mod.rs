@@ -1,0 +1,200 @@
+//! The IAM API (query protocol, `iam`): one file per entity family, one registration table.
+
+mod access_keys;
+mod groups;
+mod instance_profiles;
+mod mfa;
+mod oidc;
+mod policies;
+mod roles;
+mod users;
+
+use crate::model::{GroupRecord, Kind, RoleRecord, UserRecord};
+use crate::state::Iam;
+use crate::util::entity_arn;
+use rampart_core::authz::Target;
+use rampart_core::ids::AccountId;
+use rampart_core::{AwsError, Principal};
+use rampart_wire::query::QueryParams;
+use rampart_wire::{Call, Operation, Output, Protocol, Service};
+use std::sync::Arc;
+
+/// The IAM XML namespace.
+pub const NAMESPACE: &str = "https://iam.amazonaws.com/doc/2010-05-08/";
+
+/// What an IAM operation acts on, for its resource ARN.
+#[derive(Debug, Clone, Copy)]
+#[allow(dead_code)] // MFA and OIDC variants are used by those families' operations
+pub(crate) enum On {
+    /// No particular resource (`*`).
+    Nothing,
+    /// The user named by this parameter; the caller's own user when absent.
+    User(&'static str),
+    /// The group named by this parameter.
+    Group(&'static str),
+    /// The role named by this parameter.
+    Role(&'static str),
+    /// The managed policy whose ARN is this parameter.
+    PolicyArn(&'static str),
+    /// The managed policy about to be created (`PolicyName` + `Path`).
+    NewPolicy,
+    /// The instance profile named by this parameter.
+    InstanceProfile(&'static str),
+    /// The MFA device whose serial number (ARN) is this parameter.
+    MfaSerial(&'static str),
+    /// The virtual MFA device about to be created (`VirtualMFADeviceName` + `Path`).
+    NewMfa,
+    /// The OIDC provider whose ARN is this parameter.
+    OidcArn(&'static str),
+}
+
+/// A synchronous IAM handler: reads the call, returns the inner XML of `<{Op}Result>`.
+pub(crate) type Handler = fn(&Iam, &Call) -> Result<String, AwsError>;
+
+/// Declares one IAM operation.
+pub(crate) fn op(iam: &Arc<Iam>, name: &'static str, on: On, read_only: bool, handler: Handler) -> Operation {
+    let action: &'static str = Box::leak(format!("iam:{name}").into_boxed_str());
+    let run = Arc::clone(iam);
+    let mut o = Operation::new(name, action, move |call: Call| {
+        let iam = Arc::clone(&run);
+        async move {
+            let xml = if read_only {
+                handler(&iam, &call)?
+            } else {
+                // Writes wait for a durable commit: keep them off the request threads.
+                tokio::task::spawn_blocking(move || handler(&iam, &call)).await.map_err(|_| AwsError::internal())??
+            };
+            Ok(Output::Query(xml))
+        }
+    });
+    let lookup = Arc::clone(iam);
+    o = o.target(move |call| target(&lookup, call, name, on));
+    if read_only { o.read_only() } else { o }
+}
+
+/// The caller's account.
+pub(crate) fn account(call: &Call) -> Result<&AccountId, AwsError> {
+    Ok(&call.caller()?.account_id)
+}
+
+/// The caller's own IAM user name, for operations whose `UserName` defaults to the caller.
+pub(crate) fn caller_user_name(p: &Principal) -> Result<&str, AwsError> {
+    match (p.kind, &p.name) {
+        (rampart_core::PrincipalKind::IamUser, Some(n)) => Ok(n),
+        _ => Err(crate::util::invalid_input("Must specify userName when calling with non-User credentials".to_owned())),
+    }
+}
+
+fn existing_path<T>(iam: &Iam, kind: Kind, acct: &AccountId, name: &str, path: impl Fn(&T) -> String) -> String
+where
+    T: serde::de::DeserializeOwned,
+{
+    iam.get::<T>(kind, acct, name).ok().flatten().map_or_else(|| "/".to_owned(), |r| path(&r))
+}
+
+fn target(iam: &Iam, call: &Call, op_name: &str, on: On) -> Result<Target, AwsError> {
+    let caller = call.caller()?;
+    let acct = &caller.account_id;
+    let q = call.query();
+    let arn = match on {
+        On::Nothing => "*".to_owned(),
+        On::User(param) => match q.get(param) {
+            Some(n) => {
+                let path = match q.get("Path").filter(|_| op_name == "CreateUser") {
+                    Some(p) => p.to_owned(),
+                    None => existing_path(iam, Kind::User, acct, n, |u: &UserRecord| u.path.clone()),
+                };
+                entity_arn(acct, "user", &path, n)
+            }
+            None => match caller.kind {
+                rampart_core::PrincipalKind::IamUser => caller.arn.clone(),
+                _ => "*".to_owned(),
+            },
+        },
+        On::Group(param) => {
+            let n = q.get(param).unwrap_or_default();
+            let path = match q.get("Path").filter(|_| op_name == "CreateGroup") {
+                Some(p) => p.to_owned(),
+                None => existing_path(iam, Kind::Group, acct, n, |g: &GroupRecord| g.path.clone()),
+            };
+            entity_arn(acct, "group", &path, n)
+        }
+        On::Role(param) => {
+            let n = q.get(param).unwrap_or_default();
+            let path = match q.get("Path").filter(|_| op_name == "CreateRole") {
+                Some(p) => p.to_owned(),
+                None => existing_path(iam, Kind::Role, acct, n, |r: &RoleRecord| r.path.clone()),
+            };
+            entity_arn(acct, "role", &path, n)
+        }
+        On::PolicyArn(param) => q.get(param).unwrap_or("*").to_owned(),
+        On::NewPolicy => {
+            entity_arn(acct, "policy", q.get("Path").unwrap_or("/"), q.get("PolicyName").unwrap_or_default())
+        }
+        On::InstanceProfile(param) => {
+            let n = q.get(param).unwrap_or_default();
+            let path = match q.get("Path").filter(|_| op_name == "CreateInstanceProfile") {
+                Some(p) => p.to_owned(),
+                None => {
+                    existing_path(iam, Kind::InstanceProfile, acct, n, |r: &crate::model::InstanceProfileRecord| {
+                        r.path.clone()
+                    })
+                }
+            };
+            entity_arn(acct, "instance-profile", &path, n)
+        }
+        On::MfaSerial(param) => q.get(param).unwrap_or("*").to_owned(),
+        On::NewMfa => {
+            entity_arn(acct, "mfa", q.get("Path").unwrap_or("/"), q.get("VirtualMFADeviceName").unwrap_or_default())
+        }
+        On::OidcArn(param) => q.get(param).unwrap_or("*").to_owned(),
+    };
+    Ok(Target { resources: vec![arn], condition_keys: condition_keys(q), ..Target::default() })
+}
+
+/// IAM's own condition keys: `aws:RequestTag/*`, `aws:TagKeys`, `iam:PolicyARN`,
+/// `iam:PermissionsBoundary`.
+fn condition_keys(q: &QueryParams) -> Vec<(String, Vec<String>)> {
+    let mut keys = Vec::new();
+    let mut tag_keys = Vec::new();
+    for i in 1.. {
+        let Some(k) = q.get(&format!("Tags.member.{i}.Key")) else { break };
+        let v = q.get(&format!("Tags.member.{i}.Value")).unwrap_or("");
+        keys.push((format!("aws:RequestTag/{k}"), vec![v.to_owned()]));
+        tag_keys.push(k.to_owned());
+    }
+    tag_keys.extend(q.list("TagKeys").into_iter().map(str::to_owned));
+    if !tag_keys.is_empty() {
+        keys.push(("aws:TagKeys".to_owned(), tag_keys));
+    }
+    if let Some(arn) = q.get("PolicyArn") {
+        keys.push(("iam:PolicyARN".to_owned(), vec![arn.to_owned()]));
+    }
+    if let Some(arn) = q.get("PermissionsBoundary") {
+        keys.push(("iam:PermissionsBoundary".to_owned(), vec![arn.to_owned()]));
+    }
+    keys
+}
+
+/// Records a root access key in the per-owner key index (bootstrap).
+pub(crate) fn index_root_key(t: &mut dyn rampart_store::Txn, acct: &AccountId, key_id: &str) -> Result<(), AwsError> {
+    access_keys::index_key(t, acct, None, key_id)
+}
+
+/// The IAM service definition.
+pub fn service(iam: &Arc<Iam>) -> Service {
+    let mut svc = Service::new("iam", Protocol::Query).xml_namespace(NAMESPACE);
+    for o in users::operations(iam)
+        .into_iter()
+        .chain(access_keys::operations(iam))
+        .chain(groups::operations(iam))
+        .chain(roles::operations(iam))
+        .chain(policies::operations(iam))
+        .chain(instance_profiles::operations(iam))
+        .chain(mfa::operations(iam))
+        .chain(oidc::operations(iam))
+    {
+        svc = svc.operation(o);
+    }
+    svc
+}
