@@ -76,18 +76,18 @@ async fn get_caller_identity(call: Call) -> Result<Output, AwsError> {
     Ok(Output::Query(w.finish()))
 }
 
-fn fmt_time(t: OffsetDateTime) -> String {
+pub(crate) fn fmt_time(t: OffsetDateTime) -> String {
     t.replace_nanosecond(0).unwrap_or(t).format(&Rfc3339).unwrap_or_default()
 }
 
-fn validation(param: &str, value: &str, rule: &str) -> AwsError {
+pub(crate) fn validation(param: &str, value: &str, rule: &str) -> AwsError {
     AwsError::validation(format!(
         "1 validation error detected: Value '{value}' at '{}' failed to satisfy constraint: {rule}",
         rampart_wire::query::lower_first(param)
     ))
 }
 
-fn duration(q: &QueryParams, default: i64, min: i64, max: i64) -> Result<i64, AwsError> {
+pub(crate) fn duration(q: &QueryParams, default: i64, min: i64, max: i64) -> Result<i64, AwsError> {
     match q.get("DurationSeconds") {
         None => Ok(default.min(max)),
         Some(v) => match v.parse::<i64>() {
@@ -104,7 +104,7 @@ fn duration(q: &QueryParams, default: i64, min: i64, max: i64) -> Result<i64, Aw
 }
 
 /// `arn:aws:iam::ACCOUNT:role/PATH/NAME` -> (account, name).
-fn parse_role_arn(arn: &str) -> Option<(AccountId, &str)> {
+pub(crate) fn parse_role_arn(arn: &str) -> Option<(AccountId, &str)> {
     let rest = arn.strip_prefix("arn:aws:iam::")?;
     let (account, resource) = rest.split_once(':')?;
     let name = resource.strip_prefix("role/")?.rsplit('/').next()?;
@@ -174,14 +174,14 @@ fn assume_role_target(iam: &Iam, call: &Call) -> Result<Target, AwsError> {
 }
 
 /// New temporary credentials stored for `record` (its key id, secret and token hash are filled).
-struct Issued {
-    access_key_id: String,
-    secret: Zeroizing<String>,
-    token: String,
-    expiration: String,
+pub(crate) struct Issued {
+    pub(crate) access_key_id: String,
+    pub(crate) secret: Zeroizing<String>,
+    pub(crate) token: String,
+    pub(crate) expiration: String,
 }
 
-fn issue(iam: &Iam, mut record: SessionRecord) -> Result<Issued, AwsError> {
+pub(crate) fn issue(iam: &Iam, mut record: SessionRecord) -> Result<Issued, AwsError> {
     let access_key_id = prefixed_id("ASIA", 20);
     let secret = new_secret_access_key();
     let mut raw = [0u8; 96];
@@ -201,7 +201,7 @@ fn issue(iam: &Iam, mut record: SessionRecord) -> Result<Issued, AwsError> {
     Ok(Issued { access_key_id, secret, token, expiration })
 }
 
-fn write_credentials(w: &mut XmlWriter, c: &Issued) {
+pub(crate) fn write_credentials(w: &mut XmlWriter, c: &Issued) {
     w.open("Credentials")
         .element("AccessKeyId", &c.access_key_id)
         .element("SecretAccessKey", &c.secret)
@@ -219,7 +219,7 @@ fn caller_session(iam: &Iam, caller: &Principal) -> Result<Option<SessionRecord>
 }
 
 /// Session policies from `Policy` and `PolicyArns.member.N.arn`, validated.
-fn session_policies(iam: &Iam, q: &QueryParams) -> Result<(Vec<String>, usize), AwsError> {
+pub(crate) fn session_policies(iam: &Iam, q: &QueryParams) -> Result<(Vec<String>, usize), AwsError> {
     let mut docs = Vec::new();
     let mut packed = 0;
     if let Some(p) = q.get("Policy") {
