@@ -98,7 +98,9 @@ impl Iam {
                     out.broken = Some(format!("role {role_name} no longer exists"));
                     return Ok(out);
                 };
-                if role.arn != role_arn {
+                // Sessions belong to the role's unique id: a role deleted and re-created under the
+                // same name (same ARN) does not inherit the old role's sessions.
+                if session.user_id.split(':').next() != Some(role.role_id.as_str()) {
                     out.broken = Some(format!("role {role_name} was deleted and re-created"));
                     return Ok(out);
                 }
@@ -131,6 +133,67 @@ impl Iam {
                 out.keys.push((format!("aws:PrincipalTag/{k}"), vec![v]));
             }
             out.keys.push(("aws:PrincipalTagKeys".into(), keys));
+        }
+        Ok(out)
+    }
+
+    /// The identity policies, boundary and principal of a user, group or role, for simulation
+    /// (`SimulatePrincipalPolicy`), exactly as the authorizer would assemble them.
+    pub(crate) fn entity_policies(&self, source_arn: &str) -> Result<IdentityPolicies, AwsError> {
+        let bad = || AwsError::invalid_parameter_value(format!("Invalid ARN: {source_arn}"));
+        let rest = source_arn.strip_prefix("arn:aws:iam::").ok_or_else(bad)?;
+        let (acct, resource) = rest.split_once(':').ok_or_else(bad)?;
+        let account = rampart_core::ids::AccountId::parse(acct).map_err(|_| bad())?;
+        let (kind, name) = resource.split_once('/').ok_or_else(bad)?;
+        let name = name.rsplit('/').next().unwrap_or(name);
+        let mut out = IdentityPolicies {
+            generation: self.generation(),
+            info: PrincipalInfo::root(account.as_str()),
+            identity: Vec::new(),
+            boundary: None,
+            session: Vec::new(),
+            keys: Vec::new(),
+            temporary: false,
+            mfa_unix: None,
+            broken: None,
+        };
+        let missing = |what: &str| crate::util::no_such_entity(what, name);
+        match kind {
+            "user" => {
+                let user: UserRecord = self.get(Kind::User, &account, name)?.ok_or_else(|| missing("user"))?;
+                out.info = PrincipalInfo::user(&user.arn);
+                self.collect(&user.permissions, &format!("user/{}", user.name), &mut out);
+                for g in &user.groups {
+                    if let Some(group) = self.get::<GroupRecord>(Kind::Group, &account, g)? {
+                        self.collect(&group.permissions, &format!("group/{}", group.name), &mut out);
+                    }
+                }
+                out.boundary = self.boundary(user.boundary.as_deref(), &mut out);
+                out.keys.push(("aws:username".into(), vec![user.name.clone()]));
+                out.keys.push(("aws:userid".into(), vec![user.user_id.clone()]));
+                for t in &user.tags {
+                    out.keys.push((format!("aws:PrincipalTag/{}", t.key), vec![t.value.clone()]));
+                }
+            }
+            "group" => {
+                let group: GroupRecord = self.get(Kind::Group, &account, name)?.ok_or_else(|| missing("group"))?;
+                self.collect(&group.permissions, &format!("group/{}", group.name), &mut out);
+            }
+            "role" => {
+                let role: RoleRecord = self.get(Kind::Role, &account, name)?.ok_or_else(|| missing("role"))?;
+                out.info = PrincipalInfo::user(&role.arn);
+                self.collect(&role.permissions, &format!("role/{}", role.name), &mut out);
+                out.boundary = self.boundary(role.boundary.as_deref(), &mut out);
+                for t in &role.tags {
+                    out.keys.push((format!("aws:PrincipalTag/{}", t.key), vec![t.value.clone()]));
+                }
+            }
+            _ => return Err(bad()),
+        }
+        if let Some(why) = &out.broken {
+            return Err(AwsError::invalid_parameter_value(format!(
+                "a policy of {source_arn} cannot be evaluated: {why}"
+            )));
         }
         Ok(out)
     }

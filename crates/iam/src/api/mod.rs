@@ -7,6 +7,7 @@ mod mfa;
 mod oidc;
 mod policies;
 mod roles;
+mod simulate;
 mod users;
 
 use crate::model::{GroupRecord, Kind, RoleRecord, UserRecord};
@@ -191,6 +192,7 @@ pub fn service(iam: &Arc<Iam>) -> Service {
         .chain(roles::operations(iam))
         .chain(policies::operations(iam))
         .chain(instance_profiles::operations(iam))
+        .chain(simulate::operations(iam))
         .chain(mfa::operations(iam))
         .chain(oidc::operations(iam))
     {
