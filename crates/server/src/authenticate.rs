@@ -89,3 +89,107 @@ pub(crate) fn authenticate(
     }
     Ok(Ok(credential))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rampart_core::clock::FixedClock;
+    use rampart_core::ids::AccountId;
+    use rampart_core::{AwsError, Principal};
+    use std::collections::HashMap;
+    use time::OffsetDateTime;
+    use zeroize::Zeroizing;
+
+    const SECRET: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+    const TOKEN: &str = "session-token";
+
+    struct Keys(HashMap<String, Arc<Credential>>);
+
+    impl CredentialProvider for Keys {
+        fn lookup(&self, id: &str) -> Result<Option<Arc<Credential>>, AwsError> {
+            Ok(self.0.get(id).cloned())
+        }
+    }
+
+    fn session(expires: i64) -> Keys {
+        let principal = Arc::new(Principal::root(AccountId::parse("123456789012").unwrap(), "ASIAEXAMPLE"));
+        let hash: [u8; 32] =
+            aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, TOKEN.as_bytes()).as_ref().try_into().unwrap();
+        let cred = Credential::new(
+            principal,
+            Zeroizing::new(SECRET.to_owned()),
+            Some(hash),
+            Some(OffsetDateTime::from_unix_timestamp(expires).unwrap()),
+        );
+        Keys(HashMap::from([("ASIAEXAMPLE".to_owned(), Arc::new(cred))]))
+    }
+
+    /// A request signed at `at` with the session's key, carrying `token`.
+    fn check(keys: &Keys, now: i64, at: i64, token: &str) -> Result<(), AuthFailure> {
+        let t = OffsetDateTime::from_unix_timestamp(at).unwrap();
+        let amz = sigv4::format_amz_date(t);
+        let mut headers = http::HeaderMap::new();
+        headers.insert("host", "localhost".parse().unwrap());
+        headers.insert("x-amz-date", amz.parse().unwrap());
+        headers.insert("x-amz-security-token", token.parse().unwrap());
+        let provisional = format!(
+            "AWS4-HMAC-SHA256 Credential=ASIAEXAMPLE/{}/us-east-1/sts/aws4_request, SignedHeaders=host;x-amz-date;x-amz-security-token, Signature={}",
+            &amz[..8],
+            "0".repeat(64)
+        );
+        headers.insert("authorization", provisional.parse().unwrap());
+        let hash = sigv4::payload_hash(b"");
+        let signature = {
+            let parts = SignedParts {
+                method: "GET",
+                raw_path: "/",
+                raw_query: "Action=GetCallerIdentity",
+                headers: &headers,
+                authority: None,
+            };
+            let sig = sigv4::parse(&parts).unwrap().unwrap();
+            let key = sigv4::derive_signing_key(SECRET, &amz[..8], "us-east-1", "sts");
+            let creq = sigv4::canonical_request(&parts, &sig, &hash, UriMode::NormalizedDoubleEncoded);
+            hex::encode(sigv4::sign(&key, &sigv4::string_to_sign(&sig, &creq)))
+        };
+        headers.insert("authorization", provisional.replace(&"0".repeat(64), &signature).parse().unwrap());
+        let parts = SignedParts {
+            method: "GET",
+            raw_path: "/",
+            raw_query: "Action=GetCallerIdentity",
+            headers: &headers,
+            authority: None,
+        };
+        let sig = sigv4::parse(&parts).unwrap().unwrap();
+        let clock = FixedClock::at(now);
+        authenticate(keys, &clock, &parts, &sig, &hash, UriMode::NormalizedDoubleEncoded).unwrap().map(|_| ())
+    }
+
+    #[test]
+    fn temporary_credentials_expire_when_they_say() {
+        let keys = session(1_700_000_900);
+        assert_eq!(check(&keys, 1_700_000_000, 1_700_000_000, TOKEN), Ok(()));
+        assert_eq!(check(&keys, 1_700_000_899, 1_700_000_899, TOKEN), Ok(()));
+        assert_eq!(check(&keys, 1_700_000_900, 1_700_000_900, TOKEN), Err(AuthFailure::TokenExpired));
+        assert_eq!(check(&keys, 1_700_005_000, 1_700_005_000, TOKEN), Err(AuthFailure::TokenExpired));
+    }
+
+    #[test]
+    fn wrong_session_token_is_invalid_even_when_expired() {
+        let keys = session(1_700_000_900);
+        assert_eq!(check(&keys, 1_700_000_000, 1_700_000_000, "other-token"), Err(AuthFailure::InvalidToken));
+    }
+
+    #[test]
+    fn clock_window_is_fifteen_minutes_each_way() {
+        let keys = session(1_800_000_000);
+        let now = 1_700_000_000;
+        assert_eq!(check(&keys, now, now - 899, TOKEN), Ok(()));
+        assert!(
+            matches!(check(&keys, now, now - 901, TOKEN), Err(AuthFailure::Skewed(m)) if m.starts_with("Signature expired"))
+        );
+        assert!(
+            matches!(check(&keys, now, now + 901, TOKEN), Err(AuthFailure::Skewed(m)) if m.starts_with("Signature not yet current"))
+        );
+    }
+}
