@@ -210,3 +210,19 @@ def test_aws_cli_assume_role(server, iam, account):
     out = subprocess.run(["aws", "sts", "get-caller-identity", "--query", "Arn", "--output", "text"], env=env2,
                          capture_output=True, text=True)
     assert out.stdout.strip().endswith("/cli"), out.stderr
+
+
+def test_decode_authorization_message(server, iam, account):
+    _, creds = new_user(server, iam, inline=doc(deny("iam:ListUsers")))
+    err = denied(lambda: client_for(server, "iam", creds).list_users())
+    assert "Encoded authorization failure message: " in err["Message"]
+    encoded = err["Message"].split("Encoded authorization failure message: ", 1)[1]
+    # The denied user may not read it; an administrator may.
+    denied(lambda: client_for(server, "sts", creds).decode_authorization_message(EncodedMessage=encoded))
+    decoded = json.loads(server.client("sts").decode_authorization_message(EncodedMessage=encoded)["DecodedMessage"])
+    assert decoded["allowed"] is False and decoded["explicitDeny"] is True
+    assert decoded["context"]["action"] == "iam:ListUsers"
+    assert decoded["matchedStatements"]["items"][0]["effect"] == "Deny"
+    keys = {c["key"] for c in decoded["context"]["conditions"]["items"]}
+    assert "aws:sourceip" in keys and "aws:username" in keys
+    assert error_code(lambda: server.client("sts").decode_authorization_message(EncodedMessage=encoded[:-4] + "AAAA")) == "InvalidAuthorizationMessageException"

@@ -114,22 +114,26 @@ impl Authorizer for IamAuthorizer {
                 policies,
             }
             .evaluate();
-            match result.decision {
-                rampart_policy::Decision::Allow => {}
-                rampart_policy::Decision::ExplicitDeny => {
-                    return deny(
-                        Decision::ExplicitDeny,
-                        result.access_denied_message(&principal.arn, request.action, resource),
-                    );
-                }
-                _ if request.granted => {}
-                _ => {
-                    return deny(
-                        Decision::ImplicitDeny,
-                        result.access_denied_message(&principal.arn, request.action, resource),
-                    );
-                }
+            let decision = match result.decision {
+                rampart_policy::Decision::Allow => continue,
+                rampart_policy::Decision::ExplicitDeny => Decision::ExplicitDeny,
+                _ if request.granted => continue,
+                _ => Decision::ImplicitDeny,
+            };
+            let mut message = result.access_denied_message(&principal.arn, request.action, resource);
+            let why = crate::authz_message::explain(
+                &principal.arn,
+                &principal.user_id,
+                request.action,
+                resource,
+                &result,
+                &context,
+            );
+            if let Some(encoded) = crate::authz_message::encode(&self.iam, &why) {
+                message.push_str(". Encoded authorization failure message: ");
+                message.push_str(&encoded);
             }
+            return deny(decision, message);
         }
         Ok(())
     }

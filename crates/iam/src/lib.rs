@@ -4,6 +4,7 @@
 pub mod accounts;
 mod api;
 pub mod authorizer;
+mod authz_message;
 pub mod credentials;
 pub mod identity;
 pub mod managed;

@@ -56,6 +56,19 @@ pub fn service(iam: &Arc<Iam>) -> Service {
             })
             .access(Access::AnyAuthenticated),
         )
+        .operation({
+            let decode = Arc::clone(iam);
+            Operation::new("DecodeAuthorizationMessage", "sts:DecodeAuthorizationMessage", move |call| {
+                let iam = Arc::clone(&decode);
+                async move {
+                    let decoded = crate::authz_message::decode(&iam, call.query().require("EncodedMessage")?)?;
+                    let mut w = XmlWriter::new();
+                    w.element("DecodedMessage", &decoded);
+                    Ok(Output::Query(w.finish()))
+                }
+            })
+            .read_only()
+        })
         .operation(
             Operation::new("GetAccessKeyInfo", "sts:GetAccessKeyInfo", move |call| {
                 let iam = Arc::clone(&info);

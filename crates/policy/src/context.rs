@@ -268,6 +268,11 @@ impl ConditionContext {
         self.entries.push(Entry { key, values, next });
     }
 
+    /// Every key (lower-cased) with its values, in insertion order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &[ContextValue])> {
+        self.entries.iter().map(|e| (e.key.as_str(), e.values.as_slice()))
+    }
+
     /// Sets `key` to the single value `value`, replacing earlier values.
     pub fn insert(&mut self, key: &str, value: impl Into<String>) -> &mut Self {
         self.set(key, vec![ContextValue::new(value)]);
