@@ -118,7 +118,7 @@ def test_session_tags_become_principal_tags_and_transit(server, iam, account):
         iam,
         doc({"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{account}:root"}, "Action": ["sts:AssumeRole", "sts:TagSession"]}),
         inline=doc(allow("iam:ListUsers", Condition={"StringEquals": {"aws:PrincipalTag/project": "apollo"}}),
-                   allow("sts:AssumeRole")),
+                   allow(["sts:AssumeRole", "sts:TagSession"])),
     )
     sts = server.client("sts")
     tagged = sts.assume_role(RoleArn=role_arn, RoleSessionName="tt-session", Tags=[{"Key": "project", "Value": "apollo"}],
@@ -226,3 +226,20 @@ def test_decode_authorization_message(server, iam, account):
     keys = {c["key"] for c in decoded["context"]["conditions"]["items"]}
     assert "aws:sourceip" in keys and "aws:username" in keys
     assert error_code(lambda: server.client("sts").decode_authorization_message(EncodedMessage=encoded[:-4] + "AAAA")) == "InvalidAuthorizationMessageException"
+
+
+def test_session_tags_and_source_identity_need_their_own_permission(server, iam, account):
+    # The trust policy allows sts:AssumeRole only: no tags, no source identity.
+    _, role_arn = make_role(iam, trust({"AWS": f"arn:aws:iam::{account}:root"}))
+    sts = server.client("sts")
+    sts.assume_role(RoleArn=role_arn, RoleSessionName="plain")
+    err = denied(lambda: sts.assume_role(RoleArn=role_arn, RoleSessionName="tagged", Tags=[{"Key": "k", "Value": "v"}]))
+    assert "sts:TagSession" in err["Message"]
+    err = denied(lambda: sts.assume_role(RoleArn=role_arn, RoleSessionName="si", SourceIdentity="alice"))
+    assert "sts:SetSourceIdentity" in err["Message"]
+    # Allowed once the trust policy grants them.
+    iam.update_assume_role_policy(RoleName=role_arn.rsplit("/", 1)[1], PolicyDocument=doc(
+        {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{account}:root"},
+         "Action": ["sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"]}))
+    out = sts.assume_role(RoleArn=role_arn, RoleSessionName="both", Tags=[{"Key": "k", "Value": "v"}], SourceIdentity="alice")
+    assert out["SourceIdentity"] == "alice"

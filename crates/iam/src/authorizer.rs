@@ -93,7 +93,19 @@ impl Authorizer for IamAuthorizer {
         let context = condition_context(request, &identity);
         let identity_refs: Vec<&rampart_policy::Policy> = identity.identity.iter().map(Arc::as_ref).collect();
         let session_refs: Vec<&rampart_policy::Policy> = identity.session.iter().map(Arc::as_ref).collect();
-        for resource in request.resources {
+        // AWS: passing session tags needs sts:TagSession, and setting a source identity needs
+        // sts:SetSourceIdentity, from the same policies (the trust policy included) as the
+        // AssumeRole* action itself.
+        let assume = request.action.starts_with("sts:AssumeRole");
+        let has = |key: &str| assume && request.condition_keys.iter().any(|(k, _)| k.eq_ignore_ascii_case(key));
+        let actions = [
+            Some(request.action),
+            has("aws:TagKeys").then_some("sts:TagSession"),
+            has("sts:SourceIdentity").then_some("sts:SetSourceIdentity"),
+        ];
+        for (action, resource) in
+            actions.into_iter().flatten().flat_map(|a| request.resources.iter().map(move |r| (a, r)))
+        {
             let owner = resource.split(':').nth(4).filter(|a| !a.is_empty() && *a != "aws");
             let policies = PolicySet {
                 identity: &identity_refs,
@@ -106,29 +118,17 @@ impl Authorizer for IamAuthorizer {
                 boundary: identity.boundary.as_deref(),
                 session: &session_refs,
             };
-            let result: EvalResult<'_> = AuthzContext {
-                principal: &identity.info,
-                action: request.action,
-                resource,
-                context: &context,
-                policies,
-            }
-            .evaluate();
+            let result: EvalResult<'_> =
+                AuthzContext { principal: &identity.info, action, resource, context: &context, policies }.evaluate();
             let decision = match result.decision {
                 rampart_policy::Decision::Allow => continue,
                 rampart_policy::Decision::ExplicitDeny => Decision::ExplicitDeny,
                 _ if request.granted => continue,
                 _ => Decision::ImplicitDeny,
             };
-            let mut message = result.access_denied_message(&principal.arn, request.action, resource);
-            let why = crate::authz_message::explain(
-                &principal.arn,
-                &principal.user_id,
-                request.action,
-                resource,
-                &result,
-                &context,
-            );
+            let mut message = result.access_denied_message(&principal.arn, action, resource);
+            let why =
+                crate::authz_message::explain(&principal.arn, &principal.user_id, action, resource, &result, &context);
             if let Some(encoded) = crate::authz_message::encode(&self.iam, &why) {
                 message.push_str(". Encoded authorization failure message: ");
                 message.push_str(&encoded);
