@@ -77,3 +77,21 @@ def test_user_supplied_certificate(fresh_server, tmp_path):
                                          region_name="us-east-1", aws_access_key_id=key,
                                          aws_secret_access_key=secret)
     assert sts.get_caller_identity()["Arn"].endswith(":root")
+
+
+def test_rust_log_debug_never_shows_secrets(fresh_server):
+    import json as _json
+    import rawsign as rs
+    s = fresh_server(extra_env={"RUST_LOG": "debug"})
+    key, secret = s.credentials()
+    iam = s.client("iam")
+    trust = _json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::" + s.client("sts").get_caller_identity()["Account"] + ":root"}, "Action": "sts:AssumeRole"}]})
+    arn = iam.create_role(RoleName="logcheck", AssumeRolePolicyDocument=trust)["Role"]["Arn"]
+    c = s.client("sts").assume_role(RoleArn=arn, RoleSessionName="logcheck")["Credentials"]
+    # A request whose signature does not match makes the server log its canonical request.
+    req = rs.sign(s, key=c["AccessKeyId"], secret="x" * 40, token=c["SessionToken"])
+    assert rs.send(s, req).error_code() == "SignatureDoesNotMatch"
+    log = s.log_path.read_text()
+    assert "signature mismatch" in log and "DEBUG" in log, "RUST_LOG=debug is honoured"
+    for value in (secret, c["SecretAccessKey"], c["SessionToken"]):
+        assert value not in log

@@ -79,15 +79,44 @@ pub(crate) fn authenticate(
         sigv4::derive_signing_key(credential.secret(), &sig.scope_date, &sig.region, &sig.service)
     });
     if !sigv4::verify_with_key(parts, sig, payload_hash, mode, &key) {
-        tracing::debug!(
-            canonical_request = %sigv4::canonical_request(parts, sig, payload_hash, mode),
-            "signature mismatch"
-        );
+        if tracing::enabled!(tracing::Level::DEBUG) {
+            let creq = sigv4::canonical_request(parts, sig, payload_hash, mode);
+            tracing::debug!(canonical_request = %redact_token(&creq), "signature mismatch");
+        }
         return Ok(Err(AuthFailure::Mismatch(
             "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.".into(),
         )));
     }
     Ok(Ok(credential))
+}
+
+/// The canonical request with the session token removed: it is a credential and is never logged.
+fn redact_token(creq: &str) -> String {
+    let mut out = String::with_capacity(creq.len());
+    for (i, line) in creq.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        if line.starts_with("x-amz-security-token:") {
+            out.push_str("x-amz-security-token:<redacted>");
+        } else if i == 2 {
+            // The canonical query string: presigned URLs carry the token as a parameter.
+            let parts: Vec<String> = line
+                .split('&')
+                .map(|p| {
+                    if p.starts_with("X-Amz-Security-Token=") {
+                        "X-Amz-Security-Token=<redacted>".to_owned()
+                    } else {
+                        p.to_owned()
+                    }
+                })
+                .collect();
+            out.push_str(&parts.join("&"));
+        } else {
+            out.push_str(line);
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -163,6 +192,14 @@ mod tests {
         let sig = sigv4::parse(&parts).unwrap().unwrap();
         let clock = FixedClock::at(now);
         authenticate(keys, &clock, &parts, &sig, &hash, UriMode::NormalizedDoubleEncoded).unwrap().map(|_| ())
+    }
+
+    #[test]
+    fn logged_canonical_requests_carry_no_session_token() {
+        let creq = "GET\n/\nAction=X&X-Amz-Security-Token=SECRET1&a=b\nhost:h\nx-amz-security-token:SECRET2\n\nhost;x-amz-security-token\nUNSIGNED-PAYLOAD";
+        let red = redact_token(creq);
+        assert!(!red.contains("SECRET1") && !red.contains("SECRET2"), "{red}");
+        assert!(red.contains("Action=X") && red.contains("host:h"));
     }
 
     #[test]
