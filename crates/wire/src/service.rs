@@ -297,3 +297,39 @@ impl Service {
         self.operations.values()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn nothing(_: Call) -> Result<Output, AwsError> {
+        Ok(Output::Query(String::new()))
+    }
+
+    #[test]
+    fn an_operation_declares_a_well_formed_action() {
+        let op = Operation::new("GetCallerIdentity", "sts:GetCallerIdentity", nothing);
+        assert_eq!(op.action(), "sts:GetCallerIdentity");
+        assert_eq!(op.access_rule(), Access::Authorized, "authorization is the default");
+    }
+
+    #[test]
+    #[should_panic(expected = "invalid IAM action")]
+    fn an_empty_action_is_refused_at_start_up() {
+        let _ = Operation::new("GetCallerIdentity", "", nothing);
+    }
+
+    #[test]
+    #[should_panic(expected = "invalid IAM action")]
+    fn an_action_without_service_is_refused_at_start_up() {
+        let _ = Operation::new("GetCallerIdentity", "GetCallerIdentity", nothing);
+    }
+
+    #[test]
+    #[should_panic(expected = "registered twice")]
+    fn an_operation_is_registered_once() {
+        let _ = Service::new("sts", Protocol::Query)
+            .operation(Operation::new("A", "sts:A", nothing))
+            .operation(Operation::new("A", "sts:A", nothing));
+    }
+}
