@@ -51,6 +51,10 @@ pub struct Target {
     /// A grant of the owning service allows this call (KMS grants): it is allowed unless a
     /// policy explicitly denies it.
     pub granted: bool,
+    /// Further actions on other resources the same call needs, each decided on its own, every
+    /// one required (KMS `ReEncrypt` needs `kms:ReEncryptTo` on the destination key, under that
+    /// key's policy; `UpdateAlias` needs the permission on the alias's current key too).
+    pub also: Vec<(&'static str, Target)>,
 }
 
 /// One authorization question: may `principal` perform `action` on `resources`?

@@ -1,6 +1,8 @@
 //! The software keystore: AES-256-GCM under a 256-bit master key kept in a 0600 file.
 
-use crate::{Keystore, KeystoreError};
+use crate::kms::gcm;
+use crate::slots::Slots;
+use crate::{KekId, Keystore, KeystoreError};
 use aws_lc_rs::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
 use aws_lc_rs::rand::{SecureRandom, SystemRandom};
 use std::fs;
@@ -11,12 +13,18 @@ use zeroize::Zeroizing;
 
 /// Format tag of blobs sealed by this keystore (version 1: AES-256-GCM, 96-bit random nonce).
 const MAGIC: &[u8; 4] = b"RSK1";
+/// Format tag of blobs sealed under a destroyable key-encryption key.
+const KEK_MAGIC: &[u8; 4] = b"RKK1";
 const TAG_LEN: usize = 16;
 
 /// A keystore whose master key is a file on local disk.
+///
+/// Its destroyable key-encryption keys ([`Keystore::create_kek`]) live in a second file beside
+/// the master key (`master.slots` for `master.key`), each sealed under the master key.
 pub struct SoftwareKeystore {
     key: LessSafeKey,
     rng: SystemRandom,
+    slots: Slots,
 }
 
 impl SoftwareKeystore {
@@ -55,16 +63,19 @@ impl SoftwareKeystore {
             }
             Err(e) => return Err(unavailable("cannot stat master key", e)),
         };
-        Self::from_key_bytes(&bytes)
+        let mut ks = Self::from_key_bytes(&bytes)?;
+        ks.slots = Slots::open_file(&path.with_extension("slots"))?;
+        Ok(ks)
     }
 
-    /// A keystore over raw key bytes (32 bytes).
+    /// A keystore over raw key bytes (32 bytes). Its destroyable keys are kept in memory only,
+    /// so they do not outlive the process: for tests.
     pub fn from_key_bytes(bytes: &[u8]) -> Result<Self, KeystoreError> {
         if bytes.len() != 32 {
             return Err(KeystoreError::Unavailable(format!("master key must be 32 bytes, found {}", bytes.len())));
         }
         let unbound = UnboundKey::new(&AES_256_GCM, bytes).map_err(|_| KeystoreError::Unavailable("bad key".into()))?;
-        Ok(Self { key: LessSafeKey::new(unbound), rng: SystemRandom::new() })
+        Ok(Self { key: LessSafeKey::new(unbound), rng: SystemRandom::new(), slots: Slots::in_memory() })
     }
 }
 
@@ -99,6 +110,37 @@ impl Keystore for SoftwareKeystore {
         buf.truncate(len);
         Ok(buf)
     }
+
+    fn create_kek(&self) -> Result<KekId, KeystoreError> {
+        self.slots.create(&self.key)
+    }
+
+    fn seal_with_kek(&self, kek: KekId, purpose: &[u8], plaintext: &[u8]) -> Result<Vec<u8>, KeystoreError> {
+        self.slots.with_kek(&self.key, kek, |k| {
+            let mut nonce = [0u8; NONCE_LEN];
+            self.rng
+                .fill(&mut nonce)
+                .map_err(|_| KeystoreError::Unavailable("random number generator failed".into()))?;
+            let mut out = Vec::with_capacity(KEK_MAGIC.len() + NONCE_LEN + plaintext.len() + TAG_LEN);
+            out.extend_from_slice(KEK_MAGIC);
+            out.extend_from_slice(&nonce);
+            out.extend_from_slice(&gcm::seal(k, &nonce, purpose, plaintext)?);
+            Ok(out)
+        })
+    }
+
+    fn open_with_kek(&self, kek: KekId, purpose: &[u8], sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>, KeystoreError> {
+        if sealed.len() < KEK_MAGIC.len() + NONCE_LEN + TAG_LEN || &sealed[..KEK_MAGIC.len()] != KEK_MAGIC {
+            return Err(KeystoreError::Unauthentic);
+        }
+        let nonce: [u8; NONCE_LEN] =
+            sealed[KEK_MAGIC.len()..KEK_MAGIC.len() + NONCE_LEN].try_into().map_err(|_| KeystoreError::Unauthentic)?;
+        self.slots.with_kek(&self.key, kek, |k| gcm::open(k, &nonce, purpose, &sealed[KEK_MAGIC.len() + NONCE_LEN..]))
+    }
+
+    fn destroy_kek(&self, kek: KekId) -> Result<(), KeystoreError> {
+        self.slots.destroy(kek)
+    }
 }
 
 #[cfg(test)]
@@ -121,6 +163,34 @@ mod tests {
         // The same file opens again with the same key.
         let again = SoftwareKeystore::open_or_create(&path).unwrap();
         assert_eq!(&again.open(b"iam/access-key/AKIA1", &sealed).unwrap()[..], b"secret");
+    }
+
+    #[test]
+    fn destroyed_kek_never_opens_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("master.key");
+        let ks = SoftwareKeystore::open_or_create(&path).unwrap();
+        let a = ks.create_kek().unwrap();
+        let b = ks.create_kek().unwrap();
+        assert_ne!(a, b);
+        let sealed = ks.seal_with_kek(a, b"kms/key/1", b"material").unwrap();
+        assert_eq!(&ks.open_with_kek(a, b"kms/key/1", &sealed).unwrap()[..], b"material");
+        assert!(matches!(ks.open_with_kek(b, b"kms/key/1", &sealed), Err(KeystoreError::Unauthentic)));
+        assert!(matches!(ks.open_with_kek(a, b"kms/key/2", &sealed), Err(KeystoreError::Unauthentic)));
+        // Survives a restart.
+        drop(ks);
+        let ks = SoftwareKeystore::open_or_create(&path).unwrap();
+        assert_eq!(&ks.open_with_kek(a, b"kms/key/1", &sealed).unwrap()[..], b"material");
+        assert_eq!(fs::metadata(path.with_extension("slots")).unwrap().permissions().mode() & 0o777, 0o600);
+        ks.destroy_kek(a).unwrap();
+        assert!(matches!(ks.open_with_kek(a, b"kms/key/1", &sealed), Err(KeystoreError::Destroyed)));
+        drop(ks);
+        let ks = SoftwareKeystore::open_or_create(&path).unwrap();
+        assert!(matches!(ks.open_with_kek(a, b"kms/key/1", &sealed), Err(KeystoreError::Destroyed)));
+        // The other slot is untouched.
+        let s2 = ks.seal_with_kek(b, b"p", b"x").unwrap();
+        assert_eq!(&ks.open_with_kek(b, b"p", &s2).unwrap()[..], b"x");
+        ks.destroy_kek(a).unwrap();
     }
 
     #[test]

@@ -183,6 +183,7 @@ fn assume_role_target(iam: &Iam, call: &Call) -> Result<Target, AwsError> {
         }),
         condition_keys: keys,
         granted: false,
+        also: Vec::new(),
     })
 }
 

@@ -1,11 +1,50 @@
-//! AWS Key Management Service (JSON 1.1, `TrentService`).
+//! AWS Key Management Service (JSON 1.1, `TrentService`): real cryptography, key policies and
+//! grants enforced by the pipeline, a software keystore and HSMs reached through PKCS#11.
+//!
+//! Every operation is declared in [`Kms::service`] with its IAM action and a *target*: the key
+//! it acts on, that key's policy, the KMS condition keys of the request and whether a grant
+//! allows it. The pipeline authorizes from that declaration before any handler runs; handlers
+//! only validate, check key state and do the work.
+//!
+//! Key material never leaves `rampart-crypto`: software keys are sealed under a destroyable
+//! per-key key-encryption key held by the keystore ([`rampart_crypto::kms::SoftwareVault`]),
+//! HSM keys live in the token ([`rampart_crypto::kms::pkcs11::Pkcs11Token`]). Symmetric
+//! ciphertexts are self-describing ([`ciphertext`]) so rotation never strands old ones.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod aliases;
+mod authz;
+mod backend;
+pub mod ciphertext;
+mod custom_key_stores;
+mod data_keys;
+mod deletion;
+mod error;
+mod grants;
+mod import;
+mod input;
+mod keys;
+mod mac;
+pub mod model;
+mod operations;
+mod policy;
+mod resolve;
+mod rotation;
+mod signing;
+mod symmetric;
+mod tags;
 
 use rampart_core::clock::Clock;
 use rampart_crypto::Keystore;
+use rampart_crypto::kms::SoftwareVault;
+use rampart_crypto::kms::pkcs11::Pkcs11Token;
 use rampart_store::Store;
 use rampart_wire::{Protocol, Service};
+use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 /// Settings of the KMS service.
 #[derive(Debug, Clone, Default)]
@@ -18,14 +57,13 @@ pub struct KmsConfig {
 
 /// The KMS service and its state.
 pub struct Kms {
-    #[allow(dead_code)]
     store: Arc<dyn Store>,
-    #[allow(dead_code)]
     keystore: Arc<dyn Keystore>,
-    #[allow(dead_code)]
+    vault: SoftwareVault,
     clock: Arc<dyn Clock>,
-    #[allow(dead_code)]
     config: KmsConfig,
+    /// Open connections to the tokens of connected custom key stores, by key store id.
+    tokens: Mutex<HashMap<String, Arc<Pkcs11Token>>>,
 }
 
 impl Kms {
@@ -36,11 +74,49 @@ impl Kms {
         clock: Arc<dyn Clock>,
         config: KmsConfig,
     ) -> Result<Arc<Self>, String> {
-        Ok(Arc::new(Self { store, keystore, clock, config }))
+        let mut config = config;
+        if config.region.is_empty() {
+            config.region = "us-east-1".into();
+        }
+        Ok(Arc::new(Self {
+            vault: SoftwareVault::new(Arc::clone(&keystore)),
+            store,
+            keystore,
+            clock,
+            config,
+            tokens: Mutex::default(),
+        }))
     }
 
     /// The service definition the pipeline serves.
     pub fn service(self: &Arc<Self>) -> Service {
-        Service::new("kms", Protocol::Json11).json_target_prefix("TrentService")
+        operations::declare(self, Service::new("kms", Protocol::Json11).json_target_prefix("TrentService"))
+    }
+
+    /// Unix seconds now, with millisecond precision (as KMS reports dates).
+    pub(crate) fn now(&self) -> f64 {
+        let t = self.clock.now();
+        (t.unix_timestamp_nanos() / 1_000_000) as f64 / 1000.0
+    }
+
+    /// Spawns the maintenance task on the current Tokio runtime: once a minute it destroys the
+    /// material of keys whose deletion waiting period ended, expires imported material past its
+    /// `ValidTo`, and rotates keys whose rotation date came. The same checks also run whenever a
+    /// key is looked up, so nothing waits for the task to be correct.
+    pub fn spawn_maintenance(self: &Arc<Self>) {
+        let kms = Arc::clone(self);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+            loop {
+                tick.tick().await;
+                let k = Arc::clone(&kms);
+                match tokio::task::spawn_blocking(move || k.sweep()).await {
+                    Ok(Ok(n)) if n > 0 => tracing::info!(keys = n, "KMS maintenance changed keys"),
+                    Ok(Ok(_)) => {}
+                    Ok(Err(e)) => tracing::warn!(error = %e, "KMS maintenance failed; retrying next round"),
+                    Err(e) => tracing::error!(error = %e, "KMS maintenance task panicked"),
+                }
+            }
+        });
     }
 }

@@ -344,6 +344,20 @@ impl Pipeline {
                 if let Err(denial) = self.authorizer.authorize(&request) {
                     return Err(access_denied(*protocol, denial.message));
                 }
+                for (action, more) in &target.also {
+                    let request = AuthzRequest {
+                        principal: p,
+                        action,
+                        resources: &more.resources,
+                        context: &call.context,
+                        condition_keys: &more.condition_keys,
+                        resource_policy: more.resource_policy.as_ref(),
+                        granted: more.granted,
+                    };
+                    if let Err(denial) = self.authorizer.authorize(&request) {
+                        return Err(access_denied(*protocol, denial.message));
+                    }
+                }
             }
         }
 

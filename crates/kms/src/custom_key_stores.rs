@@ -1,0 +1,268 @@
+//! Custom key stores backed by PKCS#11 tokens (AWS: CloudHSM key stores):
+//! `CreateCustomKeyStore`, `ConnectCustomKeyStore`, `DisconnectCustomKeyStore`,
+//! `DescribeCustomKeyStores`, `UpdateCustomKeyStore`, `DeleteCustomKeyStore`.
+//!
+//! The store's `CloudHsmClusterId` is the label of the token, and its `KeyStorePassword` the
+//! token user's PIN (sealed by the keystore); the module comes from `--pkcs11-module`.
+
+use crate::Kms;
+use crate::backend::pin_purpose;
+use crate::error::{internal, unsupported};
+use crate::input::{b64, check_len, opt_enum, opt_str, paging, req_str};
+use crate::model::{CustomKeyStoreRecord, KeyRecord, TABLE, cks_key};
+use rampart_core::AwsError;
+use rampart_crypto::kms::pkcs11::{ConnectError, token_exists};
+use rampart_store::{StoreExt, TxnExt, decode};
+use rampart_wire::Call;
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+fn not_found(id: &str) -> AwsError {
+    AwsError::new("CustomKeyStoreNotFoundException", 400, format!("Custom key store {id} does not exist."))
+}
+
+fn invalid_state(msg: impl Into<String>) -> AwsError {
+    AwsError::new("CustomKeyStoreInvalidStateException", 400, msg)
+}
+
+fn cluster_not_found(msg: impl Into<String>) -> AwsError {
+    AwsError::new("CloudHsmClusterNotFoundException", 400, msg)
+}
+
+fn check_cluster_id(id: &str) -> Result<(), AwsError> {
+    check_len(id, "CloudHsmClusterId", 19, 24)?;
+    Ok(())
+}
+
+fn check_password(p: &str) -> Result<(), AwsError> {
+    check_len(p, "KeyStorePassword", 7, 32)
+}
+
+impl Kms {
+    fn all_stores(&self) -> Result<Vec<CustomKeyStoreRecord>, AwsError> {
+        self.store.scan(TABLE, "cks/", None, 10_000)?.iter().map(|(k, v)| Ok(decode(TABLE, k, v)?)).collect()
+    }
+
+    fn account_store(&self, call: &Call) -> Result<CustomKeyStoreRecord, AwsError> {
+        let caller = call.caller()?;
+        let id = req_str(call.json(), "CustomKeyStoreId", 64)?;
+        self.load_cks(id)?.filter(|c| c.account == caller.account_id.as_str()).ok_or_else(|| not_found(id))
+    }
+
+    fn check_token(&self, label: &str) -> Result<(), AwsError> {
+        let module = self.config.pkcs11_module.as_ref().ok_or_else(|| {
+            cluster_not_found("No PKCS#11 module is configured (start Rampart with --pkcs11-module).")
+        })?;
+        token_exists(module, label).map_err(|e| match e {
+            ConnectError::TokenNotFound(l) => cluster_not_found(format!("No HSM token is labelled {l}.")),
+            other => cluster_not_found(other.to_string()),
+        })
+    }
+
+    fn keys_in_store(&self, id: &str) -> Result<usize, AwsError> {
+        let mut n = 0;
+        for (k, v) in self.store.scan(TABLE, "key/", None, 1_000_000)? {
+            let key: KeyRecord = decode(TABLE, &k, &v)?;
+            if key.custom_key_store_id.as_deref() == Some(id) {
+                n += 1;
+            }
+        }
+        Ok(n)
+    }
+}
+
+fn describe(c: &CustomKeyStoreRecord) -> Value {
+    let mut v = json!({
+        "CustomKeyStoreId": c.id,
+        "CustomKeyStoreName": c.name,
+        "CloudHsmClusterId": c.cluster_id,
+        "TrustAnchorCertificate": c.trust_anchor,
+        "ConnectionState": c.state,
+        "CreationDate": c.created,
+        "CustomKeyStoreType": "AWS_CLOUDHSM",
+    });
+    if let Some(e) = &c.error_code {
+        v["ConnectionErrorCode"] = json!(e);
+    }
+    v
+}
+
+/// `CreateCustomKeyStore`.
+pub(crate) fn create_custom_key_store(kms: &Kms, call: &Call) -> Result<Value, AwsError> {
+    let caller = call.caller()?;
+    let input = call.json();
+    let account = caller.account_id.as_str();
+    let name = req_str(input, "CustomKeyStoreName", 256)?.to_owned();
+    if opt_enum(input, "CustomKeyStoreType", &["AWS_CLOUDHSM", "EXTERNAL_KEY_STORE"])? == Some("EXTERNAL_KEY_STORE") {
+        return Err(unsupported("External key stores are not supported; use an HSM (AWS_CLOUDHSM) key store."));
+    }
+    let cluster = req_str(input, "CloudHsmClusterId", 24)?.to_owned();
+    check_cluster_id(&cluster)?;
+    let trust_anchor = req_str(input, "TrustAnchorCertificate", 5000)?.to_owned();
+    let password = req_str(input, "KeyStorePassword", 32)?;
+    check_password(password)?;
+    let stores = kms.all_stores()?;
+    if stores.iter().any(|c| c.account == account && c.name == name) {
+        return Err(AwsError::new(
+            "CustomKeyStoreNameInUseException",
+            400,
+            format!("A custom key store named {name} already exists."),
+        ));
+    }
+    if stores.iter().any(|c| c.cluster_id == cluster) {
+        return Err(AwsError::new(
+            "CloudHsmClusterInUseException",
+            400,
+            format!("The HSM {cluster} is already used by a custom key store."),
+        ));
+    }
+    kms.check_token(&cluster)?;
+    let mut raw = [0u8; 9];
+    rampart_core::ids::fill_random(&mut raw);
+    let id = format!("cks-{}", &hex::encode(raw)[..17]);
+    let pin_sealed =
+        kms.keystore.seal(pin_purpose(&id).as_bytes(), password.as_bytes()).map_err(|e| internal(e.to_string()))?;
+    let record = CustomKeyStoreRecord {
+        id: id.clone(),
+        account: account.to_owned(),
+        name,
+        cluster_id: cluster,
+        trust_anchor,
+        pin_sealed: b64(&pin_sealed),
+        state: "DISCONNECTED".into(),
+        error_code: None,
+        created: kms.now(),
+    };
+    kms.store.transact(|t| Ok(t.put_json(TABLE, &cks_key(&id), &record)?))?;
+    Ok(json!({ "CustomKeyStoreId": id }))
+}
+
+/// `ConnectCustomKeyStore`: logs in to the token. A failure leaves the store `FAILED` with its
+/// `ConnectionErrorCode`, as AWS reports it through `DescribeCustomKeyStores`.
+pub(crate) fn connect_custom_key_store(kms: &Kms, call: &Call) -> Result<Value, AwsError> {
+    let mut cks = kms.account_store(call)?;
+    match cks.state.as_str() {
+        "CONNECTED" if kms.tokens.lock().unwrap_or_else(|p| p.into_inner()).contains_key(&cks.id) => {
+            return Ok(json!({}));
+        }
+        "FAILED" => {
+            return Err(invalid_state(format!(
+                "Custom key store {} is in the FAILED state; disconnect it before connecting again.",
+                cks.id
+            )));
+        }
+        _ => {}
+    }
+    match kms.open_token(&cks) {
+        Ok(token) => {
+            kms.tokens.lock().unwrap_or_else(|p| p.into_inner()).insert(cks.id.clone(), Arc::new(token));
+            cks.state = "CONNECTED".into();
+            cks.error_code = None;
+        }
+        Err(e) => {
+            tracing::warn!(custom_key_store = %cks.id, error = %e, "cannot connect custom key store");
+            cks.state = "FAILED".into();
+            cks.error_code = Some(e.aws_code().into());
+        }
+    }
+    kms.store.transact(|t| Ok(t.put_json(TABLE, &cks_key(&cks.id), &cks)?))?;
+    Ok(json!({}))
+}
+
+/// `DisconnectCustomKeyStore`: logs out; its keys become unavailable.
+pub(crate) fn disconnect_custom_key_store(kms: &Kms, call: &Call) -> Result<Value, AwsError> {
+    let mut cks = kms.account_store(call)?;
+    if let Some(t) = kms.tokens.lock().unwrap_or_else(|p| p.into_inner()).remove(&cks.id) {
+        t.disconnect();
+    }
+    cks.state = "DISCONNECTED".into();
+    cks.error_code = None;
+    kms.store.transact(|t| Ok(t.put_json(TABLE, &cks_key(&cks.id), &cks)?))?;
+    Ok(json!({}))
+}
+
+/// `DescribeCustomKeyStores`.
+pub(crate) fn describe_custom_key_stores(kms: &Kms, call: &Call) -> Result<Value, AwsError> {
+    let caller = call.caller()?;
+    let input = call.json();
+    let account = caller.account_id.as_str();
+    let id = opt_str(input, "CustomKeyStoreId")?;
+    let name = opt_str(input, "CustomKeyStoreName")?;
+    let (limit, marker) = paging(input, 100)?;
+    let mut stores: Vec<CustomKeyStoreRecord> = kms
+        .all_stores()?
+        .into_iter()
+        .filter(|c| c.account == account && id.is_none_or(|i| c.id == i) && name.is_none_or(|n| c.name == n))
+        .collect();
+    if stores.is_empty() && (id.is_some() || name.is_some()) {
+        return Err(not_found(id.or(name).unwrap_or_default()));
+    }
+    stores.sort_by(|a, b| a.created.total_cmp(&b.created));
+    let start = match marker {
+        Some(m) => m.parse::<usize>().map_err(|_| crate::error::invalid_marker())?,
+        None => 0,
+    };
+    let page: Vec<Value> = stores.iter().skip(start).take(limit).map(describe).collect();
+    let truncated = start + page.len() < stores.len();
+    let mut out = json!({ "CustomKeyStores": page, "Truncated": truncated });
+    if truncated {
+        out["NextMarker"] = json!((start + limit).to_string());
+    }
+    Ok(out)
+}
+
+/// `UpdateCustomKeyStore`: a new name any time; a new PIN or token only while disconnected.
+pub(crate) fn update_custom_key_store(kms: &Kms, call: &Call) -> Result<Value, AwsError> {
+    let mut cks = kms.account_store(call)?;
+    let input = call.json();
+    let new_name = opt_str(input, "NewCustomKeyStoreName")?;
+    let password = opt_str(input, "KeyStorePassword")?;
+    let cluster = opt_str(input, "CloudHsmClusterId")?;
+    if (password.is_some() || cluster.is_some()) && cks.state != "DISCONNECTED" {
+        return Err(invalid_state(format!(
+            "Custom key store {} must be disconnected to change its HSM or password.",
+            cks.id
+        )));
+    }
+    if let Some(n) = new_name {
+        check_len(n, "NewCustomKeyStoreName", 1, 256)?;
+        if kms.all_stores()?.iter().any(|c| c.account == cks.account && c.name == n && c.id != cks.id) {
+            return Err(AwsError::new(
+                "CustomKeyStoreNameInUseException",
+                400,
+                format!("A custom key store named {n} already exists."),
+            ));
+        }
+        cks.name = n.to_owned();
+    }
+    if let Some(p) = password {
+        check_password(p)?;
+        let sealed =
+            kms.keystore.seal(pin_purpose(&cks.id).as_bytes(), p.as_bytes()).map_err(|e| internal(e.to_string()))?;
+        cks.pin_sealed = b64(&sealed);
+    }
+    if let Some(c) = cluster {
+        check_cluster_id(c)?;
+        kms.check_token(c)?;
+        cks.cluster_id = c.to_owned();
+    }
+    kms.store.transact(|t| Ok(t.put_json(TABLE, &cks_key(&cks.id), &cks)?))?;
+    Ok(json!({}))
+}
+
+/// `DeleteCustomKeyStore`: only disconnected and empty stores.
+pub(crate) fn delete_custom_key_store(kms: &Kms, call: &Call) -> Result<Value, AwsError> {
+    let cks = kms.account_store(call)?;
+    if cks.state != "DISCONNECTED" {
+        return Err(invalid_state(format!("Custom key store {} must be disconnected before it is deleted.", cks.id)));
+    }
+    if kms.keys_in_store(&cks.id)? > 0 {
+        return Err(AwsError::new(
+            "CustomKeyStoreHasCMKsException",
+            400,
+            format!("Custom key store {} still holds KMS keys; delete them first.", cks.id),
+        ));
+    }
+    kms.store.transact(|t| Ok(t.delete(TABLE, &cks_key(&cks.id))?))?;
+    Ok(json!({}))
+}
