@@ -70,6 +70,20 @@ fn get(conn: &Connection, table: &str, key: &str) -> Result<Option<Vec<u8>>, Sto
         .map_err(backend)
 }
 
+/// The smallest string greater than every string that starts with `prefix`: the prefix with its
+/// last character incremented (`None` for an empty prefix, or one made only of `char::MAX`).
+fn prefix_end(prefix: &str) -> Option<String> {
+    let mut chars: Vec<char> = prefix.chars().collect();
+    while let Some(last) = chars.pop() {
+        // Skip the surrogate gap; char::from_u32 refuses it.
+        if let Some(n) = (u32::from(last) + 1..=0x10_FFFF).find_map(char::from_u32) {
+            chars.push(n);
+            return Some(chars.into_iter().collect());
+        }
+    }
+    None
+}
+
 fn scan(
     conn: &Connection,
     table: &str,
@@ -77,23 +91,35 @@ fn scan(
     start_after: Option<&str>,
     limit: usize,
 ) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
-    let lower = match start_after {
-        Some(s) if s >= prefix => s,
-        _ => prefix,
+    let (lower, inclusive) = match start_after {
+        Some(s) if s >= prefix => (s, false),
+        _ => (prefix, true),
     };
-    let inclusive = start_after.is_none_or(|s| s < prefix);
-    let sql = if inclusive {
-        "SELECT k, v FROM kv WHERE tbl = ?1 AND k >= ?2 AND substr(k, 1, length(?3)) = ?3 ORDER BY k LIMIT ?4"
-    } else {
-        "SELECT k, v FROM kv WHERE tbl = ?1 AND k > ?2 AND substr(k, 1, length(?3)) = ?3 ORDER BY k LIMIT ?4"
-    };
-    let mut stmt = conn.prepare_cached(sql).map_err(backend)?;
-    let rows = stmt
-        .query_map(params![table, lower, prefix, i64::try_from(limit).unwrap_or(i64::MAX)], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })
-        .map_err(backend)?;
-    rows.collect::<Result<_, _>>().map_err(backend)
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let map = |r: &rusqlite::Row<'_>| Ok((r.get(0)?, r.get(1)?));
+    // A range on the primary key (tbl, k): SQLite reads exactly the matching rows.
+    match prefix_end(prefix) {
+        Some(upper) => {
+            let sql = if inclusive {
+                "SELECT k, v FROM kv WHERE tbl = ?1 AND k >= ?2 AND k < ?3 ORDER BY k LIMIT ?4"
+            } else {
+                "SELECT k, v FROM kv WHERE tbl = ?1 AND k > ?2 AND k < ?3 ORDER BY k LIMIT ?4"
+            };
+            let mut stmt = conn.prepare_cached(sql).map_err(backend)?;
+            let rows = stmt.query_map(params![table, lower, upper, limit], map).map_err(backend)?;
+            rows.collect::<Result<_, _>>().map_err(backend)
+        }
+        None => {
+            let sql = if inclusive {
+                "SELECT k, v FROM kv WHERE tbl = ?1 AND k >= ?2 ORDER BY k LIMIT ?3"
+            } else {
+                "SELECT k, v FROM kv WHERE tbl = ?1 AND k > ?2 ORDER BY k LIMIT ?3"
+            };
+            let mut stmt = conn.prepare_cached(sql).map_err(backend)?;
+            let rows = stmt.query_map(params![table, lower, limit], map).map_err(backend)?;
+            rows.collect::<Result<_, _>>().map_err(backend)
+        }
+    }
 }
 
 struct SqliteTxn<'a>(&'a rusqlite::Transaction<'a>);
@@ -174,6 +200,21 @@ impl crate::Store for SqliteStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn prefix_end_bounds_exactly_the_prefix() {
+        assert_eq!(prefix_end("user/").as_deref(), Some("user0"));
+        assert_eq!(prefix_end("a").as_deref(), Some("b"));
+        assert_eq!(prefix_end(""), None);
+        assert_eq!(prefix_end("x\u{10FFFF}").as_deref(), Some("y"));
+        assert_eq!(prefix_end("\u{D7FF}").as_deref(), Some("\u{E000}"));
+        for p in ["user/", "a/b", "grant/1234/", "é"] {
+            let end = prefix_end(p).unwrap();
+            for k in [p.to_owned(), format!("{p}zzz"), format!("{p}\u{10FFFF}")] {
+                assert!(k.as_str() >= p && k < end, "{k:?} in [{p:?}, {end:?})");
+            }
+        }
+    }
     use crate::{Store, StoreExt, TxnExt};
 
     #[test]
@@ -203,6 +244,10 @@ mod tests {
 
         let inserted = store.transact(|t| Ok(t.insert_json("iam", "user/a", &"again")?)).unwrap();
         assert!(!inserted);
+        // A prefix scan stops at the prefix: `user0` is not a `user/` key.
+        store.transact(|t| Ok(t.put_json("iam", "user0", &"zero")?)).unwrap();
+        assert_eq!(store.scan("iam", "user/", None, 100).unwrap().len(), 3);
+        assert_eq!(store.scan("iam", "", None, 100).unwrap().len(), 5);
         drop(store);
         let reopened = SqliteStore::open(&dir.path().join("state.db")).unwrap();
         assert_eq!(reopened.get_json::<String>("iam", "user/a").unwrap().as_deref(), Some("USER/A"));
