@@ -10,6 +10,7 @@ pub mod identity;
 pub mod managed;
 mod mfa;
 pub mod model;
+mod oidc;
 pub mod state;
 pub mod sts;
 pub mod totp;

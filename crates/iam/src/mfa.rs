@@ -17,7 +17,6 @@ pub(crate) fn seed_purpose(serial: &str) -> Vec<u8> {
 }
 
 /// Seals a new device's seed.
-#[allow(dead_code)] // used by the MFA device API
 pub(crate) fn seal_seed(iam: &Iam, serial: &str, seed: &[u8]) -> Result<String, AwsError> {
     let sealed = iam.keystore.seal(&seed_purpose(serial), seed).map_err(|e| {
         tracing::error!(error = %e, "cannot seal MFA seed");
@@ -65,7 +64,8 @@ pub(crate) fn verify_code(iam: &Iam, caller: &Principal, serial: &str, code: &st
             return Err(invalid_code());
         }
         let seed = open_seed(iam, &device)?;
-        let step = totp::matching_step(&seed, code, totp::step_of(now), device.last_step).ok_or_else(invalid_code)?;
+        let now_step = totp::step_of(now).saturating_add_signed(device.drift_steps);
+        let step = totp::matching_step(&seed, code, now_step, device.last_step).ok_or_else(invalid_code)?;
         device.last_step = step;
         t.put_json(IAM, &key, &device)?;
         Ok(now)

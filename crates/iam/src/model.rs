@@ -238,6 +238,10 @@ pub struct MfaDeviceRecord {
     pub enable_date: Option<String>,
     /// The last TOTP time step accepted: a code is never accepted twice.
     pub last_step: u64,
+    /// How many 30-second steps the device's clock is ahead of Rampart's (negative: behind), as
+    /// measured by `ResyncMFADevice`; codes are checked around now plus this drift.
+    #[serde(default)]
+    pub drift_steps: i64,
     /// Creation time.
     pub create_date: String,
     /// Tags.

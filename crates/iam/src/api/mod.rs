@@ -25,7 +25,6 @@ pub const NAMESPACE: &str = "https://iam.amazonaws.com/doc/2010-05-08/";
 
 /// What an IAM operation acts on, for its resource ARN.
 #[derive(Debug, Clone, Copy)]
-#[allow(dead_code)] // MFA and OIDC variants are used by those families' operations
 pub(crate) enum On {
     /// No particular resource (`*`).
     Nothing,
@@ -47,6 +46,8 @@ pub(crate) enum On {
     NewMfa,
     /// The OIDC provider whose ARN is this parameter.
     OidcArn(&'static str),
+    /// The OIDC provider about to be created (its ARN follows from `Url`).
+    NewOidc,
 }
 
 /// A synchronous IAM handler: reads the call, returns the inner XML of `<{Op}Result>`.
@@ -149,6 +150,7 @@ fn target(iam: &Iam, call: &Call, op_name: &str, on: On) -> Result<Target, AwsEr
             entity_arn(acct, "mfa", q.get("Path").unwrap_or("/"), q.get("VirtualMFADeviceName").unwrap_or_default())
         }
         On::OidcArn(param) => q.get(param).unwrap_or("*").to_owned(),
+        On::NewOidc => oidc::new_provider_arn(acct, q.get("Url").unwrap_or_default()),
     };
     Ok(Target { resources: vec![arn], condition_keys: condition_keys(q), ..Target::default() })
 }
