@@ -29,6 +29,10 @@ pub(crate) fn open_connection(path: &Path) -> Result<Connection, StoreError> {
          PRAGMA busy_timeout = 10000;",
     )
     .map_err(backend)?;
+    // Keep one query plan per statement. Without this, SQLite (built with STAT4) re-prepares a
+    // cached statement whenever a bound range value changes, which every prefix scan does: a
+    // full SQL parse per scan.
+    conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true).map_err(backend)?;
     Ok(conn)
 }
 
