@@ -6,7 +6,7 @@ use crate::error::{already_exists, not_found, validation};
 use crate::input::{opt_str, paging, req_str};
 use crate::model::{AliasRecord, TABLE, alias_key};
 use rampart_core::AwsError;
-use rampart_store::{StoreExt, TxnExt, decode};
+use rampart_store::{TxnExt, decode};
 use rampart_wire::Call;
 use serde_json::{Value, json};
 
@@ -69,7 +69,7 @@ pub(crate) fn create_alias(kms: &Kms, call: &Call) -> Result<Value, AwsError> {
     }
     let now = kms.now();
     let record = AliasRecord { name: name.to_owned(), target_key_id: key.key_id.clone(), created: now, updated: now };
-    let inserted = kms.store.transact(|t| Ok(t.insert_json(TABLE, &alias_key(account, name), &record)?))?;
+    let inserted = kms.write(|t| Ok(t.insert_json(TABLE, &alias_key(account, name), &record)?))?;
     if !inserted {
         return Err(already_exists(format!("An alias with the name {} already exists", kms.alias_arn(account, name))));
     }
@@ -88,7 +88,7 @@ pub(crate) fn update_alias(kms: &Kms, call: &Call) -> Result<Value, AwsError> {
     let key = kms.resolve(account, target)?;
     kms.check_not_pending_deletion(&key)?;
     let now = kms.now();
-    kms.store.transact(|t| {
+    kms.write(|t| {
         let mut a: AliasRecord = t
             .get_json(TABLE, &alias_key(account, name))?
             .ok_or_else(|| not_found(format!("Alias {} is not found.", kms.alias_arn(account, name))))?;
@@ -115,7 +115,7 @@ pub(crate) fn delete_alias(kms: &Kms, call: &Call) -> Result<Value, AwsError> {
     let account = caller.account_id.as_str();
     let name = req_str(call.json(), "AliasName", 256)?;
     validate_alias_name(name)?;
-    let deleted = kms.store.transact(|t| Ok(t.delete(TABLE, &alias_key(account, name))?))?;
+    let deleted = kms.write(|t| Ok(t.delete(TABLE, &alias_key(account, name))?))?;
     if !deleted {
         return Err(not_found(format!("Alias {} is not found.", kms.alias_arn(account, name))));
     }

@@ -36,6 +36,16 @@ pub(crate) fn context_conditions(context: &EncryptionContext, out: &mut Conditio
 impl Kms {
     /// The aliases of `key`.
     pub(crate) fn aliases_of(&self, key: &KeyRecord) -> Result<Vec<AliasRecord>, AwsError> {
+        let generation = self.cache.generation();
+        if let Some(a) = self.cache.aliases(&key.key_id, generation) {
+            return Ok(a);
+        }
+        let out = self.read_aliases_of(key)?;
+        self.cache.put_aliases(&key.key_id, generation, out.clone());
+        Ok(out)
+    }
+
+    fn read_aliases_of(&self, key: &KeyRecord) -> Result<Vec<AliasRecord>, AwsError> {
         let prefix = format!("alias/{}/", key.account);
         let mut out = Vec::new();
         let mut after: Option<String> = None;

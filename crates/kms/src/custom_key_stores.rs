@@ -12,7 +12,7 @@ use crate::input::{b64, check_len, opt_enum, opt_str, paging, req_str};
 use crate::model::{CustomKeyStoreRecord, KeyRecord, TABLE, cks_key};
 use rampart_core::AwsError;
 use rampart_crypto::kms::pkcs11::{ConnectError, token_exists};
-use rampart_store::{StoreExt, TxnExt, decode};
+use rampart_store::{TxnExt, decode};
 use rampart_wire::Call;
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -133,7 +133,7 @@ pub(crate) fn create_custom_key_store(kms: &Kms, call: &Call) -> Result<Value, A
         error_code: None,
         created: kms.now(),
     };
-    kms.store.transact(|t| Ok(t.put_json(TABLE, &cks_key(&id), &record)?))?;
+    kms.write(|t| Ok(t.put_json(TABLE, &cks_key(&id), &record)?))?;
     Ok(json!({ "CustomKeyStoreId": id }))
 }
 
@@ -165,7 +165,7 @@ pub(crate) fn connect_custom_key_store(kms: &Kms, call: &Call) -> Result<Value, 
             cks.error_code = Some(e.aws_code().into());
         }
     }
-    kms.store.transact(|t| Ok(t.put_json(TABLE, &cks_key(&cks.id), &cks)?))?;
+    kms.write(|t| Ok(t.put_json(TABLE, &cks_key(&cks.id), &cks)?))?;
     Ok(json!({}))
 }
 
@@ -177,7 +177,7 @@ pub(crate) fn disconnect_custom_key_store(kms: &Kms, call: &Call) -> Result<Valu
     }
     cks.state = "DISCONNECTED".into();
     cks.error_code = None;
-    kms.store.transact(|t| Ok(t.put_json(TABLE, &cks_key(&cks.id), &cks)?))?;
+    kms.write(|t| Ok(t.put_json(TABLE, &cks_key(&cks.id), &cks)?))?;
     Ok(json!({}))
 }
 
@@ -246,7 +246,7 @@ pub(crate) fn update_custom_key_store(kms: &Kms, call: &Call) -> Result<Value, A
         kms.check_token(c)?;
         cks.cluster_id = c.to_owned();
     }
-    kms.store.transact(|t| Ok(t.put_json(TABLE, &cks_key(&cks.id), &cks)?))?;
+    kms.write(|t| Ok(t.put_json(TABLE, &cks_key(&cks.id), &cks)?))?;
     Ok(json!({}))
 }
 
@@ -263,6 +263,6 @@ pub(crate) fn delete_custom_key_store(kms: &Kms, call: &Call) -> Result<Value, A
             format!("Custom key store {} still holds KMS keys; delete them first.", cks.id),
         ));
     }
-    kms.store.transact(|t| Ok(t.delete(TABLE, &cks_key(&cks.id))?))?;
+    kms.write(|t| Ok(t.delete(TABLE, &cks_key(&cks.id))?))?;
     Ok(json!({}))
 }

@@ -7,7 +7,7 @@ use crate::Kms;
 use crate::error::internal;
 use crate::model::{KeyRecord, KeyState, TABLE, account_key, grant_key, import_key, key_key, retiring_key};
 use rampart_core::AwsError;
-use rampart_store::{StoreExt, decode};
+use rampart_store::decode;
 
 impl Kms {
     /// Applies what is due to `key`; `None` when it was deleted.
@@ -40,7 +40,7 @@ impl Kms {
         }
         let aliases = self.aliases_of(key)?;
         let grants = self.grants_of(&key.key_id)?;
-        self.store.transact(|t| {
+        self.write(|t| {
             t.delete(TABLE, &key_key(&key.key_id))?;
             t.delete(TABLE, &account_key(&key.account, &key.key_id))?;
             t.delete(TABLE, &import_key(&key.key_id))?;

@@ -207,6 +207,16 @@ pub(crate) fn may_retire(caller: &Principal, g: &GrantRecord) -> bool {
 impl Kms {
     /// Every grant of `key_id`.
     pub(crate) fn grants_of(&self, key_id: &str) -> Result<Vec<GrantRecord>, AwsError> {
+        let generation = self.cache.generation();
+        if let Some(g) = self.cache.grants(key_id, generation) {
+            return Ok(g);
+        }
+        let out = self.read_grants_of(key_id)?;
+        self.cache.put_grants(key_id, generation, out.clone());
+        Ok(out)
+    }
+
+    fn read_grants_of(&self, key_id: &str) -> Result<Vec<GrantRecord>, AwsError> {
         let prefix = format!("grant/{key_id}/");
         let mut out = Vec::new();
         let mut after: Option<String> = None;
@@ -286,7 +296,7 @@ impl Kms {
     }
 
     fn delete_grant(&self, g: &GrantRecord) -> Result<(), AwsError> {
-        self.store.transact(|t| {
+        self.write(|t| {
             t.delete(TABLE, &grant_key(&g.key_id, &g.grant_id))?;
             if let Some(r) = &g.retiring {
                 t.delete(TABLE, &retiring_key(r, &g.grant_id))?;
@@ -420,7 +430,7 @@ pub(crate) fn create_grant(kms: &Kms, call: &Call) -> Result<Value, AwsError> {
         operations,
         constraints,
     };
-    kms.store.transact(|t| {
+    kms.write(|t| {
         t.put_json(TABLE, &grant_key(&grant.key_id, &grant.grant_id), &grant)?;
         if let Some(r) = &grant.retiring {
             t.put(TABLE, &retiring_key(r, &grant.grant_id), grant.key_id.as_bytes())?;

@@ -144,7 +144,7 @@ pub(crate) fn get_parameters_for_import(kms: &Kms, call: &Call) -> Result<Value,
         algorithm: alg.as_str().into(),
         valid_to,
     };
-    kms.store.transact(|t| Ok(t.put_json(TABLE, &import_key(&key.key_id), &params)?))?;
+    kms.write(|t| Ok(t.put_json(TABLE, &import_key(&key.key_id), &params)?))?;
     let mut token = Vec::new();
     token.extend_from_slice(TOKEN_MAGIC);
     token.push(key.key_id.len() as u8);
@@ -269,7 +269,7 @@ pub(crate) fn import_key_material(kms: &Kms, call: &Call) -> Result<Value, AwsEr
         rotation_type: None,
     };
     let key_id = key.key_id.clone();
-    kms.store.transact(|t| {
+    kms.write(|t| {
         let mut k: KeyRecord =
             t.get_json(TABLE, &crate::model::key_key(&key_id))?.ok_or_else(|| crate::error::key_not_found(&key.arn))?;
         k.kek = Some(kek);

@@ -9,7 +9,7 @@ use crate::model::{KeyRecord, KeyState, Rotation, TABLE, account_key, key_key};
 use crate::tags::parse_tags;
 use rampart_core::AwsError;
 use rampart_crypto::kms::{KeySpec, KeyUsage};
-use rampart_store::{StoreExt, TxnExt};
+use rampart_store::TxnExt;
 use rampart_wire::Call;
 use serde_json::{Value, json};
 
@@ -92,7 +92,7 @@ impl Kms {
         key_id: &str,
         mut f: impl FnMut(&mut KeyRecord) -> Result<T, AwsError>,
     ) -> Result<(KeyRecord, T), AwsError> {
-        self.store.transact(|t| {
+        self.write(|t| {
             let mut key: KeyRecord = t.get_json(TABLE, &key_key(key_id))?.ok_or_else(|| not_found_id(key_id))?;
             let out = f(&mut key)?;
             t.put_json(TABLE, &key_key(key_id), &key)?;
@@ -261,7 +261,7 @@ pub(crate) fn create_key(kms: &Kms, call: &Call) -> Result<Value, AwsError> {
         key.materials.push(material);
         key.public_key = public_key.map(|p| crate::input::b64(&p));
     }
-    kms.store.transact(|t| {
+    kms.write(|t| {
         t.put_json(TABLE, &key_key(&key_id), &key)?;
         t.put(TABLE, &account_key(&account, &key_id), b"")?;
         Ok(())

@@ -17,6 +17,7 @@
 mod aliases;
 mod authz;
 mod backend;
+mod cache;
 pub mod ciphertext;
 mod custom_key_stores;
 mod data_keys;
@@ -64,9 +65,23 @@ pub struct Kms {
     config: KmsConfig,
     /// Open connections to the tokens of connected custom key stores, by key store id.
     tokens: Mutex<HashMap<String, Arc<Pkcs11Token>>>,
+    /// Decoded keys, alias lists and grant lists as of a generation of KMS state; every write
+    /// bumps the generation, so a cached entry is used only while nothing has changed.
+    cache: cache::Cache,
 }
 
 impl Kms {
+    /// Runs `f` in a store transaction; afterwards (committed or not) every cached decoded
+    /// value is stale. All KMS writes go through here.
+    pub(crate) fn write<T>(
+        &self,
+        f: impl FnMut(&mut dyn rampart_store::Txn) -> Result<T, rampart_core::AwsError>,
+    ) -> Result<T, rampart_core::AwsError> {
+        let out = rampart_store::StoreExt::transact(self.store.as_ref(), f);
+        self.cache.bump();
+        out
+    }
+
     /// Opens KMS over the shared store and keystore.
     pub fn new(
         store: Arc<dyn Store>,
@@ -85,6 +100,7 @@ impl Kms {
             clock,
             config,
             tokens: Mutex::default(),
+            cache: cache::Cache::default(),
         }))
     }
 

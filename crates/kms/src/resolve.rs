@@ -71,8 +71,14 @@ impl Kms {
 
     /// The key with id `key_id`, after applying anything due (deletion, expiry, rotation).
     pub(crate) fn load_key(&self, key_id: &str) -> Result<Option<KeyRecord>, AwsError> {
+        let generation = self.cache.generation();
+        if let Some(key) = self.cache.key(key_id, generation) {
+            // Due deletions, expiries and rotations are still applied on every access.
+            return self.maintain(key);
+        }
         let Some(bytes) = self.store.get(TABLE, &key_key(key_id))? else { return Ok(None) };
         let key: KeyRecord = decode(TABLE, &key_key(key_id), &bytes)?;
+        self.cache.put_key(key_id, generation, key.clone());
         self.maintain(key)
     }
 
