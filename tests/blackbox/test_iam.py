@@ -245,6 +245,13 @@ def test_roles_instance_profiles_and_tags(server, iam):
     assert r["AssumeRolePolicyDocument"]["Statement"][0]["Principal"]["Service"] == "ec2.amazonaws.com"
     assert iam.get_role(RoleName=role)["Role"]["MaxSessionDuration"] == 7200
     assert iam.list_role_tags(RoleName=role)["Tags"] == [{"Key": "env", "Value": "ci"}]
+    iam.untag_role(RoleName=role, TagKeys=["env"])
+    assert iam.list_role_tags(RoleName=role)["Tags"] == []
+    boundary = "arn:aws:iam::aws:policy/IAMReadOnlyAccess"
+    iam.put_role_permissions_boundary(RoleName=role, PermissionsBoundary=boundary)
+    assert iam.get_role(RoleName=role)["Role"]["PermissionsBoundary"]["PermissionsBoundaryArn"] == boundary
+    iam.delete_role_permissions_boundary(RoleName=role)
+    assert "PermissionsBoundary" not in iam.get_role(RoleName=role)["Role"]
     profile = unique("profile")
     iam.create_instance_profile(InstanceProfileName=profile)
     iam.add_role_to_instance_profile(InstanceProfileName=profile, RoleName=role)

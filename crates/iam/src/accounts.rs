@@ -5,7 +5,7 @@ use base64::engine::general_purpose::STANDARD as B64;
 use rampart_core::AwsError;
 use rampart_core::ids::{AccountId, new_access_key_id, new_secret_access_key};
 use rampart_crypto::Keystore;
-use rampart_store::{Store, StoreExt, TxnExt};
+use rampart_store::{Store, StoreExt, Txn, TxnExt};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use zeroize::Zeroizing;
@@ -154,24 +154,26 @@ pub fn bootstrap(store: &dyn Store, keystore: &dyn Keystore, opts: BootstrapOpti
                     "access key id `{access_key_id}` already belongs to another principal"
                 )));
             }
-            t.put_json(
-                ACCESS_KEYS,
-                &access_key_id,
-                &AccessKeyRecord {
-                    access_key_id: access_key_id.clone(),
-                    account_id: account_id.clone(),
-                    user_name: None,
-                    status: KeyStatus::Active,
-                    create_date: iso_now(),
-                    sealed_secret: sealed.clone(),
-                },
-            )?;
+            put_root_key(t, &account_id, &access_key_id, sealed)?;
             t.put_json(META, "root_access_key", &access_key_id)?;
-            crate::api::index_root_key(t, &account_id, &access_key_id)?;
         }
         Ok(())
     })?;
     Ok(RootAccount { account_id, access_key_id, new_secret: fresh.then_some(secret) })
+}
+
+/// Stores an active root access key of `account_id` (secret already sealed) and indexes it.
+fn put_root_key(t: &mut dyn Txn, account_id: &AccountId, access_key_id: &str, sealed: &str) -> Result<(), AwsError> {
+    let record = AccessKeyRecord {
+        access_key_id: access_key_id.to_owned(),
+        account_id: account_id.clone(),
+        user_name: None,
+        status: KeyStatus::Active,
+        create_date: iso_now(),
+        sealed_secret: sealed.to_owned(),
+    };
+    t.put_json(ACCESS_KEYS, access_key_id, &record)?;
+    crate::api::index_root_key(t, account_id, access_key_id)
 }
 
 /// Creates another account with its own root access key (`rampart account create`); the root
@@ -193,19 +195,7 @@ pub fn create_account(
         )? {
             return Err(AwsError::new("EntityAlreadyExists", 409, format!("account {account_id} already exists")));
         }
-        t.put_json(
-            ACCESS_KEYS,
-            &access_key_id,
-            &AccessKeyRecord {
-                access_key_id: access_key_id.clone(),
-                account_id: account_id.clone(),
-                user_name: None,
-                status: KeyStatus::Active,
-                create_date: iso_now(),
-                sealed_secret: sealed.clone(),
-            },
-        )?;
-        crate::api::index_root_key(t, &account_id, &access_key_id)?;
+        put_root_key(t, &account_id, &access_key_id, &sealed)?;
         Ok(())
     })?;
     Ok(RootAccount { account_id, access_key_id, new_secret: Some(secret) })

@@ -1,6 +1,7 @@
 //! The IAM API (query protocol, `iam`): one file per entity family, one registration table.
 
 mod access_keys;
+mod entity;
 mod groups;
 mod instance_profiles;
 mod mfa;

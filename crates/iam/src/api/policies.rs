@@ -130,7 +130,7 @@ impl Principalish for RoleRecord {
     }
 }
 
-fn load<T: Principalish>(t: &mut dyn Txn, acct: &AccountId, name: &str) -> Result<T, AwsError> {
+pub(crate) fn load<T: Principalish>(t: &mut dyn Txn, acct: &AccountId, name: &str) -> Result<T, AwsError> {
     t.get_json::<T>(IAM, &T::KIND.key(acct, name))?.ok_or_else(|| no_such_entity(T::WORD, name))
 }
 

@@ -1,6 +1,6 @@
 //! Roles: trust policies, session duration, boundaries, tags.
 
-use super::{On, account, op};
+use super::{On, account, entity, op};
 use crate::accounts::iso_now;
 use crate::api::policies::{check_attachable, note_attachment, validate_document};
 use crate::api::users::scan_kind;
@@ -24,11 +24,11 @@ pub(super) fn operations(iam: &Arc<Iam>) -> Vec<Operation> {
         op(iam, "UpdateRoleDescription", On::Role("RoleName"), false, update_role),
         op(iam, "UpdateAssumeRolePolicy", On::Role("RoleName"), false, update_trust),
         op(iam, "DeleteRole", On::Role("RoleName"), false, delete_role),
-        op(iam, "TagRole", On::Role("RoleName"), false, tag_role),
-        op(iam, "UntagRole", On::Role("RoleName"), false, untag_role),
-        op(iam, "ListRoleTags", On::Role("RoleName"), true, list_role_tags),
-        op(iam, "PutRolePermissionsBoundary", On::Role("RoleName"), false, put_boundary),
-        op(iam, "DeleteRolePermissionsBoundary", On::Role("RoleName"), false, delete_boundary),
+        op(iam, "TagRole", On::Role("RoleName"), false, entity::tag::<RoleRecord>),
+        op(iam, "UntagRole", On::Role("RoleName"), false, entity::untag::<RoleRecord>),
+        op(iam, "ListRoleTags", On::Role("RoleName"), true, entity::list_tags::<RoleRecord>),
+        op(iam, "PutRolePermissionsBoundary", On::Role("RoleName"), false, entity::put_boundary::<RoleRecord>),
+        op(iam, "DeleteRolePermissionsBoundary", On::Role("RoleName"), false, entity::delete_boundary::<RoleRecord>),
     ]
 }
 
@@ -205,77 +205,6 @@ fn delete_role(iam: &Iam, call: &Call) -> Result<String, AwsError> {
             note_attachment(t, acct, b, "role", &r.name, true, false)?;
         }
         t.delete(IAM, &Kind::Role.key(acct, name))?;
-        Ok(())
-    })?;
-    Ok(String::new())
-}
-
-fn tag_role(iam: &Iam, call: &Call) -> Result<String, AwsError> {
-    let q = call.query();
-    let acct = account(call)?;
-    let name = name_param(q, "RoleName", 64)?;
-    let tags = tags_param(q, "Tags")?;
-    iam.write(|t| {
-        let mut r = load_role(t, acct, name)?;
-        merge_tags(&mut r.tags, tags.clone())?;
-        t.put_json(IAM, &Kind::Role.key(acct, name), &r)?;
-        Ok(())
-    })?;
-    Ok(String::new())
-}
-
-fn untag_role(iam: &Iam, call: &Call) -> Result<String, AwsError> {
-    let q = call.query();
-    let acct = account(call)?;
-    let name = name_param(q, "RoleName", 64)?;
-    iam.write(|t| {
-        let mut r = load_role(t, acct, name)?;
-        untag(&mut r.tags, q);
-        t.put_json(IAM, &Kind::Role.key(acct, name), &r)?;
-        Ok(())
-    })?;
-    Ok(String::new())
-}
-
-fn list_role_tags(iam: &Iam, call: &Call) -> Result<String, AwsError> {
-    let q = call.query();
-    let acct = account(call)?;
-    let name = name_param(q, "RoleName", 64)?;
-    let r: RoleRecord = iam.get(Kind::Role, acct, name)?.ok_or_else(|| no_such_entity("role", name))?;
-    let mut w = XmlWriter::new();
-    write_tags(&mut w, &r.tags, false);
-    w.element("IsTruncated", "false");
-    Ok(w.finish())
-}
-
-fn put_boundary(iam: &Iam, call: &Call) -> Result<String, AwsError> {
-    let q = call.query();
-    let acct = account(call)?;
-    let name = name_param(q, "RoleName", 64)?;
-    let arn = q.require("PermissionsBoundary")?.to_owned();
-    check_attachable(iam, acct, &arn)?;
-    iam.write(|t| {
-        let mut r = load_role(t, acct, name)?;
-        if let Some(old) = r.boundary.replace(arn.clone()) {
-            note_attachment(t, acct, &old, "role", &r.name, true, false)?;
-        }
-        note_attachment(t, acct, &arn, "role", &r.name, true, true)?;
-        t.put_json(IAM, &Kind::Role.key(acct, name), &r)?;
-        Ok(())
-    })?;
-    Ok(String::new())
-}
-
-fn delete_boundary(iam: &Iam, call: &Call) -> Result<String, AwsError> {
-    let q = call.query();
-    let acct = account(call)?;
-    let name = name_param(q, "RoleName", 64)?;
-    iam.write(|t| {
-        let mut r = load_role(t, acct, name)?;
-        if let Some(old) = r.boundary.take() {
-            note_attachment(t, acct, &old, "role", &r.name, true, false)?;
-        }
-        t.put_json(IAM, &Kind::Role.key(acct, name), &r)?;
         Ok(())
     })?;
     Ok(String::new())

@@ -1,6 +1,6 @@
 //! Users: create, read, list, rename, delete, tags, permissions boundaries.
 
-use super::{On, account, caller_user_name, op};
+use super::{On, account, caller_user_name, entity, op};
 use crate::accounts::iso_now;
 use crate::api::policies::{check_attachable, note_attachment};
 use crate::model::{GroupRecord, IAM, Kind, ManagedPolicyRecord, MfaDeviceRecord, UserRecord};
@@ -19,11 +19,11 @@ pub(super) fn operations(iam: &Arc<Iam>) -> Vec<Operation> {
         op(iam, "ListUsers", On::Nothing, true, list_users),
         op(iam, "UpdateUser", On::User("UserName"), false, update_user),
         op(iam, "DeleteUser", On::User("UserName"), false, delete_user),
-        op(iam, "TagUser", On::User("UserName"), false, tag_user),
-        op(iam, "UntagUser", On::User("UserName"), false, untag_user),
-        op(iam, "ListUserTags", On::User("UserName"), true, list_user_tags),
-        op(iam, "PutUserPermissionsBoundary", On::User("UserName"), false, put_boundary),
-        op(iam, "DeleteUserPermissionsBoundary", On::User("UserName"), false, delete_boundary),
+        op(iam, "TagUser", On::User("UserName"), false, entity::tag::<UserRecord>),
+        op(iam, "UntagUser", On::User("UserName"), false, entity::untag::<UserRecord>),
+        op(iam, "ListUserTags", On::User("UserName"), true, entity::list_tags::<UserRecord>),
+        op(iam, "PutUserPermissionsBoundary", On::User("UserName"), false, entity::put_boundary::<UserRecord>),
+        op(iam, "DeleteUserPermissionsBoundary", On::User("UserName"), false, entity::delete_boundary::<UserRecord>),
     ]
 }
 
@@ -251,77 +251,6 @@ fn delete_user(iam: &Iam, call: &Call) -> Result<String, AwsError> {
             note_attachment(t, acct, b, "user", &user.name, true, false)?;
         }
         t.delete(IAM, &Kind::User.key(acct, name))?;
-        Ok(())
-    })?;
-    Ok(String::new())
-}
-
-fn tag_user(iam: &Iam, call: &Call) -> Result<String, AwsError> {
-    let q = call.query();
-    let acct = account(call)?;
-    let name = name_param(q, "UserName", 64)?;
-    let tags = tags_param(q, "Tags")?;
-    iam.write(|t| {
-        let mut user = load_user(t, acct, name)?;
-        merge_tags(&mut user.tags, tags.clone())?;
-        t.put_json(IAM, &Kind::User.key(acct, name), &user)?;
-        Ok(())
-    })?;
-    Ok(String::new())
-}
-
-fn untag_user(iam: &Iam, call: &Call) -> Result<String, AwsError> {
-    let q = call.query();
-    let acct = account(call)?;
-    let name = name_param(q, "UserName", 64)?;
-    iam.write(|t| {
-        let mut user = load_user(t, acct, name)?;
-        untag(&mut user.tags, q);
-        t.put_json(IAM, &Kind::User.key(acct, name), &user)?;
-        Ok(())
-    })?;
-    Ok(String::new())
-}
-
-fn list_user_tags(iam: &Iam, call: &Call) -> Result<String, AwsError> {
-    let q = call.query();
-    let acct = account(call)?;
-    let name = name_param(q, "UserName", 64)?;
-    let user: UserRecord = iam.get(Kind::User, acct, name)?.ok_or_else(|| no_such_entity("user", name))?;
-    let mut w = XmlWriter::new();
-    write_tags(&mut w, &user.tags, false);
-    w.element("IsTruncated", "false");
-    Ok(w.finish())
-}
-
-fn put_boundary(iam: &Iam, call: &Call) -> Result<String, AwsError> {
-    let q = call.query();
-    let acct = account(call)?;
-    let name = name_param(q, "UserName", 64)?;
-    let arn = q.require("PermissionsBoundary")?.to_owned();
-    check_attachable(iam, acct, &arn)?;
-    iam.write(|t| {
-        let mut user = load_user(t, acct, name)?;
-        if let Some(old) = user.boundary.replace(arn.clone()) {
-            note_attachment(t, acct, &old, "user", &user.name, true, false)?;
-        }
-        note_attachment(t, acct, &arn, "user", &user.name, true, true)?;
-        t.put_json(IAM, &Kind::User.key(acct, name), &user)?;
-        Ok(())
-    })?;
-    Ok(String::new())
-}
-
-fn delete_boundary(iam: &Iam, call: &Call) -> Result<String, AwsError> {
-    let q = call.query();
-    let acct = account(call)?;
-    let name = name_param(q, "UserName", 64)?;
-    iam.write(|t| {
-        let mut user = load_user(t, acct, name)?;
-        if let Some(old) = user.boundary.take() {
-            note_attachment(t, acct, &old, "user", &user.name, true, false)?;
-        }
-        t.put_json(IAM, &Kind::User.key(acct, name), &user)?;
         Ok(())
     })?;
     Ok(String::new())
