@@ -66,15 +66,19 @@ pub fn seal_secret(keystore: &dyn Keystore, access_key_id: &str, secret: &str) -
     Ok(B64.encode(sealed))
 }
 
-/// Opens the sealed secret of `record`.
-pub fn open_secret(keystore: &dyn Keystore, record: &AccessKeyRecord) -> Result<Zeroizing<String>, AwsError> {
+/// Opens the secret of `access_key_id`, sealed (base64) by [`seal_secret`].
+pub fn open_secret(
+    keystore: &dyn Keystore,
+    access_key_id: &str,
+    sealed_secret: &str,
+) -> Result<Zeroizing<String>, AwsError> {
     let fail = |what: &str| {
-        tracing::error!(access_key_id = %record.access_key_id, "{what}");
+        tracing::error!(access_key_id = %access_key_id, "{what}");
         AwsError::internal()
     };
-    let sealed = B64.decode(&record.sealed_secret).map_err(|_| fail("sealed secret is not base64"))?;
+    let sealed = B64.decode(sealed_secret).map_err(|_| fail("sealed secret is not base64"))?;
     let plain = keystore
-        .open(&secret_purpose(&record.access_key_id), &sealed)
+        .open(&secret_purpose(access_key_id), &sealed)
         .map_err(|_| fail("sealed secret failed authentication"))?;
     String::from_utf8(plain.to_vec()).map(Zeroizing::new).map_err(|_| fail("secret is not UTF-8"))
 }

@@ -44,6 +44,11 @@ pub(crate) fn condition_context(request: &AuthzRequest<'_>, identity: &IdentityP
     c
 }
 
+/// Actions whose resource policy is a role's trust policy.
+fn is_trust_action(action: &str) -> bool {
+    action.starts_with("sts:AssumeRole") || action == "sts:TagSession" || action == "sts:SetSourceIdentity"
+}
+
 impl Authorizer for IamAuthorizer {
     fn authorize(&self, request: &AuthzRequest<'_>) -> Result<(), Denial> {
         let principal = request.principal;
@@ -74,7 +79,7 @@ impl Authorizer for IamAuthorizer {
             Some(r) => match self.iam.parse_cached(
                 &r.cache_key,
                 &r.document,
-                if request.action.starts_with("sts:AssumeRole") { PolicyKind::Trust } else { PolicyKind::Resource },
+                if is_trust_action(request.action) { PolicyKind::Trust } else { PolicyKind::Resource },
                 "resource-policy",
             ) {
                 Ok(p) => Some((p, r)),
@@ -93,19 +98,8 @@ impl Authorizer for IamAuthorizer {
         let context = condition_context(request, &identity);
         let identity_refs: Vec<&rampart_policy::Policy> = identity.identity.iter().map(Arc::as_ref).collect();
         let session_refs: Vec<&rampart_policy::Policy> = identity.session.iter().map(Arc::as_ref).collect();
-        // AWS: passing session tags needs sts:TagSession, and setting a source identity needs
-        // sts:SetSourceIdentity, from the same policies (the trust policy included) as the
-        // AssumeRole* action itself.
-        let assume = request.action.starts_with("sts:AssumeRole");
-        let has = |key: &str| assume && request.condition_keys.iter().any(|(k, _)| k.eq_ignore_ascii_case(key));
-        let actions = [
-            Some(request.action),
-            has("aws:TagKeys").then_some("sts:TagSession"),
-            has("sts:SourceIdentity").then_some("sts:SetSourceIdentity"),
-        ];
-        for (action, resource) in
-            actions.into_iter().flatten().flat_map(|a| request.resources.iter().map(move |r| (a, r)))
-        {
+        let action = request.action;
+        for resource in request.resources {
             let owner = resource.split(':').nth(4).filter(|a| !a.is_empty() && *a != "aws");
             let policies = PolicySet {
                 identity: &identity_refs,

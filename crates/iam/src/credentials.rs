@@ -80,7 +80,7 @@ impl IamCredentials {
                 )
             }
         };
-        let secret = open_secret(self.keystore.as_ref(), &record)?;
+        let secret = open_secret(self.keystore.as_ref(), &record.access_key_id, &record.sealed_secret)?;
         Ok(Some(Arc::new(Credential::new(Arc::new(principal), secret, None, None))))
     }
 
@@ -114,15 +114,7 @@ impl IamCredentials {
         );
         let mut hash = [0u8; 32];
         hex::decode_to_slice(&s.token_sha256, &mut hash).map_err(|_| AwsError::internal())?;
-        let record = AccessKeyRecord {
-            access_key_id: s.access_key_id.clone(),
-            account_id: s.account_id.clone(),
-            user_name: None,
-            status: KeyStatus::Active,
-            create_date: s.creation.clone(),
-            sealed_secret: s.sealed_secret.clone(),
-        };
-        let secret = open_secret(self.keystore.as_ref(), &record)?;
+        let secret = open_secret(self.keystore.as_ref(), &s.access_key_id, &s.sealed_secret)?;
         Ok(Some(Arc::new(Credential::new(Arc::new(principal), secret, Some(hash), Some(expires)))))
     }
 }

@@ -1,7 +1,7 @@
 //! AWS Security Token Service (query protocol, `sts`): caller identity and temporary credentials.
 
 use crate::accounts::{iso_now, seal_secret};
-use crate::model::{Kind, RoleRecord, SESSIONS, SessionKind, SessionRecord, Tag, WebIdentityClaims};
+use crate::model::{Kind, RoleRecord, SESSIONS, SessionKind, SessionRecord, WebIdentityClaims};
 use crate::state::Iam;
 use crate::util::{check_name, invalid_input, limit_exceeded, malformed_policy};
 use aws_lc_rs::digest;
@@ -124,12 +124,6 @@ pub(crate) fn parse_role_arn(arn: &str) -> Option<(AccountId, &str)> {
     Some((AccountId::parse(account).ok()?, name))
 }
 
-/// Session tags from `Tags.member.N.Key/Value` (at most 50, unique keys).
-fn session_tags(q: &QueryParams) -> Result<Vec<Tag>, AwsError> {
-    let tags = crate::util::tags_param(q, "Tags")?;
-    Ok(tags)
-}
-
 fn assume_role_target(iam: &Iam, call: &Call) -> Result<Target, AwsError> {
     let caller = call.caller()?;
     let q = call.query();
@@ -155,7 +149,7 @@ fn assume_role_target(iam: &Iam, call: &Call) -> Result<Target, AwsError> {
             keys.push((key.to_owned(), vec![v.to_owned()]));
         }
     }
-    let tags = session_tags(q)?;
+    let tags = crate::util::tags_param(q, "Tags")?;
     if !tags.is_empty() {
         for t in &tags {
             keys.push((format!("aws:RequestTag/{}", t.key), vec![t.value.clone()]));
@@ -173,7 +167,7 @@ fn assume_role_target(iam: &Iam, call: &Call) -> Result<Target, AwsError> {
         keys.push(("aws:MultiFactorAuthPresent".into(), vec!["true".into()]));
         keys.push(("aws:MultiFactorAuthAge".into(), vec!["0".into()]));
     }
-    Ok(Target {
+    let mut target = Target {
         resources: vec![role.arn.clone()],
         resource_policy: Some(ResourcePolicyRef {
             cache_key: format!("trust:{}#{}#{}", role.arn, role.role_id, role.trust_version),
@@ -184,7 +178,16 @@ fn assume_role_target(iam: &Iam, call: &Call) -> Result<Target, AwsError> {
         condition_keys: keys,
         granted: false,
         also: Vec::new(),
-    })
+    };
+    // AWS: passing session tags needs sts:TagSession, and setting a source identity needs
+    // sts:SetSourceIdentity, from the same policies (the trust policy included).
+    if !tags.is_empty() {
+        target.also.push(("sts:TagSession", target.clone()));
+    }
+    if q.get("SourceIdentity").is_some() {
+        target.also.push(("sts:SetSourceIdentity", Target { also: Vec::new(), ..target.clone() }));
+    }
+    Ok(target)
 }
 
 /// New temporary credentials stored for `record` (its key id, secret and token hash are filled).
@@ -304,7 +307,7 @@ fn assume_role(iam: &Iam, call: &Call) -> Result<String, AwsError> {
         ));
     }
     let (policies, mut packed) = session_policies(iam, q)?;
-    let mut tags = session_tags(q)?;
+    let mut tags = crate::util::tags_param(q, "Tags")?;
     let transitive: Vec<String> = q.list("TransitiveTagKeys").into_iter().map(str::to_owned).collect();
     for k in &transitive {
         if !tags.iter().any(|t| t.key.eq_ignore_ascii_case(k)) {
