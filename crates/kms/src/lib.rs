@@ -71,15 +71,13 @@ pub struct Kms {
 }
 
 impl Kms {
-    /// Runs `f` in a store transaction; afterwards (committed or not) every cached decoded
-    /// value is stale. All KMS writes go through here.
+    /// Runs `f` in a store transaction; once it commits, the store's change counter of the KMS
+    /// table has moved, so every cached decoded value is stale. All KMS writes go through here.
     pub(crate) fn write<T>(
         &self,
         f: impl FnMut(&mut dyn rampart_store::Txn) -> Result<T, rampart_core::AwsError>,
     ) -> Result<T, rampart_core::AwsError> {
-        let out = rampart_store::StoreExt::transact(self.store.as_ref(), f);
-        self.cache.bump();
-        out
+        rampart_store::StoreExt::transact(self.store.as_ref(), f)
     }
 
     /// Opens KMS over the shared store and keystore.
@@ -95,12 +93,12 @@ impl Kms {
         }
         Ok(Arc::new(Self {
             vault: SoftwareVault::new(Arc::clone(&keystore)),
-            store,
             keystore,
             clock,
             config,
             tokens: Mutex::default(),
-            cache: cache::Cache::default(),
+            cache: cache::Cache::new(Arc::clone(&store)),
+            store,
         }))
     }
 

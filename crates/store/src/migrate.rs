@@ -111,9 +111,14 @@ pub fn sqlite_to_postgres(
     };
     report.already_finished = finished;
 
-    let state_total: u64 = state.query_row("SELECT count(*) FROM kv", [], |r| r.get::<_, i64>(0)).map_err(sqlite)?.try_into().unwrap_or(0);
+    let state_total: u64 =
+        state.query_row("SELECT count(*) FROM kv", [], |r| r.get::<_, i64>(0)).map_err(sqlite)?.try_into().unwrap_or(0);
     let audit_total: u64 = match &audit {
-        Some(a) => a.query_row("SELECT count(*) FROM events", [], |r| r.get::<_, i64>(0)).map_err(sqlite)?.try_into().unwrap_or(0),
+        Some(a) => a
+            .query_row("SELECT count(*) FROM events", [], |r| r.get::<_, i64>(0))
+            .map_err(sqlite)?
+            .try_into()
+            .unwrap_or(0),
         None => 0,
     };
 
@@ -133,16 +138,15 @@ pub fn sqlite_to_postgres(
             let Some(last) = rows.last() else { break };
             let next = (last.0.clone(), last.1.clone());
             let tx = wait(client.transaction()).map_err(backend)?;
-            let (tbls, ks, vs): (Vec<&str>, Vec<&str>, Vec<&[u8]>) =
-                rows.iter().map(|(t, k, v)| (t.as_str(), k.as_str(), v.as_slice())).fold(
-                    (Vec::new(), Vec::new(), Vec::new()),
-                    |(mut a, mut b, mut c), (t, k, v)| {
-                        a.push(t);
-                        b.push(k);
-                        c.push(v);
-                        (a, b, c)
-                    },
-                );
+            let (tbls, ks, vs): (Vec<&str>, Vec<&str>, Vec<&[u8]>) = rows
+                .iter()
+                .map(|(t, k, v)| (t.as_str(), k.as_str(), v.as_slice()))
+                .fold((Vec::new(), Vec::new(), Vec::new()), |(mut a, mut b, mut c), (t, k, v)| {
+                    a.push(t);
+                    b.push(k);
+                    c.push(v);
+                    (a, b, c)
+                });
             wait(tx.execute(
                 "INSERT INTO kv (tbl, k, v) SELECT * FROM unnest($1::text[], $2::text[], $3::bytea[])
                  ON CONFLICT (tbl, k) DO UPDATE SET v = excluded.v",
@@ -189,13 +193,13 @@ pub fn sqlite_to_postgres(
                     &[&seqs, &ids, &times, &sources, &names, &bodies],
                 ))
                 .map_err(backend)?;
+                wait(tx.execute("UPDATE audit_head SET seq = greatest(seq, $1) WHERE id = 1", &[&last_seq]))
+                    .map_err(backend)?;
                 wait(tx.execute(
-                    "UPDATE audit_head SET seq = greatest(seq, $1) WHERE id = 1",
-                    &[&last_seq],
+                    "UPDATE store_migrations SET audit_after_seq = $2 WHERE source = $1",
+                    &[&source, &last_seq],
                 ))
                 .map_err(backend)?;
-                wait(tx.execute("UPDATE store_migrations SET audit_after_seq = $2 WHERE source = $1", &[&source, &last_seq]))
-                    .map_err(backend)?;
                 wait(tx.commit()).map_err(backend)?;
                 done += events.len() as u64;
                 report.audit_copied += events.len() as u64;
@@ -210,7 +214,8 @@ pub fn sqlite_to_postgres(
     if let Some(a) = &audit {
         report.audit_verified = verify_audit(a, &client, audit_total, progress)?;
     }
-    wait(client.execute("UPDATE store_migrations SET finished = true WHERE source = $1", &[&source])).map_err(backend)?;
+    wait(client.execute("UPDATE store_migrations SET finished = true WHERE source = $1", &[&source]))
+        .map_err(backend)?;
     Ok(report)
 }
 
@@ -262,16 +267,19 @@ fn verify_state(
     loop {
         let ours = state_page(state, after.as_ref(), BATCH)?;
         let limit = i64::try_from(BATCH).unwrap_or(i64::MAX);
-        let theirs = match &after {
-            Some((t, k)) => wait(client.query(
-                "SELECT tbl, k, v FROM kv WHERE (tbl, k) > ($1, $2) ORDER BY tbl, k LIMIT $3",
-                &[t, k, &limit],
-            )),
-            None => wait(client.query("SELECT tbl, k, v FROM kv ORDER BY tbl, k LIMIT $1", &[&limit])),
-        }
-        .map_err(backend)?;
+        let theirs =
+            match &after {
+                Some((t, k)) => wait(client.query(
+                    "SELECT tbl, k, v FROM kv WHERE (tbl, k) > ($1, $2) ORDER BY tbl, k LIMIT $3",
+                    &[t, k, &limit],
+                )),
+                None => wait(client.query("SELECT tbl, k, v FROM kv ORDER BY tbl, k LIMIT $1", &[&limit])),
+            }
+            .map_err(backend)?;
         for (i, (t, k, v)) in ours.iter().enumerate() {
-            let Some(row) = theirs.get(i) else { return Err(mismatch(format!("row {t}/{k} is missing in PostgreSQL"))) };
+            let Some(row) = theirs.get(i) else {
+                return Err(mismatch(format!("row {t}/{k} is missing in PostgreSQL")));
+            };
             let (pt, pk, pv): (String, String, Vec<u8>) = (row.get(0), row.get(1), row.get(2));
             if (&pt, &pk) != (t, k) {
                 return Err(mismatch(format!("PostgreSQL has {pt}/{pk} where the embedded store has {t}/{k}")));
