@@ -71,6 +71,22 @@ impl Slots {
         Ok(Self { backing: Backing::File(Mutex::new(file)), cache: RwLock::default(), rng: SystemRandom::new() })
     }
 
+    /// The live (not destroyed) sealed records of the slot file at `path`, by index: for
+    /// moving a file-backed keystore's slots into a [`SlotTable`].
+    pub(crate) fn read_file(path: &Path) -> Result<Vec<(u64, Vec<u8>)>, KeystoreError> {
+        let bytes = match std::fs::read(path) {
+            Ok(b) => Zeroizing::new(b),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(unavailable(&format!("cannot read key slots {}", path.display()), e)),
+        };
+        Ok(bytes
+            .chunks_exact(SLOT_LEN as usize)
+            .enumerate()
+            .filter(|(_, r)| &r[..4] == MAGIC)
+            .map(|(i, r)| (i as u64, r.to_vec()))
+            .collect())
+    }
+
     /// Slots in an external table.
     pub(crate) fn in_table(table: std::sync::Arc<dyn SlotTable>) -> Self {
         Self { backing: Backing::Table(table), cache: RwLock::default(), rng: SystemRandom::new() }

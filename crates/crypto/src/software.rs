@@ -48,6 +48,13 @@ impl SoftwareKeystore {
         Ok(ks)
     }
 
+    /// The sealed records of the destroyable keys kept beside the master key at `path` (its
+    /// `.slots` file), by slot index, for copying into a [`SlotTable`] when a data directory
+    /// moves to a shared store. Destroyed slots are left out. The records stay sealed.
+    pub fn slot_file_records(path: &Path) -> Result<Vec<(KekId, Vec<u8>)>, KeystoreError> {
+        Slots::read_file(&path.with_extension("slots"))
+    }
+
     fn open_key(path: &Path) -> Result<Self, KeystoreError> {
         let unavailable =
             |what: &str, e: std::io::Error| KeystoreError::Unavailable(format!("{what} {}: {e}", path.display()));
@@ -196,8 +203,11 @@ mod tests {
         let ks = SoftwareKeystore::open_or_create(&path).unwrap();
         assert_eq!(&ks.open_with_kek(a, b"kms/key/1", &sealed).unwrap()[..], b"material");
         assert_eq!(fs::metadata(path.with_extension("slots")).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(SoftwareKeystore::slot_file_records(&path).unwrap().len(), 2);
         ks.destroy_kek(a).unwrap();
         assert!(matches!(ks.open_with_kek(a, b"kms/key/1", &sealed), Err(KeystoreError::Destroyed)));
+        let live = SoftwareKeystore::slot_file_records(&path).unwrap();
+        assert_eq!(live.iter().map(|(i, _)| *i).collect::<Vec<_>>(), [b], "destroyed slots are not exported");
         drop(ks);
         let ks = SoftwareKeystore::open_or_create(&path).unwrap();
         assert!(matches!(ks.open_with_kek(a, b"kms/key/1", &sealed), Err(KeystoreError::Destroyed)));

@@ -1,7 +1,7 @@
 //! `rampart store migrate`: an embedded store into PostgreSQL, with progress.
 
 use crate::state::StoreLocation;
-use rampart_store::migrate::{Progress, sqlite_to_postgres};
+use rampart_store::migrate::{ExtraTable, Progress, sqlite_to_postgres};
 use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -39,7 +39,15 @@ pub fn run(from: &Path, to: &str, ca_cert: Option<&Path>) -> Result<(), String> 
             last_phase = p.phase;
         }
     };
-    let report = sqlite_to_postgres(from, &opts, &mut show).map_err(|e| e.to_string())?;
+    // The KMS keys' key-encryption keys live in the slot file beside the master key on one node;
+    // on PostgreSQL they are rows of the shared store (still sealed under the master key).
+    let slots =
+        rampart_crypto::SoftwareKeystore::slot_file_records(&from.join("master.key")).map_err(|e| e.to_string())?;
+    let extra = ExtraTable {
+        table: crate::state::SLOTS.to_owned(),
+        rows: slots.into_iter().map(|(i, r)| (crate::state::slot_key(i), r)).collect(),
+    };
+    let report = sqlite_to_postgres(from, &opts, &extra, &mut show).map_err(|e| e.to_string())?;
     if report.already_finished {
         eprintln!("an earlier run had finished the copy; verified again");
     }

@@ -138,9 +138,11 @@ fn check_master_key(store: &dyn Store, keystore: &dyn Keystore, path: &Path) -> 
 /// every node sharing the database reaches every destroyable key.
 struct StoreSlots(Arc<dyn Store>);
 
-const SLOTS: &str = "keystore_slots";
+/// The table of keystore slots on a shared store.
+pub const SLOTS: &str = "keystore_slots";
 
-fn slot_key(index: u64) -> String {
+/// The key of slot `index` in [`SLOTS`].
+pub fn slot_key(index: u64) -> String {
     format!("{index:016x}")
 }
 
