@@ -63,8 +63,9 @@ pub struct Kms {
     vault: SoftwareVault,
     clock: Arc<dyn Clock>,
     config: KmsConfig,
-    /// Open connections to the tokens of connected custom key stores, by key store id.
-    tokens: Mutex<HashMap<String, Arc<Pkcs11Token>>>,
+    /// Open connections to the tokens of connected custom key stores, by key store id, with the
+    /// KMS generation at which the key store record last said it is connected.
+    tokens: Mutex<HashMap<String, (u64, Arc<Pkcs11Token>)>>,
     /// Decoded keys, alias lists and grant lists as of a generation of KMS state; every write
     /// bumps the generation, so a cached entry is used only while nothing has changed.
     cache: cache::Cache,
