@@ -79,14 +79,24 @@ pub fn sqlite_to_postgres(
     if let Some(a) = &audit {
         a.execute_batch("BEGIN").map_err(sqlite)?;
     }
-    let account: Option<String> = state
-        .query_row("SELECT v FROM kv WHERE tbl = 'meta' AND k = 'root_account'", [], |r| r.get::<_, Vec<u8>>(0))
-        .map(|v| String::from_utf8_lossy(&v).trim_matches('"').to_owned())
-        .ok();
-    let Some(account) = account else {
+    // The source's identity: its account and the value sealed under its master key on its first
+    // start (random, so two deployments given the same account id still differ).
+    let meta = |key: &str| -> Option<String> {
+        state
+            .query_row("SELECT v FROM kv WHERE tbl = 'meta' AND k = ?1", params![key], |r| r.get::<_, Vec<u8>>(0))
+            .map(|v| String::from_utf8_lossy(&v).trim_matches('"').to_owned())
+            .ok()
+    };
+    let Some(account) = meta("root_account") else {
         return Err(StoreError::Backend(format!("{} holds no Rampart account", data_dir.display())));
     };
-    let source = format!("sqlite:{account}");
+    let Some(check) = meta("master_key_check") else {
+        return Err(StoreError::Backend(format!(
+            "{} was last served by an older Rampart; start `rampart serve` on it once, stop it, then migrate",
+            data_dir.display()
+        )));
+    };
+    let source = format!("sqlite:{account}:{check}");
 
     let connector = Connector::new(target)?;
     let mut client = connector.connect()?;

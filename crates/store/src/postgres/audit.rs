@@ -127,15 +127,7 @@ fn writer(connector: Arc<Connector>, client: Client, node: String, rx: &Mutex<mp
         .ok();
     let mut batch: Vec<Pending> = Vec::with_capacity(64);
     while next_batch(rx, &mut batch) {
-        if client.as_ref().is_none_or(|(c, _)| c.is_closed()) {
-            client = prepared(&connector, None)
-                .map_err(|e| tracing::error!(error = %e, "audit writer cannot reconnect"))
-                .ok();
-        }
-        let result = match client.as_ref() {
-            Some((c, stmt)) => commit(c, stmt, &node, &batch).map_err(|e| super::connect::explain(&e)),
-            None => Err("no connection to PostgreSQL".to_owned()),
-        };
+        let result = commit_with_retries(&connector, &mut client, &node, &batch);
         match result {
             Ok(first_seq) => {
                 for (p, seq) in batch.drain(..).zip(first_seq..) {
@@ -148,6 +140,45 @@ fn writer(connector: Arc<Connector>, client: Client, node: String, rx: &Mutex<mp
                     let _ = p.done.send(Err(AuditError(e.clone())));
                 }
             }
+        }
+    }
+}
+
+/// How long a batch is retried (reconnecting as needed) before its calls are refused. The
+/// calls have already taken effect when their records get here, so a lost connection must not
+/// lose their records: a batch is retried through connection failures and database restarts of
+/// up to this long. If a commit succeeded but its acknowledgement was lost, the retry writes the
+/// batch again: the trail may then hold a record twice (same eventID), never lose one.
+const RETRY_FOR: std::time::Duration = std::time::Duration::from_secs(10);
+
+fn commit_with_retries(
+    connector: &Arc<Connector>,
+    client: &mut Option<(Client, Statement)>,
+    node: &str,
+    batch: &[Pending],
+) -> Result<u64, String> {
+    let started = std::time::Instant::now();
+    let mut pause = std::time::Duration::from_millis(10);
+    loop {
+        if client.as_ref().is_none_or(|(c, _)| c.is_closed()) {
+            *client =
+                prepared(connector, None).map_err(|e| tracing::warn!(error = %e, "audit writer cannot reconnect")).ok();
+        }
+        let result = match client.as_ref() {
+            Some((c, stmt)) => commit(c, stmt, node, batch).map_err(|e| super::connect::explain(&e)),
+            None => Err("no connection to PostgreSQL".to_owned()),
+        };
+        match result {
+            Ok(first) => return Ok(first),
+            Err(e) if started.elapsed() < RETRY_FOR => {
+                tracing::warn!(error = %e, records = batch.len(), "audit commit failed; retrying");
+                if client.as_ref().is_some_and(|(c, _)| c.is_closed()) {
+                    *client = None;
+                }
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(std::time::Duration::from_millis(500));
+            }
+            Err(e) => return Err(e),
         }
     }
 }
