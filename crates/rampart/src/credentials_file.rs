@@ -51,7 +51,9 @@ pub fn write_server_info(data_dir: &Path, info: &ServerInfo) -> Result<(), Strin
 fn read_credentials(path: &Path) -> Result<(String, String), String> {
     let text = fs::read_to_string(path).map_err(|e| {
         format!(
-            "cannot read {}: {e}. Start `rampart serve --data-dir {}` once to create it.",
+            "cannot read {}: {e}. The node that creates the account writes it on its first start \
+             (`rampart serve --data-dir {}`); a node that joined a shared store later has none: \
+             copy it from the first node's data directory.",
             path.display(),
             path.parent().unwrap_or(path).display()
         )

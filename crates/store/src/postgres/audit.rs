@@ -147,8 +147,9 @@ fn writer(connector: Arc<Connector>, client: Client, node: String, rx: &Mutex<mp
 /// How long a batch is retried (reconnecting as needed) before its calls are refused. The
 /// calls have already taken effect when their records get here, so a lost connection must not
 /// lose their records: a batch is retried through connection failures and database restarts of
-/// up to this long. If a commit succeeded but its acknowledgement was lost, the retry writes the
-/// batch again: the trail may then hold a record twice (same eventID), never lose one.
+/// up to this long. A retry first looks for the batch's first record: a batch is one atomic
+/// statement, so if that record is there the whole batch committed (its acknowledgement was
+/// lost) and is not written again.
 const RETRY_FOR: std::time::Duration = std::time::Duration::from_secs(10);
 
 fn commit_with_retries(
@@ -159,19 +160,29 @@ fn commit_with_retries(
 ) -> Result<u64, String> {
     let started = std::time::Instant::now();
     let mut pause = std::time::Duration::from_millis(10);
+    let mut retry = false;
     loop {
         if client.as_ref().is_none_or(|(c, _)| c.is_closed()) {
             *client =
                 prepared(connector, None).map_err(|e| tracing::warn!(error = %e, "audit writer cannot reconnect")).ok();
         }
         let result = match client.as_ref() {
-            Some((c, stmt)) => commit(c, stmt, node, batch).map_err(|e| super::connect::explain(&e)),
+            Some((c, stmt)) => {
+                let committed = if retry { already_committed(c, batch) } else { Ok(None) };
+                match committed {
+                    Ok(Some(first)) => Ok(first),
+                    Ok(None) => commit(c, stmt, node, batch),
+                    Err(e) => Err(e),
+                }
+                .map_err(|e| super::connect::explain(&e))
+            }
             None => Err("no connection to PostgreSQL".to_owned()),
         };
         match result {
             Ok(first) => return Ok(first),
             Err(e) if started.elapsed() < RETRY_FOR => {
                 tracing::warn!(error = %e, records = batch.len(), "audit commit failed; retrying");
+                retry = true;
                 if client.as_ref().is_some_and(|(c, _)| c.is_closed()) {
                     *client = None;
                 }
@@ -181,6 +192,13 @@ fn commit_with_retries(
             Err(e) => return Err(e),
         }
     }
+}
+
+/// The sequence number of `batch`'s first record if the batch is already in the trail.
+fn already_committed(client: &Client, batch: &[Pending]) -> Result<Option<u64>, tokio_postgres::Error> {
+    let Some(first) = batch.first() else { return Ok(None) };
+    let row = wait(client.query_opt("SELECT seq FROM audit_events WHERE event_id = $1", &[&first.event_id]))?;
+    Ok(row.map(|r| u64::try_from(r.get::<_, i64>(0)).unwrap_or(0)))
 }
 
 /// Takes the batch's sequence numbers from the head row and inserts its records, in one statement

@@ -44,6 +44,11 @@ const MIGRATIONS: &[&str] = &[
         finished        boolean NOT NULL DEFAULT false
     );
     "#,
+    // 2: find a record by its event id (an audit batch retried after a lost acknowledgement
+    // checks whether it was already committed).
+    r#"
+    CREATE INDEX audit_events_by_event_id ON audit_events (event_id);
+    "#,
 ];
 
 /// The schema version this build writes.
