@@ -122,9 +122,10 @@ class Server:
     """A running Rampart process and how to reach it."""
 
     def __init__(self, data_dir, http=False, extra_env=None, extra_args=(), store=AUTO, master_key=None,
-                 credentials_from=None):
+                 credentials_from=None, store_ca_cert=AUTO):
         """`store`: a --store URL, None for the embedded store, AUTO (default) for a database of
         this data directory's own in a PostgreSQL run and the embedded store otherwise.
+        `store_ca_cert`: the --store-ca-cert file (default: the test cluster's CA; None: none).
         `master_key`: a --master-key file (default: DATA_DIR/master.key).
         `credentials_from`: the server whose data directory holds the root key (the node that
         bootstrapped a shared database); default this one."""
@@ -140,6 +141,7 @@ class Server:
         self.store = store
         self.master_key = Path(master_key) if master_key else None
         self.credentials_from = credentials_from
+        self.store_ca_cert = PG_CA if store_ca_cert == AUTO else store_ca_cert
         self.port = free_port()
         self.proc = None
         self.log_path = self.data_dir.parent / f"{self.data_dir.name}.log"
@@ -184,7 +186,7 @@ class Server:
         """--store (and --store-ca-cert) for this server's store; nothing for the embedded one."""
         if self.store is None:
             return []
-        return ["--store", self.store] + (["--store-ca-cert", PG_CA] if PG_CA else [])
+        return ["--store", self.store] + (["--store-ca-cert", str(self.store_ca_cert)] if self.store_ca_cert else [])
 
     def drop_database(self):
         """Drops the database made for this server (nothing for a store it was given)."""
