@@ -1,17 +1,22 @@
 //! State: ordered key-value tables with transactions, and the durable audit log.
 //!
 //! Services see only the [`Store`] and [`rampart_core::audit::AuditSink`] interfaces; which
-//! backend holds the bytes (SQLite embedded today, PostgreSQL for several nodes next) is chosen
-//! once, at start-up.
+//! backend holds the bytes (embedded SQLite for one node, PostgreSQL for several nodes sharing
+//! one database) is chosen once, at start-up.
 //!
 //! The shape is deliberately small: named tables of string keys (ordered, so prefixes list and
 //! paginate) and opaque byte values, read directly or inside a serializable transaction that the
 //! backend may retry. That is what the SQL backends do well and all that services need.
 
 mod audit;
+mod changes;
+pub mod migrate;
+mod postgres;
 mod sqlite;
 
-pub use audit::SqliteAuditLog;
+pub use audit::{SqliteAuditLog, StoredEvent};
+pub use changes::Changes;
+pub use postgres::{PostgresAuditLog, PostgresOptions, PostgresStore, is_postgres_url};
 pub use sqlite::SqliteStore;
 
 use rampart_core::AwsError;
@@ -82,6 +87,10 @@ pub trait Store: Send + Sync + 'static {
     /// `f` may run more than once (backends retry serialization conflicts), so it must have no
     /// effects outside the transaction. An `Err` from `f` rolls back and is returned as is.
     fn transact_dyn(&self, f: &mut dyn FnMut(&mut dyn Txn) -> Result<(), AwsError>) -> Result<(), AwsError>;
+
+    /// The change counters of this store: they move after every committed write to a table, made
+    /// on this node or (with a shared backend) on any other. Caches of decoded state check them.
+    fn changes(&self) -> &Changes;
 }
 
 /// Typed conveniences over any [`Store`].

@@ -1,6 +1,6 @@
 //! The embedded SQLite backend: one WAL-mode database, synchronous commits.
 
-use crate::{StoreError, Txn};
+use crate::{Changes, StoreError, Txn};
 use rampart_core::AwsError;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use std::path::Path;
@@ -13,6 +13,7 @@ const READERS: usize = 4;
 pub struct SqliteStore {
     writer: Mutex<Connection>,
     readers: Vec<Mutex<Connection>>,
+    changes: Changes,
 }
 
 fn backend(e: rusqlite::Error) -> StoreError {
@@ -53,7 +54,7 @@ impl SqliteStore {
             )
             .map_err(backend)?;
         let readers = (0..READERS).map(|_| open_connection(path).map(Mutex::new)).collect::<Result<_, _>>()?;
-        Ok(Self { writer: Mutex::new(writer), readers })
+        Ok(Self { writer: Mutex::new(writer), readers, changes: Changes::new() })
     }
 
     fn with_reader<T>(&self, f: impl FnOnce(&Connection) -> Result<T, StoreError>) -> Result<T, StoreError> {
@@ -76,7 +77,7 @@ fn get(conn: &Connection, table: &str, key: &str) -> Result<Option<Vec<u8>>, Sto
 
 /// The smallest string greater than every string that starts with `prefix`: the prefix with its
 /// last character incremented (`None` for an empty prefix, or one made only of `char::MAX`).
-fn prefix_end(prefix: &str) -> Option<String> {
+pub(crate) fn prefix_end(prefix: &str) -> Option<String> {
     let mut chars: Vec<char> = prefix.chars().collect();
     while let Some(last) = chars.pop() {
         // Skip the surrogate gap; char::from_u32 refuses it.
@@ -126,15 +127,20 @@ fn scan(
     }
 }
 
-struct SqliteTxn<'a>(&'a rusqlite::Transaction<'a>);
+/// A transaction, and the change counters of the tables it wrote.
+struct SqliteTxn<'a> {
+    tx: &'a rusqlite::Transaction<'a>,
+    written: u32,
+}
 
 impl Txn for SqliteTxn<'_> {
     fn get(&mut self, table: &str, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        get(self.0, table, key)
+        get(self.tx, table, key)
     }
 
     fn put(&mut self, table: &str, key: &str, value: &[u8]) -> Result<(), StoreError> {
-        self.0
+        self.written |= Changes::mask(table);
+        self.tx
             .prepare_cached(
                 "INSERT INTO kv (tbl, k, v) VALUES (?1, ?2, ?3) ON CONFLICT (tbl, k) DO UPDATE SET v = excluded.v",
             )
@@ -144,7 +150,8 @@ impl Txn for SqliteTxn<'_> {
     }
 
     fn insert_new(&mut self, table: &str, key: &str, value: &[u8]) -> Result<bool, StoreError> {
-        self.0
+        self.written |= Changes::mask(table);
+        self.tx
             .prepare_cached("INSERT INTO kv (tbl, k, v) VALUES (?1, ?2, ?3) ON CONFLICT (tbl, k) DO NOTHING")
             .and_then(|mut s| s.execute(params![table, key, value]))
             .map(|n| n == 1)
@@ -152,7 +159,8 @@ impl Txn for SqliteTxn<'_> {
     }
 
     fn delete(&mut self, table: &str, key: &str) -> Result<bool, StoreError> {
-        self.0
+        self.written |= Changes::mask(table);
+        self.tx
             .prepare_cached("DELETE FROM kv WHERE tbl = ?1 AND k = ?2")
             .and_then(|mut s| s.execute(params![table, key]))
             .map(|n| n == 1)
@@ -166,7 +174,7 @@ impl Txn for SqliteTxn<'_> {
         start_after: Option<&str>,
         limit: usize,
     ) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
-        scan(self.0, table, prefix, start_after, limit)
+        scan(self.tx, table, prefix, start_after, limit)
     }
 }
 
@@ -185,14 +193,24 @@ impl crate::Store for SqliteStore {
         self.with_reader(|c| scan(c, table, prefix, start_after, limit))
     }
 
+    fn changes(&self) -> &Changes {
+        &self.changes
+    }
+
     fn transact_dyn(&self, f: &mut dyn FnMut(&mut dyn Txn) -> Result<(), AwsError>) -> Result<(), AwsError> {
         let mut conn = self.writer.lock().unwrap_or_else(|p| p.into_inner());
         // One writer connection serializes transactions, so SQLite never reports a conflict
         // and `f` runs exactly once here.
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(backend)?;
-        let result = f(&mut SqliteTxn(&tx));
+        let mut txn = SqliteTxn { tx: &tx, written: 0 };
+        let result = f(&mut txn);
+        let written = txn.written;
         match result {
-            Ok(()) => tx.commit().map_err(|e| AwsError::from(backend(e))),
+            Ok(()) => {
+                tx.commit().map_err(|e| AwsError::from(backend(e)))?;
+                self.changes.bump_mask(written);
+                Ok(())
+            }
             Err(e) => {
                 drop(tx); // rolls back
                 Err(e)

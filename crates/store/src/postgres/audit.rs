@@ -1,0 +1,147 @@
+//! The audit trail on PostgreSQL, shared by every node.
+//!
+//! Each node has one writer thread with group commit, as on SQLite. A batch takes its sequence
+//! numbers from the single `audit_head` row inside its transaction; the row lock orders batches
+//! of different nodes, so sequence order is commit order, with no gaps: a reader that has seen
+//! `seq = n` has seen every record before it. That row is also the one place where a single
+//! writer at a time is guaranteed (the CloudTrail digest chain will hang off it).
+
+use super::connect::{Connector, PostgresOptions, backend, wait};
+use crate::{StoreError, StoredEvent};
+use rampart_core::audit::{AuditError, AuditReceipt, AuditRecord, AuditSink};
+use std::sync::Arc;
+use std::sync::mpsc;
+use tokio::sync::oneshot;
+use tokio_postgres::Client;
+
+/// Most records in one commit.
+const MAX_BATCH: usize = 1024;
+
+struct Pending {
+    event_id: String,
+    event_time_ms: i64,
+    event_source: std::borrow::Cow<'static, str>,
+    event_name: std::borrow::Cow<'static, str>,
+    body: String,
+    done: oneshot::Sender<Result<u64, AuditError>>,
+}
+
+/// The audit log on PostgreSQL.
+pub struct PostgresAuditLog {
+    queue: mpsc::Sender<Pending>,
+    connector: Arc<Connector>,
+}
+
+impl PostgresAuditLog {
+    /// Connects (the schema must exist: open a [`super::PostgresStore`] first) and starts the
+    /// writer thread.
+    pub fn open(opts: &PostgresOptions) -> Result<Self, StoreError> {
+        let connector = Connector::new(opts)?;
+        let client = connector.connect()?;
+        let (queue, rx) = mpsc::channel::<Pending>();
+        let node = opts.node.clone();
+        let writer_connector = Arc::clone(&connector);
+        std::thread::Builder::new()
+            .name("audit-writer".into())
+            .spawn(move || writer(writer_connector, client, node, rx))
+            .map_err(|e| StoreError::Backend(format!("cannot start audit writer: {e}")))?;
+        Ok(Self { queue, connector })
+    }
+
+    /// Events with `seq > after`, oldest first, at most `limit`.
+    pub fn read(&self, after: u64, limit: usize) -> Result<Vec<StoredEvent>, StoreError> {
+        read(&self.connector.connect()?, after, limit)
+    }
+
+    /// Reads events through a connection of its own (for `rampart audit lookup-events`).
+    pub fn read_from(opts: &PostgresOptions, after: u64, limit: usize) -> Result<Vec<StoredEvent>, StoreError> {
+        let connector = Connector::new(opts)?;
+        read(&connector.connect()?, after, limit)
+    }
+}
+
+fn read(client: &Client, after: u64, limit: usize) -> Result<Vec<StoredEvent>, StoreError> {
+    let rows = wait(client.query(
+        "SELECT seq, body FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT $2",
+        &[&i64::try_from(after).unwrap_or(i64::MAX), &i64::try_from(limit).unwrap_or(i64::MAX)],
+    ))
+    .map_err(backend)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| StoredEvent { seq: u64::try_from(r.get::<_, i64>(0)).unwrap_or(0), body: r.get(1) })
+        .collect())
+}
+
+impl AuditSink for PostgresAuditLog {
+    fn append(&self, record: &AuditRecord) -> AuditReceipt {
+        let (done, receipt) = oneshot::channel();
+        let pending = Pending {
+            event_id: record.event_id.clone(),
+            event_time_ms: i64::try_from(record.event_time.unix_timestamp_nanos() / 1_000_000).unwrap_or(0),
+            event_source: record.event_source.clone(),
+            event_name: record.event_name.clone(),
+            body: record.to_json_string(),
+            done,
+        };
+        if let Err(mpsc::SendError(p)) = self.queue.send(pending) {
+            let _ = p.done.send(Err(AuditError("audit writer has stopped".into())));
+        }
+        receipt
+    }
+}
+
+fn writer(connector: Arc<Connector>, client: Client, node: String, rx: mpsc::Receiver<Pending>) {
+    let mut client = Some(client);
+    let mut batch: Vec<Pending> = Vec::with_capacity(64);
+    while let Ok(first) = rx.recv() {
+        batch.push(first);
+        while batch.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(p) => batch.push(p),
+                Err(_) => break,
+            }
+        }
+        if client.as_ref().is_none_or(Client::is_closed) {
+            client = connector.connect().map_err(|e| tracing::error!(error = %e, "audit writer cannot reconnect")).ok();
+        }
+        let result = match client.as_mut() {
+            Some(c) => commit(c, &node, &batch).map_err(|e| super::connect::explain(&e)),
+            None => Err("no connection to PostgreSQL".to_owned()),
+        };
+        match result {
+            Ok(first_seq) => {
+                for (p, seq) in batch.drain(..).zip(first_seq..) {
+                    let _ = p.done.send(Ok(seq));
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, records = batch.len(), "audit commit failed; the calls are refused");
+                for p in batch.drain(..) {
+                    let _ = p.done.send(Err(AuditError(e.clone())));
+                }
+            }
+        }
+    }
+}
+
+/// Inserts `batch` in one transaction; returns the sequence number of its first record.
+fn commit(client: &mut Client, node: &str, batch: &[Pending]) -> Result<u64, tokio_postgres::Error> {
+    let n = i64::try_from(batch.len()).unwrap_or(i64::MAX);
+    let tx = wait(client.transaction())?;
+    let last: i64 = wait(tx.query_one("UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq", &[&n]))?.get(0);
+    let first = last - n + 1;
+    let seqs: Vec<i64> = (first..=last).collect();
+    let ids: Vec<&str> = batch.iter().map(|p| p.event_id.as_str()).collect();
+    let times: Vec<i64> = batch.iter().map(|p| p.event_time_ms).collect();
+    let sources: Vec<&str> = batch.iter().map(|p| &*p.event_source).collect();
+    let names: Vec<&str> = batch.iter().map(|p| &*p.event_name).collect();
+    let bodies: Vec<&str> = batch.iter().map(|p| p.body.as_str()).collect();
+    wait(tx.execute(
+        "INSERT INTO audit_events (seq, event_id, event_time, event_source, event_name, node, body)
+         SELECT s, i, t, src, nm, $6, b
+         FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[], $5::text[], $7::text[]) AS x(s, i, t, src, nm, b)",
+        &[&seqs, &ids, &times, &sources, &names, &node, &bodies],
+    ))?;
+    wait(tx.commit())?;
+    Ok(u64::try_from(first).unwrap_or(0))
+}
