@@ -18,6 +18,7 @@ pub mod kms;
 mod slots;
 mod software;
 
+pub use slots::SlotTable;
 pub use software::SoftwareKeystore;
 
 use zeroize::Zeroizing;

@@ -16,8 +16,22 @@ use zeroize::Zeroizing;
 const SLOT_LEN: u64 = 64;
 const MAGIC: &[u8; 4] = b"RKS1";
 
+/// A table of sealed slot records kept outside this crate (for example in a database that
+/// several nodes share). Records are sealed under the master key before they get here; a
+/// removed record is gone for every node.
+pub trait SlotTable: Send + Sync + 'static {
+    /// Stores `record` under `index` if that index is free; returns whether it was stored.
+    fn insert(&self, index: u64, record: &[u8]) -> Result<bool, KeystoreError>;
+    /// The record under `index`.
+    fn get(&self, index: u64) -> Result<Option<Vec<u8>>, KeystoreError>;
+    /// Removes the record under `index` (idempotent).
+    fn remove(&self, index: u64) -> Result<(), KeystoreError>;
+}
+
 /// Where the slots live.
 enum Backing {
+    /// An external table; slot indexes are random, so nodes sharing the table never collide.
+    Table(std::sync::Arc<dyn SlotTable>),
     /// A file, one 64-byte record per slot: magic, nonce, sealed key and tag; all zeros once
     /// destroyed.
     File(Mutex<File>),
@@ -57,6 +71,27 @@ impl Slots {
         Ok(Self { backing: Backing::File(Mutex::new(file)), cache: RwLock::default(), rng: SystemRandom::new() })
     }
 
+    /// The live (not destroyed) sealed records of the slot file at `path`, by index: for
+    /// moving a file-backed keystore's slots into a [`SlotTable`].
+    pub(crate) fn read_file(path: &Path) -> Result<Vec<(u64, Vec<u8>)>, KeystoreError> {
+        let bytes = match std::fs::read(path) {
+            Ok(b) => Zeroizing::new(b),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(unavailable(&format!("cannot read key slots {}", path.display()), e)),
+        };
+        Ok(bytes
+            .chunks_exact(SLOT_LEN as usize)
+            .enumerate()
+            .filter(|(_, r)| &r[..4] == MAGIC)
+            .map(|(i, r)| (i as u64, r.to_vec()))
+            .collect())
+    }
+
+    /// Slots in an external table.
+    pub(crate) fn in_table(table: std::sync::Arc<dyn SlotTable>) -> Self {
+        Self { backing: Backing::Table(table), cache: RwLock::default(), rng: SystemRandom::new() }
+    }
+
     /// Slots kept in memory only.
     pub(crate) fn in_memory() -> Self {
         Self { backing: Backing::Memory(Mutex::default()), cache: RwLock::default(), rng: SystemRandom::new() }
@@ -78,6 +113,18 @@ impl Slots {
                     .map_err(|e| unavailable("cannot write key slot", e))?;
                 index
             }
+            Backing::Table(table) => loop {
+                let mut bytes = [0u8; 8];
+                self.rng
+                    .fill(&mut bytes)
+                    .map_err(|_| KeystoreError::Unavailable("random number generator failed".into()))?;
+                // 53 bits: exact in every JSON number, far from colliding.
+                let index = u64::from_be_bytes(bytes) & ((1 << 53) - 1);
+                self.fill_record(master, index, &kek, &mut record)?;
+                if table.insert(index, &record)? {
+                    break index;
+                }
+            },
             Backing::Memory(m) => {
                 let mut v = m.lock().unwrap_or_else(|p| p.into_inner());
                 let index = v.len() as u64;
@@ -127,6 +174,10 @@ impl Slots {
                 file.read_exact_at(&mut record, index * SLOT_LEN)
                     .map_err(|e| unavailable("cannot read key slot", e))?;
             }
+            Backing::Table(table) => {
+                let stored = table.get(index)?.ok_or(KeystoreError::Destroyed)?;
+                record = stored.as_slice().try_into().map_err(|_| KeystoreError::Unauthentic)?;
+            }
             Backing::Memory(m) => {
                 let v = m.lock().unwrap_or_else(|p| p.into_inner());
                 record = *v.get(usize::try_from(index).unwrap_or(usize::MAX)).ok_or(KeystoreError::Destroyed)?;
@@ -160,6 +211,7 @@ impl Slots {
                         .map_err(|e| unavailable("cannot destroy key slot", e))?;
                 }
             }
+            Backing::Table(table) => table.remove(index)?,
             Backing::Memory(m) => {
                 let mut v = m.lock().unwrap_or_else(|p| p.into_inner());
                 if let Some(r) = v.get_mut(usize::try_from(index).unwrap_or(usize::MAX)) {

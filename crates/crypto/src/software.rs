@@ -1,7 +1,7 @@
 //! The software keystore: AES-256-GCM under a 256-bit master key kept in a 0600 file.
 
 use crate::kms::gcm;
-use crate::slots::Slots;
+use crate::slots::{SlotTable, Slots};
 use crate::{KekId, Keystore, KeystoreError};
 use aws_lc_rs::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
 use aws_lc_rs::rand::{SecureRandom, SystemRandom};
@@ -9,6 +9,7 @@ use std::fs;
 use std::io::Write;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::Path;
+use std::sync::Arc;
 use zeroize::Zeroizing;
 
 /// Format tag of blobs sealed by this keystore (version 1: AES-256-GCM, 96-bit random nonce).
@@ -33,6 +34,28 @@ impl SoftwareKeystore {
     /// Refuses a key file that group or others can read: a leaked master key exposes every
     /// secret in the store.
     pub fn open_or_create(path: &Path) -> Result<Self, KeystoreError> {
+        let mut ks = Self::open_key(path)?;
+        ks.slots = Slots::open_file(&path.with_extension("slots"))?;
+        Ok(ks)
+    }
+
+    /// Like [`SoftwareKeystore::open_or_create`], with the destroyable keys' sealed records in
+    /// `slots` instead of a file beside the master key: for nodes that share one database and
+    /// must all reach every KMS key.
+    pub fn open_with_slot_table(path: &Path, slots: Arc<dyn SlotTable>) -> Result<Self, KeystoreError> {
+        let mut ks = Self::open_key(path)?;
+        ks.slots = Slots::in_table(slots);
+        Ok(ks)
+    }
+
+    /// The sealed records of the destroyable keys kept beside the master key at `path` (its
+    /// `.slots` file), by slot index, for copying into a [`SlotTable`] when a data directory
+    /// moves to a shared store. Destroyed slots are left out. The records stay sealed.
+    pub fn slot_file_records(path: &Path) -> Result<Vec<(KekId, Vec<u8>)>, KeystoreError> {
+        Slots::read_file(&path.with_extension("slots"))
+    }
+
+    fn open_key(path: &Path) -> Result<Self, KeystoreError> {
         let unavailable =
             |what: &str, e: std::io::Error| KeystoreError::Unavailable(format!("{what} {}: {e}", path.display()));
         let bytes: Zeroizing<Vec<u8>> = match fs::metadata(path) {
@@ -63,9 +86,7 @@ impl SoftwareKeystore {
             }
             Err(e) => return Err(unavailable("cannot stat master key", e)),
         };
-        let mut ks = Self::from_key_bytes(&bytes)?;
-        ks.slots = Slots::open_file(&path.with_extension("slots"))?;
-        Ok(ks)
+        Self::from_key_bytes(&bytes)
     }
 
     /// A keystore over raw key bytes (32 bytes). Its destroyable keys are kept in memory only,
@@ -182,8 +203,11 @@ mod tests {
         let ks = SoftwareKeystore::open_or_create(&path).unwrap();
         assert_eq!(&ks.open_with_kek(a, b"kms/key/1", &sealed).unwrap()[..], b"material");
         assert_eq!(fs::metadata(path.with_extension("slots")).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(SoftwareKeystore::slot_file_records(&path).unwrap().len(), 2);
         ks.destroy_kek(a).unwrap();
         assert!(matches!(ks.open_with_kek(a, b"kms/key/1", &sealed), Err(KeystoreError::Destroyed)));
+        let live = SoftwareKeystore::slot_file_records(&path).unwrap();
+        assert_eq!(live.iter().map(|(i, _)| *i).collect::<Vec<_>>(), [b], "destroyed slots are not exported");
         drop(ks);
         let ks = SoftwareKeystore::open_or_create(&path).unwrap();
         assert!(matches!(ks.open_with_kek(a, b"kms/key/1", &sealed), Err(KeystoreError::Destroyed)));
@@ -191,6 +215,55 @@ mod tests {
         let s2 = ks.seal_with_kek(b, b"p", b"x").unwrap();
         assert_eq!(&ks.open_with_kek(b, b"p", &s2).unwrap()[..], b"x");
         ks.destroy_kek(a).unwrap();
+    }
+
+    /// A shared table, as a database would hold it.
+    #[derive(Default)]
+    struct MemoryTable(std::sync::Mutex<std::collections::HashMap<u64, Vec<u8>>>);
+
+    impl SlotTable for MemoryTable {
+        fn insert(&self, index: u64, record: &[u8]) -> Result<bool, KeystoreError> {
+            let mut m = self.0.lock().unwrap();
+            if m.contains_key(&index) {
+                return Ok(false);
+            }
+            m.insert(index, record.to_vec());
+            Ok(true)
+        }
+        fn get(&self, index: u64) -> Result<Option<Vec<u8>>, KeystoreError> {
+            Ok(self.0.lock().unwrap().get(&index).cloned())
+        }
+        fn remove(&self, index: u64) -> Result<(), KeystoreError> {
+            self.0.lock().unwrap().remove(&index);
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn nodes_sharing_a_slot_table_and_master_key_open_each_others_keks() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("master.key");
+        let table: Arc<MemoryTable> = Arc::default();
+        let a = SoftwareKeystore::open_with_slot_table(&path, table.clone()).unwrap();
+        let b = SoftwareKeystore::open_with_slot_table(&path, table.clone()).unwrap();
+        let kek = a.create_kek().unwrap();
+        let sealed = a.seal_with_kek(kek, b"kms/key/1", b"material").unwrap();
+        assert_eq!(&b.open_with_kek(kek, b"kms/key/1", &sealed).unwrap()[..], b"material");
+        // The table holds only the KEK sealed under the master key.
+        let record = table.get(kek).unwrap().unwrap();
+        assert_eq!(record.len(), 64);
+        assert!(!path.with_extension("slots").exists(), "no slot file beside the key");
+        // Destroyed through one node, gone for a node that never opened it.
+        a.destroy_kek(kek).unwrap();
+        let c = SoftwareKeystore::open_with_slot_table(&path, table.clone()).unwrap();
+        assert!(matches!(c.open_with_kek(kek, b"kms/key/1", &sealed), Err(KeystoreError::Destroyed)));
+        // Another master key cannot open the records.
+        let other = SoftwareKeystore::open_with_slot_table(&dir.path().join("other.key"), table.clone()).unwrap();
+        let kek2 = a.create_kek().unwrap();
+        assert!(matches!(
+            other.open_with_kek(kek2, b"p", &a.seal_with_kek(kek2, b"p", b"x").unwrap()),
+            Err(KeystoreError::Unauthentic)
+        ));
     }
 
     #[test]

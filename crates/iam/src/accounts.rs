@@ -121,47 +121,51 @@ pub fn bootstrap(store: &dyn Store, keystore: &dyn Keystore, opts: BootstrapOpti
             return Err(AwsError::validation("RAMPART_ROOT_SECRET_ACCESS_KEY must be at least 16 characters"));
         }
     }
-    let existing: Option<AccountId> = store.get_json(META, "root_account")?;
-    let account_id = match (existing, &opts.account_id) {
-        (Some(have), Some(want)) if &have != want => {
-            return Err(AwsError::validation(format!(
-                "this data directory belongs to account {have}; RAMPART_ACCOUNT_ID={want} cannot change it"
-            )));
-        }
-        (Some(have), _) => have,
-        (None, want) => want.clone().unwrap_or_else(AccountId::generate),
+    // Decided inside one transaction, so nodes starting at once on an empty shared store agree
+    // on one account and one root key (the losers of the race re-run and find them).
+    let key_given = opts.root_key.is_some();
+    let candidate_account = opts.account_id.clone().unwrap_or_else(AccountId::generate);
+    let (candidate_key, secret) = match opts.root_key {
+        Some((id, secret)) => (id, secret),
+        None => (new_access_key_id(), new_secret_access_key()),
     };
+    let sealed = seal_secret(keystore, &candidate_key, &secret)?;
 
-    let (access_key_id, secret, fresh) = match opts.root_key {
-        Some((id, secret)) => (id, secret, true),
-        None => {
-            let current: Option<String> = store.get_json(META, "root_access_key")?;
-            match current {
-                Some(id) => (id, Zeroizing::new(String::new()), false),
-                None => (new_access_key_id(), new_secret_access_key(), true),
+    let (account_id, access_key_id, fresh) = store.transact(|t| {
+        let existing: Option<AccountId> = t.get_json(META, "root_account")?;
+        let account_id = match (existing, &opts.account_id) {
+            (Some(have), Some(want)) if &have != want => {
+                return Err(AwsError::validation(format!(
+                    "this store belongs to account {have}; RAMPART_ACCOUNT_ID={want} cannot change it"
+                )));
             }
-        }
-    };
-    let sealed = if fresh { Some(seal_secret(keystore, &access_key_id, &secret)?) } else { None };
-
-    store.transact(|t| {
-        t.insert_json(
-            ACCOUNTS,
-            account_id.as_str(),
-            &AccountRecord { account_id: account_id.clone(), created: iso_now() },
-        )?;
-        t.put_json(META, "root_account", &account_id)?;
-        if let Some(sealed) = &sealed {
+            (Some(have), _) => have,
+            (None, _) => {
+                t.insert_json(
+                    ACCOUNTS,
+                    candidate_account.as_str(),
+                    &AccountRecord { account_id: candidate_account.clone(), created: iso_now() },
+                )?;
+                t.put_json(META, "root_account", &candidate_account)?;
+                candidate_account.clone()
+            }
+        };
+        let current: Option<String> = t.get_json(META, "root_access_key")?;
+        let (access_key_id, fresh) = match current {
+            Some(id) if !key_given => (id, false),
+            _ => (candidate_key.clone(), true),
+        };
+        if fresh {
             let existing = t.get_json::<AccessKeyRecord>(ACCESS_KEYS, &access_key_id)?;
             if existing.is_some_and(|other| other.user_name.is_some() || other.account_id != account_id) {
                 return Err(AwsError::validation(format!(
                     "access key id `{access_key_id}` already belongs to another principal"
                 )));
             }
-            put_root_key(t, &account_id, &access_key_id, sealed)?;
+            put_root_key(t, &account_id, &access_key_id, &sealed)?;
             t.put_json(META, "root_access_key", &access_key_id)?;
         }
-        Ok(())
+        Ok((account_id, access_key_id, fresh))
     })?;
     Ok(RootAccount { account_id, access_key_id, new_secret: fresh.then_some(secret) })
 }

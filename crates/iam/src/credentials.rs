@@ -26,13 +26,15 @@ pub struct LastUsed {
 
 /// Resolves access keys from the store, keeping opened credentials in memory.
 ///
-/// IAM calls [`IamCredentials::invalidate`] whenever a key, its user or its session changes, so
-/// a deactivated or deleted key is refused on the very next call.
+/// Each opened credential is kept with the generation of IAM state it was read at (see
+/// [`crate::model::AUTHZ_TABLES`]); any committed change to keys, users or accounts, on this
+/// node or another sharing the store, makes it stale, so a deactivated or deleted key is refused
+/// on the very next call. IAM also calls [`IamCredentials::invalidate`] for the key it changed.
 pub struct IamCredentials {
     store: Arc<dyn Store>,
     keystore: Arc<dyn Keystore>,
     clock: Arc<dyn Clock>,
-    cache: RwLock<HashMap<String, Arc<Credential>>>,
+    cache: RwLock<HashMap<String, (u64, Arc<Credential>)>>,
     last_used: Mutex<HashMap<String, LastUsed>>,
 }
 
@@ -121,7 +123,10 @@ impl IamCredentials {
 
 impl CredentialProvider for IamCredentials {
     fn lookup(&self, access_key_id: &str) -> Result<Option<Arc<Credential>>, AwsError> {
-        if let Some(c) = self.cache.read().unwrap_or_else(|p| p.into_inner()).get(access_key_id) {
+        let generation = self.store.changes().version(crate::model::AUTHZ_TABLES);
+        if let Some((_, c)) =
+            self.cache.read().unwrap_or_else(|p| p.into_inner()).get(access_key_id).filter(|(g, _)| *g == generation)
+        {
             return Ok(Some(Arc::clone(c)));
         }
         let loaded = self.load(access_key_id)?;
@@ -130,7 +135,7 @@ impl CredentialProvider for IamCredentials {
             if cache.len() > 100_000 {
                 cache.clear();
             }
-            cache.insert(access_key_id.to_owned(), Arc::clone(c));
+            cache.insert(access_key_id.to_owned(), (generation, Arc::clone(c)));
         }
         Ok(loaded)
     }

@@ -10,6 +10,15 @@ pub const IAM: &str = "iam";
 /// The table of temporary credentials issued by STS, keyed by access key id.
 pub const SESSIONS: &str = "sts_sessions";
 
+/// Index of access keys by owner: `{account}/{lower-case user name or "#root"}/{key id}`.
+pub(crate) const KEYS_BY_USER: &str = "access_keys_by_user";
+
+/// The tables that credentials and authorization are decided from. Their change counters tell
+/// the caches of opened credentials and identity policies when to reload; STS sessions are not
+/// among them, since a session never changes once issued.
+pub(crate) const AUTHZ_TABLES: &[&str] =
+    &[IAM, crate::accounts::ACCESS_KEYS, KEYS_BY_USER, crate::accounts::META, crate::accounts::ACCOUNTS];
+
 /// A key/value tag.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Tag {

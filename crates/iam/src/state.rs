@@ -3,7 +3,7 @@
 
 use crate::credentials::IamCredentials;
 use crate::managed::ManagedPolicies;
-use crate::model::{IAM, Kind, ManagedPolicyRecord};
+use crate::model::{AUTHZ_TABLES, IAM, Kind, ManagedPolicyRecord};
 use rampart_core::AwsError;
 use rampart_core::clock::Clock;
 use rampart_core::ids::AccountId;
@@ -12,7 +12,6 @@ use rampart_policy::{Policy, PolicyKind};
 use rampart_store::{Store, StoreExt, Txn};
 use serde::de::DeserializeOwned;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 /// Most parsed resource policies kept in memory; the cache is cleared when it grows past this.
@@ -25,9 +24,6 @@ pub struct Iam {
     pub(crate) credentials: Arc<IamCredentials>,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) managed: ManagedPolicies,
-    /// Bumped after every committed IAM change; cached identity policies carry the generation
-    /// they were built at and are rebuilt when it moved.
-    generation: AtomicU64,
     resource_policies: RwLock<HashMap<String, Arc<Policy>>>,
     pub(crate) identities: RwLock<HashMap<String, Arc<crate::identity::IdentityPolicies>>>,
 }
@@ -42,7 +38,6 @@ impl Iam {
             credentials,
             clock,
             managed: ManagedPolicies::load(),
-            generation: AtomicU64::new(1),
             resource_policies: RwLock::new(HashMap::new()),
             identities: RwLock::new(HashMap::new()),
         })
@@ -53,18 +48,18 @@ impl Iam {
         Arc::clone(&self.credentials)
     }
 
-    /// The current generation of IAM state.
+    /// The current generation of IAM state: it moves whenever a commit (on this node or, with a
+    /// shared store, any other) changes what authorization is decided from. Cached identity
+    /// policies carry the generation they were built at and are rebuilt when it moved. Read it
+    /// before reading the store.
     pub(crate) fn generation(&self) -> u64 {
-        self.generation.load(Ordering::Acquire)
+        self.store.changes().version(AUTHZ_TABLES)
     }
 
-    /// Runs `f` in a store transaction; on commit, every cached authorization input is
-    /// invalidated so the change is enforced from the next call on.
+    /// Runs `f` in a store transaction. On commit the store moves the change counters, so every
+    /// cached authorization input is stale and the change is enforced from the next call on.
     pub(crate) fn write<T>(&self, f: impl FnMut(&mut dyn Txn) -> Result<T, AwsError>) -> Result<T, AwsError> {
-        let out = self.store.transact(f);
-        // Bump even on failure: a failed transaction changed nothing, and an extra rebuild is cheap.
-        self.generation.fetch_add(1, Ordering::AcqRel);
-        out
+        self.store.transact(f)
     }
 
     /// The record of entity `name` of `kind`.

@@ -60,24 +60,36 @@ impl Kms {
         Ok(self.token(id)?.is_some())
     }
 
-    /// The open token of custom key store `id`, when it is connected.
+    /// The open token of custom key store `id`, when it is connected. The store's record decides:
+    /// a token opened here is used while the KMS state is unchanged, and re-checked against the
+    /// record after any change, so a key store disconnected through another node is disconnected
+    /// here too, and one connected elsewhere (or before a restart) is connected here on first use.
     pub(crate) fn token(&self, id: &str) -> Result<Option<Arc<Pkcs11Token>>, AwsError> {
-        if let Some(t) = self.tokens.lock().unwrap_or_else(|p| p.into_inner()).get(id) {
+        let generation = self.cache.generation();
+        if let Some((g, t)) = self.tokens.lock().unwrap_or_else(|p| p.into_inner()).get(id)
+            && *g == generation
+        {
             return Ok(Some(Arc::clone(t)));
         }
-        let Some(cks) = self.load_cks(id)? else { return Ok(None) };
-        if cks.state != "CONNECTED" {
+        let connected = self.load_cks(id)?.filter(|cks| cks.state == "CONNECTED");
+        let Some(cks) = connected else {
+            if let Some((_, t)) = self.tokens.lock().unwrap_or_else(|p| p.into_inner()).remove(id) {
+                t.disconnect();
+            }
             return Ok(None);
+        };
+        if let Some((g, t)) = self.tokens.lock().unwrap_or_else(|p| p.into_inner()).get_mut(id) {
+            *g = generation;
+            return Ok(Some(Arc::clone(t)));
         }
-        // Connected before a restart: connect again with the sealed PIN.
         match self.open_token(&cks) {
             Ok(t) => {
                 let t = Arc::new(t);
-                self.tokens.lock().unwrap_or_else(|p| p.into_inner()).insert(id.to_owned(), Arc::clone(&t));
+                self.tokens.lock().unwrap_or_else(|p| p.into_inner()).insert(id.to_owned(), (generation, Arc::clone(&t)));
                 Ok(Some(t))
             }
             Err(e) => {
-                tracing::warn!(custom_key_store = id, error = %e, "cannot reconnect custom key store");
+                tracing::warn!(custom_key_store = id, error = %e, "cannot connect custom key store");
                 Ok(None)
             }
         }

@@ -3,13 +3,14 @@
 //! Every KMS call resolves its key, the key's aliases and grants at least once (for the
 //! authorization target, then for the handler). Reading and decoding those from the store on
 //! each call dominated a call's cost. Entries carry the generation of KMS state they were read
-//! at; every write bumps the generation (see [`crate::Kms::write`]), so a cached entry is only
-//! used while nothing in KMS has changed.
+//! at: the store's change counter of the KMS table, which moves after every committed KMS write
+//! on this node or (with a shared store) any other, so a cached entry is only used while nothing
+//! in KMS has changed.
 
-use crate::model::{AliasRecord, GrantRecord, KeyRecord};
+use crate::model::{AliasRecord, GrantRecord, KeyRecord, TABLE};
+use rampart_store::Store;
 use std::collections::HashMap;
-use std::sync::RwLock;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
 
 /// Entries past this count are dropped wholesale rather than tracked.
 const MAX_ENTRIES: usize = 50_000;
@@ -39,9 +40,8 @@ impl<T: Clone> Map<T> {
 }
 
 /// The cache of decoded keys, alias lists and grant lists.
-#[derive(Default)]
 pub(crate) struct Cache {
-    generation: AtomicU64,
+    store: Arc<dyn Store>,
     keys: Map<KeyRecord>,
     aliases: Map<Vec<AliasRecord>>,
     grants: Map<Vec<GrantRecord>>,
@@ -51,12 +51,12 @@ impl Cache {
     /// The current generation; read it before reading the store, so that a value read while a
     /// write commits is cached under the older generation and never served after it.
     pub(crate) fn generation(&self) -> u64 {
-        self.generation.load(Ordering::Acquire)
+        self.store.changes().version(&[TABLE])
     }
 
-    /// Invalidates everything cached so far.
-    pub(crate) fn bump(&self) {
-        self.generation.fetch_add(1, Ordering::AcqRel);
+    /// An empty cache of the KMS state in `store`.
+    pub(crate) fn new(store: Arc<dyn Store>) -> Self {
+        Self { store, keys: Map::default(), aliases: Map::default(), grants: Map::default() }
     }
 
     pub(crate) fn key(&self, id: &str, generation: u64) -> Option<KeyRecord> {

@@ -155,7 +155,7 @@ pub(crate) fn connect_custom_key_store(kms: &Kms, call: &Call) -> Result<Value, 
     }
     match kms.open_token(&cks) {
         Ok(token) => {
-            kms.tokens.lock().unwrap_or_else(|p| p.into_inner()).insert(cks.id.clone(), Arc::new(token));
+            kms.tokens.lock().unwrap_or_else(|p| p.into_inner()).insert(cks.id.clone(), (0, Arc::new(token)));
             cks.state = "CONNECTED".into();
             cks.error_code = None;
         }
@@ -172,7 +172,7 @@ pub(crate) fn connect_custom_key_store(kms: &Kms, call: &Call) -> Result<Value, 
 /// `DisconnectCustomKeyStore`: logs out; its keys become unavailable.
 pub(crate) fn disconnect_custom_key_store(kms: &Kms, call: &Call) -> Result<Value, AwsError> {
     let mut cks = kms.account_store(call)?;
-    if let Some(t) = kms.tokens.lock().unwrap_or_else(|p| p.into_inner()).remove(&cks.id) {
+    if let Some((_, t)) = kms.tokens.lock().unwrap_or_else(|p| p.into_inner()).remove(&cks.id) {
         t.disconnect();
     }
     cks.state = "DISCONNECTED".into();

@@ -63,23 +63,22 @@ pub struct Kms {
     vault: SoftwareVault,
     clock: Arc<dyn Clock>,
     config: KmsConfig,
-    /// Open connections to the tokens of connected custom key stores, by key store id.
-    tokens: Mutex<HashMap<String, Arc<Pkcs11Token>>>,
+    /// Open connections to the tokens of connected custom key stores, by key store id, with the
+    /// KMS generation at which the key store record last said it is connected.
+    tokens: Mutex<HashMap<String, (u64, Arc<Pkcs11Token>)>>,
     /// Decoded keys, alias lists and grant lists as of a generation of KMS state; every write
     /// bumps the generation, so a cached entry is used only while nothing has changed.
     cache: cache::Cache,
 }
 
 impl Kms {
-    /// Runs `f` in a store transaction; afterwards (committed or not) every cached decoded
-    /// value is stale. All KMS writes go through here.
+    /// Runs `f` in a store transaction; once it commits, the store's change counter of the KMS
+    /// table has moved, so every cached decoded value is stale. All KMS writes go through here.
     pub(crate) fn write<T>(
         &self,
         f: impl FnMut(&mut dyn rampart_store::Txn) -> Result<T, rampart_core::AwsError>,
     ) -> Result<T, rampart_core::AwsError> {
-        let out = rampart_store::StoreExt::transact(self.store.as_ref(), f);
-        self.cache.bump();
-        out
+        rampart_store::StoreExt::transact(self.store.as_ref(), f)
     }
 
     /// Opens KMS over the shared store and keystore.
@@ -95,12 +94,12 @@ impl Kms {
         }
         Ok(Arc::new(Self {
             vault: SoftwareVault::new(Arc::clone(&keystore)),
-            store,
             keystore,
             clock,
             config,
             tokens: Mutex::default(),
-            cache: cache::Cache::default(),
+            cache: cache::Cache::new(Arc::clone(&store)),
+            store,
         }))
     }
 

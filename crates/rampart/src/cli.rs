@@ -1,6 +1,7 @@
 //! Command-line interface.
 
 use crate::config::{Config, ServeArgs};
+use crate::state::StoreLocation;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -30,12 +31,58 @@ enum Command {
     /// AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_DEFAULT_REGION from the running (or last
     /// run) server in that directory.
     Env(EnvArgs),
-    /// Read the audit log (one CloudTrail event per call) of a data directory.
+    /// Read the audit log (one CloudTrail event per call) of a data directory or database.
     #[command(subcommand)]
     Audit(AuditCommand),
-    /// Manage the accounts of a data directory (works while the server runs).
+    /// Manage the accounts of a data directory or database (works while the server runs).
     #[command(subcommand)]
     Account(AccountCommand),
+    /// Manage the state store.
+    #[command(subcommand)]
+    Store(StoreCommand),
+}
+
+/// Which store a command works on.
+#[derive(Debug, Args)]
+struct StoreArgs {
+    /// The data directory of the server (its embedded store, and default master key).
+    #[arg(long, env = "RAMPART_DATA_DIR", default_value = "rampart-data", value_name = "DIR")]
+    data_dir: PathBuf,
+    /// A PostgreSQL store instead of the data directory's: postgres://USER:PASSWORD@HOST:PORT/DB.
+    #[arg(long, env = "RAMPART_STORE", value_name = "URL")]
+    store: Option<String>,
+    /// PEM CA certificate of the PostgreSQL server [default: the system's trusted roots].
+    #[arg(long, env = "RAMPART_STORE_CA_CERT", value_name = "FILE")]
+    store_ca_cert: Option<PathBuf>,
+}
+
+impl StoreArgs {
+    fn location(&self) -> Result<StoreLocation, String> {
+        StoreLocation::parse(self.store.as_deref(), self.store_ca_cert.as_deref(), &self.data_dir, "cli")
+    }
+}
+
+#[derive(Debug, Subcommand)]
+enum StoreCommand {
+    /// Copy a data directory's embedded store and audit log into a PostgreSQL database.
+    ///
+    /// Stop the server first. The copy is committed in batches with its position, so an
+    /// interrupted run resumes where it stopped when run again; at the end every row is compared
+    /// on both sides and the command fails unless all match. Secrets stay sealed under the
+    /// master key, which is not copied: start the PostgreSQL nodes with
+    /// --master-key DIR/master.key (or a copy of it).
+    Migrate {
+        /// The data directory to copy from.
+        #[arg(long, value_name = "DIR")]
+        from: PathBuf,
+        /// The PostgreSQL database to copy into (it must exist; empty, or partly migrated from
+        /// the same directory): postgres://USER:PASSWORD@HOST:PORT/DB.
+        #[arg(long, value_name = "URL")]
+        to: String,
+        /// PEM CA certificate of the PostgreSQL server [default: the system's trusted roots].
+        #[arg(long, env = "RAMPART_STORE_CA_CERT", value_name = "FILE")]
+        store_ca_cert: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -43,9 +90,11 @@ enum AccountCommand {
     /// Create another account and print its id and root access key as JSON (the only time the
     /// secret is shown). Use it to test cross-account access.
     Create {
-        /// The data directory of the server.
-        #[arg(long, env = "RAMPART_DATA_DIR", default_value = "rampart-data", value_name = "DIR")]
-        data_dir: PathBuf,
+        #[command(flatten)]
+        store: StoreArgs,
+        /// The master key file the server uses [default: DATA_DIR/master.key].
+        #[arg(long, env = "RAMPART_MASTER_KEY", value_name = "FILE")]
+        master_key: Option<PathBuf>,
         /// The 12-digit id to give the account (random when absent).
         #[arg(long, value_name = "ID")]
         account_id: Option<String>,
@@ -64,9 +113,8 @@ pub struct EnvArgs {
 enum AuditCommand {
     /// Print audit events as JSON lines, oldest first.
     LookupEvents {
-        /// The data directory of the server.
-        #[arg(long, env = "RAMPART_DATA_DIR", default_value = "rampart-data", value_name = "DIR")]
-        data_dir: PathBuf,
+        #[command(flatten)]
+        store: StoreArgs,
         /// Print only events after this sequence number.
         #[arg(long, default_value_t = 0)]
         after: u64,
@@ -85,24 +133,35 @@ impl Cli {
                 crate::serve::run(config)
             }
             Command::Env(args) => crate::credentials_file::print_env(&args.data_dir),
-            Command::Account(AccountCommand::Create { data_dir, account_id }) => {
-                crate::serve::create_account(&data_dir, account_id.as_deref())
+            Command::Account(AccountCommand::Create { store, master_key, account_id }) => {
+                let master_key = master_key.unwrap_or_else(|| store.data_dir.join("master.key"));
+                crate::serve::create_account(&store.location()?, &master_key, account_id.as_deref())
             }
-            Command::Audit(AuditCommand::LookupEvents { data_dir, after, max_results }) => {
-                let path = data_dir.join("audit.db");
-                if !path.exists() {
-                    return Err(format!(
-                        "no audit log at {}; is `{}` a Rampart data directory?",
-                        path.display(),
-                        data_dir.display()
-                    ));
+            Command::Audit(AuditCommand::LookupEvents { store, after, max_results }) => {
+                let events = match store.location()? {
+                    StoreLocation::Embedded(data_dir) => {
+                        let path = data_dir.join("audit.db");
+                        if !path.exists() {
+                            return Err(format!(
+                                "no audit log at {}; is `{}` a Rampart data directory?",
+                                path.display(),
+                                data_dir.display()
+                            ));
+                        }
+                        rampart_store::SqliteAuditLog::read(&path, after, max_results)
+                    }
+                    StoreLocation::Postgres(opts) => {
+                        rampart_store::PostgresAuditLog::read_from(&opts, after, max_results)
+                    }
                 }
-                let events =
-                    rampart_store::SqliteAuditLog::read(&path, after, max_results).map_err(|e| e.to_string())?;
+                .map_err(|e| e.to_string())?;
                 for e in events {
                     println!("{}", e.body);
                 }
                 Ok(())
+            }
+            Command::Store(StoreCommand::Migrate { from, to, store_ca_cert }) => {
+                crate::migrate::run(&from, &to, store_ca_cert.as_deref())
             }
         }
     }

@@ -9,7 +9,8 @@ use std::path::PathBuf;
 
 /// Options of `rampart serve`. Each may also be set in the TOML file given with `--config`
 /// (same names, with underscores: `data_dir`, `listen`, `http`, `region`, `tls_cert`,
-/// `tls_key`, `max_body_bytes`, `log_format`, `pkcs11_module`); flags win over the file.
+/// `tls_key`, `max_body_bytes`, `log_format`, `pkcs11_module`, `store`, `store_ca_cert`,
+/// `master_key`); flags win over the file.
 #[derive(Debug, Args, Default)]
 pub struct ServeArgs {
     /// TOML configuration file.
@@ -44,6 +45,21 @@ pub struct ServeArgs {
     /// /usr/lib/softhsm/libsofthsm2.so. Tokens are chosen per key store by CreateCustomKeyStore.
     #[arg(long, env = "RAMPART_PKCS11_MODULE", value_name = "FILE")]
     pub pkcs11_module: Option<PathBuf>,
+    /// Where the state lives: `sqlite` (embedded, in DATA_DIR) [default], or a PostgreSQL
+    /// database shared by several nodes: postgres://USER:PASSWORD@HOST:PORT/DATABASE, with
+    /// ?sslmode=require for TLS (the server certificate is always verified when TLS is used).
+    /// The database must exist; Rampart creates and migrates its tables.
+    #[arg(long, env = "RAMPART_STORE", value_name = "URL")]
+    pub store: Option<String>,
+    /// PEM CA certificate that signed the PostgreSQL server's certificate [default: the
+    /// system's trusted roots].
+    #[arg(long, env = "RAMPART_STORE_CA_CERT", value_name = "FILE")]
+    pub store_ca_cert: Option<PathBuf>,
+    /// The master key file that seals every secret and key in the store [default:
+    /// DATA_DIR/master.key, created on first start]. Nodes sharing one database must all be
+    /// given a copy of the same file; it never goes into the database.
+    #[arg(long, env = "RAMPART_MASTER_KEY", value_name = "FILE")]
+    pub master_key: Option<PathBuf>,
 }
 
 /// How logs are written.
@@ -78,6 +94,12 @@ pub struct Config {
     pub log_format: LogFormat,
     /// PKCS#11 module for HSM-backed KMS key stores.
     pub pkcs11_module: Option<PathBuf>,
+    /// `sqlite` or a postgres:// URL.
+    pub store: Option<String>,
+    /// CA certificate of the PostgreSQL server.
+    pub store_ca_cert: Option<PathBuf>,
+    /// The master key file.
+    pub master_key: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -92,6 +114,9 @@ impl Default for Config {
             max_body_bytes: 1 << 20,
             log_format: LogFormat::Text,
             pkcs11_module: None,
+            store: None,
+            store_ca_cert: None,
+            master_key: None,
         }
     }
 }
@@ -132,6 +157,15 @@ impl Config {
         if args.pkcs11_module.is_some() {
             config.pkcs11_module = args.pkcs11_module.clone();
         }
+        if args.store.is_some() {
+            config.store = args.store.clone();
+        }
+        if args.store_ca_cert.is_some() {
+            config.store_ca_cert = args.store_ca_cert.clone();
+        }
+        if args.master_key.is_some() {
+            config.master_key = args.master_key.clone();
+        }
         if config.tls_cert.is_some() != config.tls_key.is_some() {
             return Err("tls_cert and tls_key must be given together".into());
         }
@@ -139,6 +173,11 @@ impl Config {
             return Err("max_body_bytes must be at least 1024".into());
         }
         Ok(config)
+    }
+
+    /// The master key file.
+    pub fn master_key_path(&self) -> PathBuf {
+        self.master_key.clone().unwrap_or_else(|| self.data_dir.join("master.key"))
     }
 }
 

@@ -3,7 +3,9 @@
 mod cli;
 mod config;
 mod credentials_file;
+mod migrate;
 mod serve;
+mod state;
 mod tls;
 
 use clap::Parser;

@@ -2,14 +2,13 @@
 
 use crate::config::{Config, LogFormat};
 use crate::credentials_file::{ServerInfo, write_credentials, write_server_info};
+use crate::state::{self, State, StoreLocation};
 use crate::tls::{TlsPaths, ensure_generated, server_config};
 use rampart_core::clock::{Clock, SystemClock};
 use rampart_core::ids::AccountId;
-use rampart_crypto::{Keystore, SoftwareKeystore};
 use rampart_iam::{BootstrapOptions, Iam, IamAuthorizer, bootstrap};
 use rampart_kms::{Kms, KmsConfig};
 use rampart_server::{ListenerConfig, Pipeline, PipelineConfig, serve};
-use rampart_store::{SqliteAuditLog, SqliteStore, Store};
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::sync::Arc;
@@ -43,10 +42,14 @@ pub fn run(config: Config) -> Result<(), String> {
     fs::set_permissions(data_dir, fs::Permissions::from_mode(0o700))
         .map_err(|e| format!("cannot restrict data directory {}: {e}", data_dir.display()))?;
 
-    let keystore: Arc<dyn Keystore> =
-        Arc::new(SoftwareKeystore::open_or_create(&data_dir.join("master.key")).map_err(|e| e.to_string())?);
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&data_dir.join("state.db")).map_err(|e| e.to_string())?);
-    let audit = Arc::new(SqliteAuditLog::open(&data_dir.join("audit.db")).map_err(|e| e.to_string())?);
+    let location = StoreLocation::parse(
+        config.store.as_deref(),
+        config.store_ca_cert.as_deref(),
+        data_dir,
+        &node_name(config.listen),
+    )?;
+    let State { store, audit, keystore } = state::open(&location, &config.master_key_path(), true)?;
+    tracing::info!(store = %location.describe(), "state opened");
 
     let account_id = match std::env::var("RAMPART_ACCOUNT_ID").ok().filter(|s| !s.is_empty()) {
         Some(a) => Some(AccountId::parse(&a).map_err(|e| format!("RAMPART_ACCOUNT_ID: {e}"))?),
@@ -124,16 +127,30 @@ async fn shutdown_signal() {
     }
 }
 
+/// This node's name in the audit trail of a shared store: host name and port.
+fn node_name(listen: std::net::SocketAddr) -> String {
+    let host = fs::read_to_string("/proc/sys/kernel/hostname").map(|h| h.trim().to_owned()).unwrap_or_default();
+    format!("{}:{}", if host.is_empty() { "localhost" } else { &host }, listen.port())
+}
+
 /// `rampart account create`: a new account with a root key, printed as JSON.
-pub fn create_account(data_dir: &std::path::Path, account_id: Option<&str>) -> Result<(), String> {
-    if !data_dir.join("state.db").exists() {
+pub fn create_account(
+    location: &StoreLocation,
+    master_key: &std::path::Path,
+    account_id: Option<&str>,
+) -> Result<(), String> {
+    if let StoreLocation::Embedded(data_dir) = location
+        && !data_dir.join("state.db").exists()
+    {
         return Err(format!("{} is not a Rampart data directory (run `rampart serve` once)", data_dir.display()));
     }
-    let keystore = SoftwareKeystore::open_or_create(&data_dir.join("master.key")).map_err(|e| e.to_string())?;
-    let store = SqliteStore::open(&data_dir.join("state.db")).map_err(|e| e.to_string())?;
+    if !master_key.exists() {
+        return Err(format!("no master key at {}: give the one the server uses (--master-key)", master_key.display()));
+    }
+    let State { store, keystore, .. } = state::open(location, master_key, false)?;
     let account_id = account_id.map(AccountId::parse).transpose()?;
-    let acct =
-        rampart_iam::accounts::create_account(&store, &keystore, account_id).map_err(|e| e.message().to_owned())?;
+    let acct = rampart_iam::accounts::create_account(store.as_ref(), keystore.as_ref(), account_id)
+        .map_err(|e| e.message().to_owned())?;
     let secret = acct.new_secret.as_deref().map(String::as_str).unwrap_or_default();
     println!(
         "{}",

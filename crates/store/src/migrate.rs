@@ -54,11 +54,22 @@ fn open_source(path: &Path) -> Result<Connection, StoreError> {
     Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(sqlite)
 }
 
-/// Copies the embedded store in `data_dir` (`state.db`, `audit.db`) into the database `target`,
-/// resuming an interrupted run, then verifies every row.
+/// Rows that live outside `state.db` on the embedded store (the keystore's slot file) and in a
+/// table of the shared store on PostgreSQL.
+#[derive(Debug, Clone, Default)]
+pub struct ExtraTable {
+    /// The table they go to.
+    pub table: String,
+    /// Key and value of each row.
+    pub rows: Vec<(String, Vec<u8>)>,
+}
+
+/// Copies the embedded store in `data_dir` (`state.db`, `audit.db`) and the `extra` rows into
+/// the database `target`, resuming an interrupted run, then verifies every row.
 pub fn sqlite_to_postgres(
     data_dir: &Path,
     target: &PostgresOptions,
+    extra: &ExtraTable,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Report, StoreError> {
     let state = open_source(&data_dir.join("state.db"))?;
@@ -111,9 +122,14 @@ pub fn sqlite_to_postgres(
     };
     report.already_finished = finished;
 
-    let state_total: u64 = state.query_row("SELECT count(*) FROM kv", [], |r| r.get::<_, i64>(0)).map_err(sqlite)?.try_into().unwrap_or(0);
+    let state_total: u64 =
+        state.query_row("SELECT count(*) FROM kv", [], |r| r.get::<_, i64>(0)).map_err(sqlite)?.try_into().unwrap_or(0);
     let audit_total: u64 = match &audit {
-        Some(a) => a.query_row("SELECT count(*) FROM events", [], |r| r.get::<_, i64>(0)).map_err(sqlite)?.try_into().unwrap_or(0),
+        Some(a) => a
+            .query_row("SELECT count(*) FROM events", [], |r| r.get::<_, i64>(0))
+            .map_err(sqlite)?
+            .try_into()
+            .unwrap_or(0),
         None => 0,
     };
 
@@ -133,16 +149,15 @@ pub fn sqlite_to_postgres(
             let Some(last) = rows.last() else { break };
             let next = (last.0.clone(), last.1.clone());
             let tx = wait(client.transaction()).map_err(backend)?;
-            let (tbls, ks, vs): (Vec<&str>, Vec<&str>, Vec<&[u8]>) =
-                rows.iter().map(|(t, k, v)| (t.as_str(), k.as_str(), v.as_slice())).fold(
-                    (Vec::new(), Vec::new(), Vec::new()),
-                    |(mut a, mut b, mut c), (t, k, v)| {
-                        a.push(t);
-                        b.push(k);
-                        c.push(v);
-                        (a, b, c)
-                    },
-                );
+            let (tbls, ks, vs): (Vec<&str>, Vec<&str>, Vec<&[u8]>) = rows
+                .iter()
+                .map(|(t, k, v)| (t.as_str(), k.as_str(), v.as_slice()))
+                .fold((Vec::new(), Vec::new(), Vec::new()), |(mut a, mut b, mut c), (t, k, v)| {
+                    a.push(t);
+                    b.push(k);
+                    c.push(v);
+                    (a, b, c)
+                });
             wait(tx.execute(
                 "INSERT INTO kv (tbl, k, v) SELECT * FROM unnest($1::text[], $2::text[], $3::bytea[])
                  ON CONFLICT (tbl, k) DO UPDATE SET v = excluded.v",
@@ -159,6 +174,19 @@ pub fn sqlite_to_postgres(
             report.state_copied += rows.len() as u64;
             cursor = Some(next);
             progress(Progress { phase: "state", done, total: state_total });
+        }
+
+        // The rows kept outside state.db: few, so one transaction, idempotent.
+        if !extra.rows.is_empty() {
+            let keys: Vec<&str> = extra.rows.iter().map(|(k, _)| k.as_str()).collect();
+            let values: Vec<&[u8]> = extra.rows.iter().map(|(_, v)| v.as_slice()).collect();
+            wait(client.execute(
+                "INSERT INTO kv (tbl, k, v) SELECT $1, k, v FROM unnest($2::text[], $3::bytea[]) AS x(k, v)
+                 ON CONFLICT (tbl, k) DO UPDATE SET v = excluded.v",
+                &[&extra.table, &keys, &values],
+            ))
+            .map_err(backend)?;
+            report.state_copied += extra.rows.len() as u64;
         }
 
         // Audit events, with their sequence numbers.
@@ -189,13 +217,13 @@ pub fn sqlite_to_postgres(
                     &[&seqs, &ids, &times, &sources, &names, &bodies],
                 ))
                 .map_err(backend)?;
+                wait(tx.execute("UPDATE audit_head SET seq = greatest(seq, $1) WHERE id = 1", &[&last_seq]))
+                    .map_err(backend)?;
                 wait(tx.execute(
-                    "UPDATE audit_head SET seq = greatest(seq, $1) WHERE id = 1",
-                    &[&last_seq],
+                    "UPDATE store_migrations SET audit_after_seq = $2 WHERE source = $1",
+                    &[&source, &last_seq],
                 ))
                 .map_err(backend)?;
-                wait(tx.execute("UPDATE store_migrations SET audit_after_seq = $2 WHERE source = $1", &[&source, &last_seq]))
-                    .map_err(backend)?;
                 wait(tx.commit()).map_err(backend)?;
                 done += events.len() as u64;
                 report.audit_copied += events.len() as u64;
@@ -206,11 +234,13 @@ pub fn sqlite_to_postgres(
     }
 
     // Verification: both sides, row by row, in order.
-    report.state_verified = verify_state(&state, &client, state_total, progress)?;
+    report.state_verified = verify_state(&state, &client, &extra.table, state_total, progress)?;
+    report.state_verified += verify_extra(&client, extra)?;
     if let Some(a) = &audit {
         report.audit_verified = verify_audit(a, &client, audit_total, progress)?;
     }
-    wait(client.execute("UPDATE store_migrations SET finished = true WHERE source = $1", &[&source])).map_err(backend)?;
+    wait(client.execute("UPDATE store_migrations SET finished = true WHERE source = $1", &[&source]))
+        .map_err(backend)?;
     Ok(report)
 }
 
@@ -251,9 +281,26 @@ fn mismatch(what: String) -> StoreError {
     ))
 }
 
+/// The `extra` rows, and only those, are in their table.
+fn verify_extra(client: &Client, extra: &ExtraTable) -> Result<u64, StoreError> {
+    let rows = wait(client.query("SELECT k, v FROM kv WHERE tbl = $1 ORDER BY k", &[&extra.table])).map_err(backend)?;
+    let mut ours = extra.rows.clone();
+    ours.sort();
+    if rows.len() != ours.len() {
+        return Err(mismatch(format!("table {} has {} rows, expected {}", extra.table, rows.len(), ours.len())));
+    }
+    for (row, (k, v)) in rows.iter().zip(&ours) {
+        if row.get::<_, String>(0) != *k || row.get::<_, Vec<u8>>(1) != *v {
+            return Err(mismatch(format!("row {}/{k} differs", extra.table)));
+        }
+    }
+    Ok(ours.len() as u64)
+}
+
 fn verify_state(
     state: &Connection,
     client: &Client,
+    extra_table: &str,
     total: u64,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<u64, StoreError> {
@@ -262,16 +309,22 @@ fn verify_state(
     loop {
         let ours = state_page(state, after.as_ref(), BATCH)?;
         let limit = i64::try_from(BATCH).unwrap_or(i64::MAX);
-        let theirs = match &after {
-            Some((t, k)) => wait(client.query(
-                "SELECT tbl, k, v FROM kv WHERE (tbl, k) > ($1, $2) ORDER BY tbl, k LIMIT $3",
-                &[t, k, &limit],
-            )),
-            None => wait(client.query("SELECT tbl, k, v FROM kv ORDER BY tbl, k LIMIT $1", &[&limit])),
-        }
-        .map_err(backend)?;
+        let theirs =
+            match &after {
+                Some((t, k)) => wait(client.query(
+                    "SELECT tbl, k, v FROM kv WHERE (tbl, k) > ($1, $2) AND tbl <> $4 ORDER BY tbl, k LIMIT $3",
+                    &[t, k, &limit, &extra_table],
+                )),
+                None => wait(client.query(
+                    "SELECT tbl, k, v FROM kv WHERE tbl <> $2 ORDER BY tbl, k LIMIT $1",
+                    &[&limit, &extra_table],
+                )),
+            }
+            .map_err(backend)?;
         for (i, (t, k, v)) in ours.iter().enumerate() {
-            let Some(row) = theirs.get(i) else { return Err(mismatch(format!("row {t}/{k} is missing in PostgreSQL"))) };
+            let Some(row) = theirs.get(i) else {
+                return Err(mismatch(format!("row {t}/{k} is missing in PostgreSQL")));
+            };
             let (pt, pk, pv): (String, String, Vec<u8>) = (row.get(0), row.get(1), row.get(2));
             if (&pt, &pk) != (t, k) {
                 return Err(mismatch(format!("PostgreSQL has {pt}/{pk} where the embedded store has {t}/{k}")));

@@ -13,8 +13,7 @@ use rampart_wire::xml::XmlWriter;
 use rampart_wire::{Call, Operation};
 use std::sync::Arc;
 
-/// Index of access keys by owner: `{account}/{lower-case user name or "#root"}/{key id}`.
-pub(crate) const KEYS_BY_USER: &str = "access_keys_by_user";
+pub(crate) use crate::model::KEYS_BY_USER;
 
 /// AWS's quota of access keys per user.
 const KEYS_PER_USER: usize = 2;

@@ -128,7 +128,8 @@ fn writer(connector: Arc<Connector>, client: Client, node: String, rx: mpsc::Rec
 fn commit(client: &mut Client, node: &str, batch: &[Pending]) -> Result<u64, tokio_postgres::Error> {
     let n = i64::try_from(batch.len()).unwrap_or(i64::MAX);
     let tx = wait(client.transaction())?;
-    let last: i64 = wait(tx.query_one("UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq", &[&n]))?.get(0);
+    let last: i64 =
+        wait(tx.query_one("UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq", &[&n]))?.get(0);
     let first = last - n + 1;
     let seqs: Vec<i64> = (first..=last).collect();
     let ids: Vec<&str> = batch.iter().map(|p| p.event_id.as_str()).collect();

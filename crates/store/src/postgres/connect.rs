@@ -72,9 +72,10 @@ fn tls_config(ca_cert: Option<&PathBuf>) -> Result<rustls::ClientConfig, StoreEr
     let mut roots = rustls::RootCertStore::empty();
     match ca_cert {
         Some(path) => {
-            let certs = CertificateDer::pem_file_iter(path)
-                .and_then(|it| it.collect::<Result<Vec<_>, _>>())
-                .map_err(|e| StoreError::Backend(format!("cannot read database CA certificate {}: {e}", path.display())))?;
+            let certs =
+                CertificateDer::pem_file_iter(path).and_then(|it| it.collect::<Result<Vec<_>, _>>()).map_err(|e| {
+                    StoreError::Backend(format!("cannot read database CA certificate {}: {e}", path.display()))
+                })?;
             if certs.is_empty() {
                 return Err(StoreError::Backend(format!("{} holds no PEM certificate", path.display())));
             }
@@ -99,10 +100,9 @@ fn tls_config(ca_cert: Option<&PathBuf>) -> Result<rustls::ClientConfig, StoreEr
 impl Connector {
     /// Parses `opts` and starts the I/O thread. Connects to nothing yet.
     pub(crate) fn new(opts: &PostgresOptions) -> Result<Arc<Self>, StoreError> {
-        let mut config: Config = opts
-            .url
-            .parse()
-            .map_err(|e| StoreError::Backend(format!("invalid PostgreSQL URL (postgres://USER:PASSWORD@HOST:PORT/DB): {e}")))?;
+        let mut config: Config = opts.url.parse().map_err(|e| {
+            StoreError::Backend(format!("invalid PostgreSQL URL (postgres://USER:PASSWORD@HOST:PORT/DB): {e}"))
+        })?;
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(Duration::from_secs(10));
         }
@@ -134,7 +134,10 @@ impl Connector {
     }
 
     /// Runs `fut` on the I/O runtime and waits for its result (from any thread).
-    pub(crate) fn run<T: Send + 'static>(&self, fut: impl Future<Output = T> + Send + 'static) -> Result<T, StoreError> {
+    pub(crate) fn run<T: Send + 'static>(
+        &self,
+        fut: impl Future<Output = T> + Send + 'static,
+    ) -> Result<T, StoreError> {
         let (tx, rx) = std::sync::mpsc::sync_channel(1);
         self.io.spawn(async move {
             let _ = tx.send(fut.await);
@@ -168,7 +171,8 @@ impl Connector {
 }
 
 /// The protocol half of a connection opened by [`Connector::connect_raw`].
-pub(crate) type RawConnection = tokio_postgres::Connection<Socket, <MakeRustlsConnect as MakeTlsConnect<Socket>>::Stream>;
+pub(crate) type RawConnection =
+    tokio_postgres::Connection<Socket, <MakeRustlsConnect as MakeTlsConnect<Socket>>::Stream>;
 
 /// A connection error with its cause (tokio-postgres puts the useful part in the source).
 fn describe(e: tokio_postgres::Error) -> StoreError {

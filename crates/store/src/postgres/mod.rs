@@ -58,7 +58,9 @@ impl Conn {
         let prepare = |sql: &str| wait(client.prepare(sql)).map_err(backend);
         Ok(Self {
             get: prepare("SELECT v FROM kv WHERE tbl = $1 AND k = $2")?,
-            put: prepare("INSERT INTO kv (tbl, k, v) VALUES ($1, $2, $3) ON CONFLICT (tbl, k) DO UPDATE SET v = excluded.v")?,
+            put: prepare(
+                "INSERT INTO kv (tbl, k, v) VALUES ($1, $2, $3) ON CONFLICT (tbl, k) DO UPDATE SET v = excluded.v",
+            )?,
             insert_new: prepare("INSERT INTO kv (tbl, k, v) VALUES ($1, $2, $3) ON CONFLICT (tbl, k) DO NOTHING")?,
             delete: prepare("DELETE FROM kv WHERE tbl = $1 AND k = $2")?,
             notify: prepare("SELECT pg_notify($1, $2)")?,
@@ -285,7 +287,8 @@ impl Txn for PgTxn<'_> {
 /// spread out.
 fn backoff(attempt: u32) -> Duration {
     let ceiling_us = 500u64 << attempt.min(6);
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+    let nanos =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
     Duration::from_micros(u64::from(nanos) % ceiling_us + 100)
 }
 
@@ -373,7 +376,10 @@ mod tests {
             .unwrap();
         let keys = |rows: Vec<(String, Vec<u8>)>| rows.into_iter().map(|(k, _)| k).collect::<Vec<_>>();
         // Byte order, as on SQLite: upper case before lower case, é after z.
-        assert_eq!(keys(store.scan("iam", "user/", None, 10).unwrap()), ["user/Z", "user/a", "user/b", "user/c", "user/\u{e9}"]);
+        assert_eq!(
+            keys(store.scan("iam", "user/", None, 10).unwrap()),
+            ["user/Z", "user/a", "user/b", "user/c", "user/\u{e9}"]
+        );
         assert_eq!(keys(store.scan("iam", "user/", Some("user/a"), 2).unwrap()), ["user/b", "user/c"]);
         assert_eq!(store.scan("iam", "", None, 100).unwrap().len(), 7);
         let err = store.transact(|t| -> Result<(), AwsError> {

@@ -59,15 +59,15 @@ pub(crate) fn migrate(client: &mut Client) -> Result<(), StoreError> {
 
 fn apply(client: &mut Client) -> Result<(), StoreError> {
     wait(client.batch_execute(
-        "CREATE TABLE IF NOT EXISTS rampart_schema (
+        "SET client_min_messages = warning;
+         CREATE TABLE IF NOT EXISTS rampart_schema (
             version    integer PRIMARY KEY,
             applied_at timestamptz NOT NULL DEFAULT now()
         )",
     ))
     .map_err(backend)?;
-    let current: i32 = wait(client.query_one("SELECT coalesce(max(version), 0) FROM rampart_schema", &[]))
-        .map_err(backend)?
-        .get(0);
+    let current: i32 =
+        wait(client.query_one("SELECT coalesce(max(version), 0) FROM rampart_schema", &[])).map_err(backend)?.get(0);
     if current > LATEST {
         return Err(StoreError::Backend(format!(
             "the database has schema version {current}, newer than this Rampart understands ({LATEST}); upgrade Rampart"

@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# One node on the embedded store vs two nodes sharing one PostgreSQL, in one run, with the same
+# signed requests and the same load generator (wrk, keep-alive, plain HTTP).
+#
+#   bench/pg_nodes.sh                  # defaults: 5 s per round, 3 rounds, 16 connections in all
+#   DURATION=10 ROUNDS=5 CONNECTIONS=32 bench/pg_nodes.sh
+#
+# Every call is verified, authorized and audited durably (SQLite fsync, or PostgreSQL commit with
+# synchronous_commit=on) before it is answered. For two nodes, two wrk processes run at once, one
+# per node, each with half the connections; their rates are added. Read-heavy calls:
+# sts:GetCallerIdentity (no state read: credentials and policies come from the caches) and
+# iam:GetUser by a user allowed through a group policy (one state read per call).
+# Everything, PostgreSQL included, shares this machine's cores (see bench/README.md).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DURATION=${DURATION:-5}
+ROUNDS=${ROUNDS:-3}
+CONNECTIONS=${CONNECTIONS:-16}
+
+need() { command -v "$1" >/dev/null || { echo "installing $2"; apt-get update -qq && apt-get install -y -qq "$2" >/dev/null; }; }
+need wrk wrk
+scripts/setup-test-deps
+PY=.venv/bin/python
+cargo build --release --locked -p rampart >/dev/null
+BIN="${CARGO_TARGET_DIR:-target}/release/rampart"
+PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+
+WORK=$(mktemp -d /tmp/rampart-pgbench.XXXXXX)
+PIDS=()
+as_pg() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+cleanup() {
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  as_pg "$PGBIN/pg_ctl" -D "$WORK/pg" -m fast stop >/dev/null 2>&1 || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_port() { for _ in $(seq 300); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.05; done; echo "port $1 never opened" >&2; return 1; }
+
+# A throwaway PostgreSQL cluster with its defaults (fsync and synchronous_commit on).
+PGPORT=$(port)
+[ "$(id -u)" -eq 0 ] && chown postgres "$WORK"
+as_pg "$PGBIN/initdb" -D "$WORK/pg" -A trust -U rampart >/dev/null
+as_pg "$PGBIN/pg_ctl" -D "$WORK/pg" -l "$WORK/pg.log" -w \
+  -o "-p $PGPORT -k $WORK -c listen_addresses=127.0.0.1 -c max_connections=200" start >/dev/null
+"$PGBIN/psql" -q -h 127.0.0.1 -p "$PGPORT" -U rampart -d postgres -c "CREATE DATABASE rampart"
+STORE="postgres://rampart@127.0.0.1:$PGPORT/rampart"
+
+S=$(port); P1=$(port); P2=$(port)
+export RAMPART_ROOT_ACCESS_KEY_ID=AKIABENCHMARK0000001 RAMPART_ROOT_SECRET_ACCESS_KEY=benchmarkbenchmarkbenchmarkbenchmark0000
+RUST_LOG=warn "$BIN" serve --http --data-dir "$WORK/sqlite" --listen 127.0.0.1:$S 2>"$WORK/s.log" & PIDS+=($!)
+RUST_LOG=warn "$BIN" serve --http --data-dir "$WORK/n1" --listen 127.0.0.1:$P1 --store "$STORE" 2>"$WORK/n1.log" & PIDS+=($!)
+wait_port "$P1"
+RUST_LOG=warn "$BIN" serve --http --data-dir "$WORK/n2" --listen 127.0.0.1:$P2 --store "$STORE" \
+  --master-key "$WORK/n1/master.key" 2>"$WORK/n2.log" & PIDS+=($!)
+for p in $S $P2; do wait_port "$p"; done
+
+STS_BODY="Action=GetCallerIdentity&Version=2011-06-15"
+IAM_BODY="Action=GetUser&Version=2010-05-08"
+read -r SUK SUS _ < <($PY bench/setup_iam_user.py "http://127.0.0.1:$S" "$RAMPART_ROOT_ACCESS_KEY_ID" "$RAMPART_ROOT_SECRET_ACCESS_KEY")
+read -r PUK PUS _ < <($PY bench/setup_iam_user.py "http://127.0.0.1:$P1" "$RAMPART_ROOT_ACCESS_KEY_ID" "$RAMPART_ROOT_SECRET_ACCESS_KEY")
+for t in "s $S $SUK $SUS" "n1 $P1 $PUK $PUS" "n2 $P2 $PUK $PUS"; do
+  set -- $t
+  $PY bench/sign_request.py "$WORK/$1-sts.lua" "http://127.0.0.1:$2" "$RAMPART_ROOT_ACCESS_KEY_ID" "$RAMPART_ROOT_SECRET_ACCESS_KEY" sts "$STS_BODY"
+  $PY bench/sign_request.py "$WORK/$1-iam.lua" "http://127.0.0.1:$2" "$3" "$4" iam "$IAM_BODY"
+done
+# Sanity: every target answers 200 (the user made through node 1 works through node 2).
+for t in s n1 n2; do
+  for op in sts iam; do
+    port_var=$([ $t = s ] && echo $S || ([ $t = n1 ] && echo $P1 || echo $P2))
+    out=$(wrk -t1 -c1 -d1s -s "$WORK/$t-$op.lua" "http://127.0.0.1:$port_var" 2>&1)
+    if ! grep -q "non2xx=0" <<<"$out"; then echo "$t $op did not answer 200:"; echo "$out"; tail -5 "$WORK"/*.log; exit 1; fi
+  done
+done
+
+rate() { awk '/Requests\/sec/ {print $2}' <<<"$1"; }
+check() { grep -q "non2xx=0" <<<"$1" || echo "errors during run: $1" >&2; }
+one() { # port lua -> requests/s
+  local out; out=$(wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" -s "$2" "http://127.0.0.1:$1" 2>&1); check "$out"; rate "$out"
+}
+two() { # op -> requests/s of both nodes together
+  local half=$((CONNECTIONS / 2)) a b
+  wrk -t1 -c"$half" -d"${DURATION}s" -s "$WORK/n1-$1.lua" "http://127.0.0.1:$P1" >"$WORK/w1" 2>&1 &
+  wrk -t1 -c"$half" -d"${DURATION}s" -s "$WORK/n2-$1.lua" "http://127.0.0.1:$P2" >"$WORK/w2" 2>&1
+  wait %1 2>/dev/null || wait
+  check "$(cat "$WORK/w1")"; check "$(cat "$WORK/w2")"
+  a=$(rate "$(cat "$WORK/w1")"); b=$(rate "$(cat "$WORK/w2")")
+  awk -v a="$a" -v b="$b" 'BEGIN { print a + b }'
+}
+median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+declare -A R
+for k in s_sts p1_sts p2_sts s_iam p1_iam p2_iam; do R[$k]=""; done
+for round in $(seq "$ROUNDS"); do
+  R[s_sts]+="$(one "$S" "$WORK/s-sts.lua")"$'\n'
+  R[p1_sts]+="$(one "$P1" "$WORK/n1-sts.lua")"$'\n'
+  R[p2_sts]+="$(two sts)"$'\n'
+  R[s_iam]+="$(one "$S" "$WORK/s-iam.lua")"$'\n'
+  R[p1_iam]+="$(one "$P1" "$WORK/n1-iam.lua")"$'\n'
+  R[p2_iam]+="$(two iam)"$'\n'
+done
+declare -A M
+for k in "${!R[@]}"; do M[$k]=$(printf '%s' "${R[$k]}" | grep . | median); done
+
+EVENTS=$("$BIN" audit lookup-events --store "$STORE" --max-results 100000000 | wc -l)
+echo
+echo "wrk -c$CONNECTIONS in all, -d${DURATION}s, median of $ROUNDS rounds, plain HTTP, $(nproc) cores shared by everything"
+printf '%-44s %14s %14s\n' "" "GetCallerIdentity" "iam:GetUser"
+printf '%-44s %14.0f %14.0f\n' "1 node, embedded SQLite" "${M[s_sts]}" "${M[s_iam]}"
+printf '%-44s %14.0f %14.0f\n' "1 node, PostgreSQL" "${M[p1_sts]}" "${M[p1_iam]}"
+printf '%-44s %14.0f %14.0f\n' "2 nodes, one PostgreSQL (sum)" "${M[p2_sts]}" "${M[p2_iam]}"
+awk -v a="${M[p2_sts]}" -v b="${M[s_sts]}" -v c="${M[p2_iam]}" -v d="${M[s_iam]}" 'BEGIN {
+  printf "2 nodes on PostgreSQL / 1 node on SQLite:     %13.2fx %13.2fx\n", a / b, c / d }'
+echo "audit events in the shared PostgreSQL trail: $EVENTS (both nodes, one sequence)"
