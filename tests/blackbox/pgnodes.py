@@ -23,6 +23,7 @@ class Nodes:
 
     def __init__(self, root, n=3, store=None):
         self.root = root
+        root.mkdir(parents=True, exist_ok=True)
         self.store = store or new_database()
         self.own_store = store is None
         self.nodes = []
