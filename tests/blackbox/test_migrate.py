@@ -11,6 +11,9 @@ interrupted and run again, and refuses a database that belongs to another deploy
 import signal
 import subprocess
 import threading
+import time
+
+import pytest
 
 from conftest import BINARY, PG_CA, Server, audit_events, new_database, requires_pg
 from iamhelp import allow, client_for, doc, new_user
@@ -114,6 +117,8 @@ def test_migrate_sqlite_node_to_postgres(fresh_server, tmp_path):
     progress = out.stderr.lower()
     assert "audit" in progress and any(ch.isdigit() for ch in progress), f"no progress shown:\n{out.stderr}"
     assert "verif" in progress, f"no verification reported:\n{out.stderr}"
+    n = len(source_trail)
+    assert f"{n}/{n}" in out.stderr, f"the progress does not count the {n} audit events:\n{out.stderr}"
     assert facts["root"][1] not in out.stdout + out.stderr, "migrate printed the root secret"
 
     # Run again: nothing to do, nothing duplicated, verified again.
@@ -149,22 +154,37 @@ def test_migrate_sqlite_node_to_postgres(fresh_server, tmp_path):
 def test_interrupted_migration_resumes(fresh_server):
     old = fresh_server(store=None)
     facts = populate(old)
-    make_audit_history(old)
+    make_audit_history(old, calls=2400)
     old.stop()
     source_trail = audit_events(["--data-dir", str(old.data_dir)])
     store = new_database()
+    store_args = ["--store", store] + (["--store-ca-cert", PG_CA] if PG_CA else [])
 
-    # Kill it as soon as it has shown progress (if it is that fast, it finished: fine too).
-    proc = subprocess.Popen(migrate_args(old.data_dir, store), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    first = proc.stderr.read(1)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait(timeout=30)
-    assert first, "migrate showed no progress before it ended"
+    # kill -9 the migration after a growing delay, and run it again, until one run finishes on
+    # its own; each time, what was copied so far is a prefix of the audit history.
+    interrupted_mid_copy = 0
+    delay = 0.0
+    for _ in range(200):
+        proc = subprocess.Popen(migrate_args(old.data_dir, store), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        time.sleep(delay)
+        proc.send_signal(signal.SIGKILL)
+        if proc.wait(timeout=30) == 0:
+            break
+        try:
+            copied = audit_events(store_args)
+        except RuntimeError:
+            copied = None          # killed before the tables existed
+        if copied is not None:
+            assert copied == source_trail[: len(copied)], "a partial copy is a prefix of the history"
+            interrupted_mid_copy += len(copied) < len(source_trail)
+        delay += 0.005
+    else:
+        pytest.fail("migrate never finished")
+    assert interrupted_mid_copy, "no kill landed between the schema's creation and the end of the copy"
 
     out = migrate(old.data_dir, store)
-    assert out.returncode == 0, f"resumed migrate failed ({out.returncode}):\n{out.stderr}"
-    assert migrate(old.data_dir, store).returncode == 0
-    assert audit_events(["--store", store] + (["--store-ca-cert", PG_CA] if PG_CA else [])) == source_trail
+    assert out.returncode == 0, f"migrate after the interrupted runs failed ({out.returncode}):\n{out.stderr}"
+    assert audit_events(store_args) == source_trail, "the audit history is complete, in order, once"
 
     node = Server(old.data_dir, store=store, master_key=old.data_dir / "master.key").start()
     try:
