@@ -8,14 +8,16 @@ to join.
 """
 
 import json
+import os
 import re
+import signal
 import threading
 import time
 
 import botocore.exceptions
 import pytest
 
-from conftest import Server, audit_events, requires_pg
+from conftest import Server, audit_events, psql, requires_pg
 from iamhelp import ALLOW_ALL, allow, client_for, deny, doc, new_user, unique
 from pgnodes import PROPAGATION_ASSERT, PROPAGATION_BOUND, Nodes, error_of, time_until
 
@@ -370,3 +372,108 @@ def test_node_with_another_master_key_refuses_to_join(nodes, tmp_path):
     # The nodes that share the right key are unaffected.
     for node in nodes:
         assert node.client("sts").get_caller_identity()["Arn"].endswith(":root")
+
+
+def test_nodes_survive_losing_every_database_connection(nodes, record_property):
+    """PostgreSQL ends every connection of the database (a failover, a restart, an admin's
+    pg_terminate_backend): the nodes reconnect without a failed call, and a change made right
+    then is still enforced everywhere within the bound, although the listeners missed it."""
+    a, b, c = nodes
+    name, creds = new_user(a, inline=json.dumps(ALLOW_ALL))
+    on_c = client_for(c, "iam", creds)
+    for _ in range(3):
+        on_c.get_user(UserName=name)
+    ended = psql("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                 "WHERE datname = current_database() AND pid <> pg_backend_pid()", nodes.store)
+    assert int(ended) >= 3, "every node had connections to end"
+    propagation(record_property, "deny after connections ended", lambda: a.client("iam").put_user_policy(
+        UserName=name, PolicyName="deny", PolicyDocument=doc(deny("iam:GetUser"))),
+        lambda: error_of(lambda: on_c.get_user(UserName=name)) == ("AccessDenied", 403))
+    for node in nodes:
+        new = unique("after-reconnect")
+        node.client("iam").create_user(UserName=new)
+        assert node.client("iam").get_user(UserName=new)["User"]["UserName"] == new
+
+
+def listener_pids(store):
+    """The server processes of the nodes' change listeners: the only connections whose last
+    statement is the listener's heartbeat (`SELECT 1`) or its LISTEN."""
+    out = psql("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() "
+               "AND (query = 'SELECT 1' OR query ILIKE 'LISTEN %')", store)
+    return [int(p) for p in out.split()]
+
+
+def test_change_is_enforced_while_listeners_hang_silently(nodes, record_property):
+    """The listeners' connections stop answering without closing (their PostgreSQL processes
+    are frozen with SIGSTOP, as in a network partition): notifications are lost, yet a change
+    is enforced on every node within the documented bound."""
+    a, b, c = nodes
+    name, creds = new_user(a, inline=json.dumps(ALLOW_ALL))
+    on_c = client_for(c, "iam", creds)
+    for _ in range(3):
+        on_c.get_user(UserName=name)
+    deadline = time.time() + 5
+    while len(pids := listener_pids(nodes.store)) < 3 and time.time() < deadline:
+        time.sleep(0.1)
+    assert len(pids) == 3, f"expected one listener per node, found {pids}"
+    for pid in pids:
+        os.kill(pid, signal.SIGSTOP)
+    try:
+        propagation(record_property, "deny with listeners frozen", lambda: a.client("iam").put_user_policy(
+            UserName=name, PolicyName="deny", PolicyDocument=doc(deny("iam:GetUser"))),
+            lambda: error_of(lambda: on_c.get_user(UserName=name)) == ("AccessDenied", 403))
+        for _ in range(3):
+            assert error_of(lambda: on_c.get_user(UserName=name)) == ("AccessDenied", 403)
+    finally:
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGCONT)
+            except ProcessLookupError:
+                pass
+    # Listening again, the nodes still see changes (and caches work again).
+    propagation(record_property, "deny lifted after listeners recovered", lambda: a.client("iam").delete_user_policy(
+        UserName=name, PolicyName="deny"), lambda: error_of(lambda: on_c.get_user(UserName=name)) is None)
+
+
+def test_rapid_changes_never_leave_a_stale_decision(nodes, record_property):
+    """A policy flips on one node while other nodes serve the user from several threads: after
+    each burst of flips, every node settles on the last one within the bound (a cache entry
+    filled from a read that raced a change must not outlive the change)."""
+    a, b, c = nodes
+    iam_a = a.client("iam")
+    name, creds = new_user(a, iam_a, inline=json.dumps(ALLOW_ALL))
+    stop = threading.Event()
+    errors = []
+
+    def hammer(node):
+        client = client_for(node, "iam", creds)
+        while not stop.is_set():
+            got = error_of(lambda: client.get_user(UserName=name))
+            if got not in (None, ("AccessDenied", 403)):
+                errors.append(got)
+
+    threads = [threading.Thread(target=hammer, args=(node,)) for node in (b, c, c, b)]
+    for t in threads:
+        t.start()
+    worst = 0.0
+    try:
+        denied = False
+        for burst in range(12):
+            for _ in range(1 + burst % 4):
+                if denied:
+                    iam_a.delete_user_policy(UserName=name, PolicyName="deny")
+                else:
+                    iam_a.put_user_policy(UserName=name, PolicyName="deny", PolicyDocument=doc(deny("iam:GetUser")))
+                denied = not denied
+            want = ("AccessDenied", 403) if denied else None
+            for node in (b, c):
+                client = client_for(node, "iam", creds)
+                worst = max(worst, time_until(lambda: error_of(lambda: client.get_user(UserName=name)) == want,
+                                              timeout=PROPAGATION_ASSERT))
+    finally:
+        stop.set()
+        for t in threads:
+            t.join()
+    assert not errors, f"unexpected answers under flipping policies: {errors[:3]}"
+    record_property("propagation:rapid flips (worst)", f"{worst * 1000:.0f} ms")
+    print(f"\nrapid flips: worst settle time {worst * 1000:.0f} ms")
