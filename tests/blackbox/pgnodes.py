@@ -21,13 +21,15 @@ PROPAGATION_ASSERT = 2.0
 class Nodes:
     """N nodes on one database; `nodes[0]` bootstrapped it."""
 
-    def __init__(self, root, n=3, store=None):
+    def __init__(self, root, n=3, store=None, **server_kw):
+        """`server_kw` goes to every node's Server (e.g. extra_env, extra_args)."""
         self.root = root
+        self.server_kw = server_kw
         root.mkdir(parents=True, exist_ok=True)
         self.store = store or new_database()
         self.own_store = store is None
         self.nodes = []
-        first = Server(root / "node0", store=self.store).start()
+        first = Server(root / "node0", store=self.store, **server_kw).start()
         self.nodes.append(first)
         for i in range(1, n):
             self.add(f"node{i}")
@@ -43,6 +45,7 @@ class Nodes:
     def add(self, name, **kw):
         """Starts another node on the shared database with the shared master key."""
         kw.setdefault("master_key", self.master_key)
+        kw = {**self.server_kw, **kw}
         node = Server(self.root / name, store=self.store, credentials_from=self.first, **kw).start()
         self.nodes.append(node)
         return node
@@ -50,7 +53,7 @@ class Nodes:
     def restart(self, node):
         """A node started again on its data directory (after stop or kill -9)."""
         again = Server(node.data_dir, store=self.store, master_key=node.master_key,
-                       credentials_from=node.credentials_from)
+                       credentials_from=node.credentials_from, extra_env=node.extra_env, extra_args=node.extra_args)
         again.start()
         self.nodes[self.nodes.index(node)] = again
         return again

@@ -19,6 +19,7 @@ import pytest
 
 from conftest import Server, audit_events, psql, requires_pg
 from iamhelp import ALLOW_ALL, allow, client_for, deny, doc, new_user, unique
+from kms_fixtures import SOFTHSM_MODULE, kms_error, softhsm  # noqa: F401 (fixture)
 from pgnodes import PROPAGATION_ASSERT, PROPAGATION_BOUND, Nodes, error_of, time_until
 
 pytestmark = requires_pg
@@ -477,3 +478,32 @@ def test_rapid_changes_never_leave_a_stale_decision(nodes, record_property):
     assert not errors, f"unexpected answers under flipping policies: {errors[:3]}"
     record_property("propagation:rapid flips (worst)", f"{worst * 1000:.0f} ms")
     print(f"\nrapid flips: worst settle time {worst * 1000:.0f} ms")
+
+
+def test_hsm_custom_key_store_is_shared_by_all_nodes(softhsm, tmp_path, record_property):
+    """A custom key store created and connected on one node serves keys on all (each node opens
+    the same PKCS#11 token); disconnecting it through one node disconnects it everywhere."""
+    from test_kms_hsm import create_store, describe
+    nodes = Nodes(tmp_path / "hsm", extra_env={"SOFTHSM2_CONF": str(softhsm.conf)},
+                  extra_args=["--pkcs11-module", SOFTHSM_MODULE])
+    try:
+        a, b, c = nodes
+        cks = create_store(a.client("kms"), softhsm)
+        b.client("kms").connect_custom_key_store(CustomKeyStoreId=cks)
+        for node in nodes:
+            assert describe(node.client("kms"), cks)["ConnectionState"] == "CONNECTED"
+        key = c.client("kms").create_key(Origin="AWS_CLOUDHSM", CustomKeyStoreId=cks)["KeyMetadata"]["KeyId"]
+        blob = a.client("kms").encrypt(KeyId=key, Plaintext=b"in the token", EncryptionContext={"h": "1"})["CiphertextBlob"]
+        for node in nodes:
+            out = node.client("kms").decrypt(CiphertextBlob=blob, EncryptionContext={"h": "1"})
+            assert out["Plaintext"] == b"in the token"
+        assert f"rampart-kms-{key}" in softhsm.tool("--list-objects", "--type", "secrkey")
+        kms_c = c.client("kms")
+        propagation(record_property, "custom key store disconnected", lambda: a.client("kms").disconnect_custom_key_store(
+            CustomKeyStoreId=cks), lambda: error_of(lambda: kms_c.encrypt(KeyId=key, Plaintext=b"x")) == (
+                "KMSInvalidStateException", 400))
+        assert kms_error(lambda: b.client("kms").decrypt(CiphertextBlob=blob, EncryptionContext={"h": "1"})) == \
+            "KMSInvalidStateException"
+        assert describe(kms_c, cks)["ConnectionState"] == "DISCONNECTED"
+    finally:
+        nodes.close()

@@ -6,13 +6,14 @@ access key id; concurrent changes to one entity through different nodes are all 
 """
 
 import random
+import re
 import uuid
 from collections import Counter
 
 import pytest
 
 import rawsign
-from conftest import requires_pg
+from conftest import Server, drop_database, new_database, requires_pg
 from iamhelp import allow, doc
 from pgnodes import Nodes, error_of, run_together
 
@@ -255,3 +256,77 @@ def test_concurrent_changes_to_one_entity_are_all_kept(nodes):
         assert in_group == set(members)
         listed_grants = {g["GrantId"] for g in node.client("kms").list_grants(KeyId=key, Limit=100)["Grants"]}
         assert listed_grants == set(grants)
+
+
+def test_concurrent_key_ids_are_unique(nodes):
+    def worker(node):
+        def run():
+            kms = node.client("kms")
+            return [kms.create_key()["KeyMetadata"]["KeyId"] for _ in range(4)]
+        return run
+
+    ids = sum(run_together([worker(nodes[t % 3]) for t in range(THREADS_PER_NODE * 3)]), [])
+    assert len(set(ids)) == len(ids) == THREADS_PER_NODE * 3 * 4
+    listed_ids = set(listed(nodes[1].client("kms"), "list_keys", "Keys", "KeyId"))
+    assert set(ids) <= listed_ids
+
+
+def master_key_file(tmp_path, name):
+    """A master key file as Rampart makes it: from a short-lived embedded-store node."""
+    s = Server(tmp_path / name, store=None).start()
+    s.stop()
+    return s.data_dir / "master.key"
+
+
+def start_together(servers):
+    """Starts the servers at the same moment; returns, per server, None if it runs or the
+    error it failed to start with."""
+    def starter(s):
+        def run():
+            try:
+                s.start()
+                return None
+            except RuntimeError as e:
+                return str(e)
+        return run
+    return run_together([starter(s) for s in servers])
+
+
+def test_nodes_starting_together_on_an_empty_database_agree_on_one_account(tmp_path):
+    key = master_key_file(tmp_path, "keysource")
+    store = new_database()
+    servers = [Server(tmp_path / f"n{i}", store=store, master_key=key) for i in range(3)]
+    try:
+        assert start_together(servers) == [None, None, None]
+        writers = [s for s in servers if (s.data_dir / "credentials").exists()]
+        assert len(writers) == 1, f"{len(writers)} nodes wrote a root key; exactly the one that bootstrapped should"
+        root = writers[0].credentials()
+        for s in servers:
+            ident = s.client("sts", access_key=root[0], secret=root[1]).get_caller_identity()
+            assert ident["Arn"].endswith(":root")
+        assert len({s.client("sts", *root).get_caller_identity()["Account"] for s in servers}) == 1
+    finally:
+        for s in servers:
+            s.stop()
+        drop_database(store)
+
+
+def test_nodes_with_different_master_keys_starting_together_one_wins(tmp_path):
+    """Three nodes, three master keys, one empty database, started at once: the database is
+    sealed under exactly one key; the other two nodes refuse, naming the master key."""
+    store = new_database()
+    servers = [Server(tmp_path / f"n{i}", store=store, master_key=master_key_file(tmp_path, f"k{i}"))
+               for i in range(3)]
+    try:
+        outcomes = start_together(servers)
+        running = [s for s, o in zip(servers, outcomes) if o is None]
+        refused = [o for o in outcomes if o is not None]
+        assert len(running) == 1, f"{len(running)} nodes with different master keys run on one database"
+        for message in refused:
+            assert "rampart exited" in message and re.search(r"master[ -]key", message, re.I), message
+        assert (running[0].data_dir / "credentials").exists()
+        running[0].client("iam").create_user(UserName="sealed-under-one-key")
+    finally:
+        for s in servers:
+            s.stop()
+        drop_database(store)
