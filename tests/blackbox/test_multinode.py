@@ -11,13 +11,14 @@ import json
 import os
 import re
 import signal
+import subprocess
 import threading
 import time
 
 import botocore.exceptions
 import pytest
 
-from conftest import Server, audit_events, psql, requires_pg
+from conftest import BINARY, Server, audit_events, psql, requires_pg
 from iamhelp import ALLOW_ALL, allow, client_for, deny, doc, new_user, unique
 from kms_fixtures import SOFTHSM_MODULE, kms_error, softhsm  # noqa: F401 (fixture)
 from pgnodes import PROPAGATION_ASSERT, PROPAGATION_BOUND, Nodes, error_of, time_until
@@ -113,6 +114,54 @@ def test_account_created_from_the_cli_works_on_every_node(nodes):
         assert sts.get_caller_identity()["Arn"] == f"arn:aws:iam::{acct['AccountId']}:root"
 
 
+def test_pagination_markers_work_on_any_node(nodes):
+    """A listing paged through different nodes (as behind a load balancer) returns every item
+    exactly once, in order."""
+    a, b, c = nodes
+    prefix = unique("/paged") + "/"
+    iam_a = a.client("iam")
+    made = sorted(f"paged-{i:02d}-{unique('u')}" for i in range(11))
+    for name in made:
+        iam_a.create_user(UserName=name, Path=prefix)
+    seen, marker, turn = [], None, 0
+    while True:
+        kw = {"PathPrefix": prefix, "MaxItems": 3}
+        if marker:
+            kw["Marker"] = marker
+        page = nodes[turn % 3].client("iam").list_users(**kw)
+        seen += [u["UserName"] for u in page["Users"]]
+        turn += 1
+        if not page.get("IsTruncated"):
+            break
+        marker = page["Marker"]
+    assert seen == made and turn == 4
+
+    keys = {b.client("kms").create_key()["KeyMetadata"]["KeyId"] for _ in range(5)}
+    listed, marker, turn = [], None, 0
+    while True:
+        kw = {"Limit": 2, **({"Marker": marker} if marker else {})}
+        page = nodes[turn % 3].client("kms").list_keys(**kw)
+        listed += [k["KeyId"] for k in page["Keys"]]
+        turn += 1
+        if not page.get("Truncated"):
+            break
+        marker = page["NextMarker"]
+    assert len(listed) == len(set(listed)) and keys <= set(listed)
+
+
+def test_authorization_message_encoded_on_one_node_decodes_on_another(nodes):
+    a, b, c = nodes
+    name, creds = new_user(a, inline=doc(allow("sts:DecodeAuthorizationMessage")))
+    with pytest.raises(botocore.exceptions.ClientError) as exc:
+        client_for(a, "iam", creds).list_roles()
+    message = exc.value.response["Error"]["Message"]
+    encoded = message.rsplit("Encoded authorization failure message: ", 1)[-1].strip()
+    assert encoded and encoded != message, message
+    decoded = json.loads(client_for(c, "sts", creds).decode_authorization_message(EncodedMessage=encoded)["DecodedMessage"])
+    assert decoded["allowed"] is False
+    assert decoded["context"]["action"] == "iam:ListRoles"
+
+
 def propagation(record_property, label, change, check):
     """Makes `change()` (on one node), then measures how long until `check()` (on another) sees
     it; asserts the documented bound (with slack) and records the measurement."""
@@ -186,6 +235,32 @@ def test_access_key_deactivated_on_one_node_fails_on_the_others_within_the_bound
         UserName=name, AccessKeyId=creds["AccessKeyId"]),
         lambda: error_of(lambda: client_for(b, "sts", creds).get_caller_identity()) == ("InvalidClientTokenId", 403))
     assert error_of(on_c.get_caller_identity) == ("InvalidClientTokenId", 403)
+
+
+def test_deleted_role_ends_its_sessions_on_every_node(nodes, record_property):
+    a, b, c = nodes
+    account = a.client("sts").get_caller_identity()["Account"]
+    role = unique("doomed")
+    iam_a = a.client("iam")
+    iam_a.create_role(RoleName=role, AssumeRolePolicyDocument=doc(
+        {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{account}:root"}, "Action": "sts:AssumeRole"}))
+    iam_a.put_role_policy(RoleName=role, PolicyName="p", PolicyDocument=doc(allow("iam:ListRoles")))
+    session = b.client("sts").assume_role(RoleArn=f"arn:aws:iam::{account}:role/{role}", RoleSessionName="doomed")["Credentials"]
+    on_c = client_for(c, "iam", session)
+    for _ in range(3):
+        on_c.list_roles()
+
+    def delete():
+        iam_a.delete_role_policy(RoleName=role, PolicyName="p")
+        iam_a.delete_role(RoleName=role)
+
+    propagation(record_property, "role deleted", delete, lambda: error_of(on_c.list_roles) == ("AccessDenied", 403))
+    # Fail closed, and still when a role of the same name is made again.
+    iam_a.create_role(RoleName=role, AssumeRolePolicyDocument=doc(
+        {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{account}:root"}, "Action": "sts:AssumeRole"}))
+    iam_a.put_role_policy(RoleName=role, PolicyName="p", PolicyDocument=doc(allow("iam:ListRoles")))
+    time.sleep(PROPAGATION_BOUND)
+    assert error_of(on_c.list_roles) == ("AccessDenied", 403), "a session outlived its role through a namesake"
 
 
 def test_kms_revocations_reach_other_nodes_within_the_bound(nodes, record_property):
@@ -358,6 +433,23 @@ def test_audit_trail_of_all_nodes_is_complete_and_ordered(nodes):
     account = a.client("sts").get_caller_identity()["Account"]
     mine = [e for e in final if e["requestID"] in set(chain)]
     assert all(e["recipientAccountId"] == account for e in mine)
+
+
+def test_audit_trail_pages_by_position(nodes):
+    """Sequence numbers are gap-free from 1 across nodes: reading `--after N` for N = the number
+    of records already read continues exactly where the reader stopped."""
+    for i in range(30):
+        nodes[i % 3].client("sts").get_caller_identity()
+    where = nodes.first.store_args()
+    full = [e["eventID"] for e in audit_events(where)]
+    paged = []
+    while len(paged) < min(len(full), 10 * 37):
+        out = subprocess.run([str(BINARY), "audit", "lookup-events", *where, "--after", str(len(paged)),
+                              "--max-results", "37"], capture_output=True, text=True, check=True).stdout
+        page = [json.loads(line)["eventID"] for line in out.splitlines() if line.strip()]
+        assert page, "a page came back empty before the end of the trail"
+        paged += page
+    assert paged == full[: len(paged)]
 
 
 def test_node_with_another_master_key_refuses_to_join(nodes, tmp_path):

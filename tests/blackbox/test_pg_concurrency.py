@@ -330,3 +330,25 @@ def test_nodes_with_different_master_keys_starting_together_one_wins(tmp_path):
         for s in servers:
             s.stop()
         drop_database(store)
+
+
+def test_an_mfa_code_is_accepted_once_across_nodes(nodes):
+    """Every thread of every node presents the same fresh one-time code at once: one session is
+    issued, every other call is refused (the device's last used step is one record, updated in
+    one serializable transaction)."""
+    from iamhelp import new_user
+    from test_iam_mfa_oidc import enable, new_device, totp
+    iam = nodes[0].client("iam")
+    user, creds = new_user(nodes[0], iam)
+    serial, seed, _ = new_device(iam)
+    last = enable(iam, user, serial, seed)
+    code = totp(seed, last + 1)
+
+    def worker(node):
+        def run():
+            sts = node.client("sts", access_key=creds["AccessKeyId"], secret=creds["SecretAccessKey"])
+            return error_of(lambda: sts.get_session_token(SerialNumber=serial, TokenCode=code, DurationSeconds=900))
+        return run
+
+    outcomes = Counter(run_together([worker(nodes[t % 3]) for t in range(THREADS_PER_NODE * 3)]))
+    assert outcomes == Counter({None: 1, ("AccessDenied", 403): THREADS_PER_NODE * 3 - 1}), outcomes
