@@ -164,7 +164,10 @@ class Server:
         if self.master_key:
             args += ["--master-key", str(self.master_key)]
         args += self.extra_args
-        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        # Neither AWS client settings nor a store chosen in the caller's environment leak in:
+        # the store is what this Server says.
+        env = {k: v for k, v in os.environ.items()
+               if not k.startswith("AWS_") and k not in ("RAMPART_STORE", "RAMPART_STORE_CA_CERT")}
         env.setdefault("RUST_LOG", "info")
         env.update(self.extra_env)
         self.log = open(self.log_path, "ab")
