@@ -85,7 +85,10 @@ impl Kms {
         match self.open_token(&cks) {
             Ok(t) => {
                 let t = Arc::new(t);
-                self.tokens.lock().unwrap_or_else(|p| p.into_inner()).insert(id.to_owned(), (generation, Arc::clone(&t)));
+                self.tokens
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .insert(id.to_owned(), (generation, Arc::clone(&t)));
                 Ok(Some(t))
             }
             Err(e) => {

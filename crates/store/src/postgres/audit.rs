@@ -1,6 +1,6 @@
 //! The audit trail on PostgreSQL, shared by every node.
 //!
-//! Each node has one writer thread with group commit, as on SQLite. A batch takes its sequence
+//! Each node has writer threads with group commit, as on SQLite. A batch takes its sequence
 //! numbers from the single `audit_head` row inside its transaction; the row lock orders batches
 //! of different nodes, so sequence order is commit order, with no gaps: a reader that has seen
 //! `seq = n` has seen every record before it. That row is also the one place where a single
@@ -9,13 +9,16 @@
 use super::connect::{Connector, PostgresOptions, backend, wait};
 use crate::{StoreError, StoredEvent};
 use rampart_core::audit::{AuditError, AuditReceipt, AuditRecord, AuditSink};
-use std::sync::Arc;
 use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
 use tokio::sync::oneshot;
-use tokio_postgres::Client;
+use tokio_postgres::{Client, Statement};
 
 /// Most records in one commit.
 const MAX_BATCH: usize = 1024;
+/// Writer threads (connections) per node. While one batch waits for the head row or its commit,
+/// the next is already at the database, so no round trip is idle; the head row still orders them.
+const WRITERS: usize = 2;
 
 struct Pending {
     event_id: String,
@@ -37,14 +40,18 @@ impl PostgresAuditLog {
     /// writer thread.
     pub fn open(opts: &PostgresOptions) -> Result<Self, StoreError> {
         let connector = Connector::new(opts)?;
-        let client = connector.connect()?;
         let (queue, rx) = mpsc::channel::<Pending>();
-        let node = opts.node.clone();
-        let writer_connector = Arc::clone(&connector);
-        std::thread::Builder::new()
-            .name("audit-writer".into())
-            .spawn(move || writer(writer_connector, client, node, rx))
-            .map_err(|e| StoreError::Backend(format!("cannot start audit writer: {e}")))?;
+        let rx = Arc::new(Mutex::new(rx));
+        for _ in 0..WRITERS {
+            let client = connector.connect()?;
+            let node = opts.node.clone();
+            let writer_connector = Arc::clone(&connector);
+            let rx = Arc::clone(&rx);
+            std::thread::Builder::new()
+                .name("audit-writer".into())
+                .spawn(move || writer(writer_connector, client, node, &rx))
+                .map_err(|e| StoreError::Backend(format!("cannot start audit writer: {e}")))?;
+        }
         Ok(Self { queue, connector })
     }
 
@@ -90,22 +97,43 @@ impl AuditSink for PostgresAuditLog {
     }
 }
 
-fn writer(connector: Arc<Connector>, client: Client, node: String, rx: mpsc::Receiver<Pending>) {
-    let mut client = Some(client);
+/// A connection with the batch statement prepared.
+fn prepared(connector: &Arc<Connector>, client: Option<Client>) -> Result<(Client, Statement), StoreError> {
+    let client = match client {
+        Some(c) => c,
+        None => connector.connect()?,
+    };
+    let stmt = wait(client.prepare(INSERT_BATCH)).map_err(backend)?;
+    Ok((client, stmt))
+}
+
+/// Takes the next batch: waits for one record, then takes whatever else is queued.
+fn next_batch(rx: &Mutex<mpsc::Receiver<Pending>>, batch: &mut Vec<Pending>) -> bool {
+    let rx = rx.lock().unwrap_or_else(|p| p.into_inner());
+    let Ok(first) = rx.recv() else { return false };
+    batch.push(first);
+    while batch.len() < MAX_BATCH {
+        match rx.try_recv() {
+            Ok(p) => batch.push(p),
+            Err(_) => break,
+        }
+    }
+    true
+}
+
+fn writer(connector: Arc<Connector>, client: Client, node: String, rx: &Mutex<mpsc::Receiver<Pending>>) {
+    let mut client = prepared(&connector, Some(client))
+        .map_err(|e| tracing::error!(error = %e, "audit writer cannot prepare its statement"))
+        .ok();
     let mut batch: Vec<Pending> = Vec::with_capacity(64);
-    while let Ok(first) = rx.recv() {
-        batch.push(first);
-        while batch.len() < MAX_BATCH {
-            match rx.try_recv() {
-                Ok(p) => batch.push(p),
-                Err(_) => break,
-            }
+    while next_batch(rx, &mut batch) {
+        if client.as_ref().is_none_or(|(c, _)| c.is_closed()) {
+            client = prepared(&connector, None)
+                .map_err(|e| tracing::error!(error = %e, "audit writer cannot reconnect"))
+                .ok();
         }
-        if client.as_ref().is_none_or(Client::is_closed) {
-            client = connector.connect().map_err(|e| tracing::error!(error = %e, "audit writer cannot reconnect")).ok();
-        }
-        let result = match client.as_mut() {
-            Some(c) => commit(c, &node, &batch).map_err(|e| super::connect::explain(&e)),
+        let result = match client.as_ref() {
+            Some((c, stmt)) => commit(c, stmt, &node, &batch).map_err(|e| super::connect::explain(&e)),
             None => Err("no connection to PostgreSQL".to_owned()),
         };
         match result {
@@ -124,25 +152,24 @@ fn writer(connector: Arc<Connector>, client: Client, node: String, rx: mpsc::Rec
     }
 }
 
-/// Inserts `batch` in one transaction; returns the sequence number of its first record.
-fn commit(client: &mut Client, node: &str, batch: &[Pending]) -> Result<u64, tokio_postgres::Error> {
+/// Takes the batch's sequence numbers from the head row and inserts its records, in one statement
+/// (one round trip, committed on its own); returns the sequence number of its first record.
+const INSERT_BATCH: &str = "
+    WITH head AS (UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq)
+    INSERT INTO audit_events (seq, event_id, event_time, event_source, event_name, node, body)
+    SELECT head.seq - $1 + x.o, x.i, x.t, x.src, x.nm, $2, x.b
+    FROM head, unnest($3::text[], $4::bigint[], $5::text[], $6::text[], $7::text[])
+               WITH ORDINALITY AS x(i, t, src, nm, b, o)
+    RETURNING seq";
+
+fn commit(client: &Client, stmt: &Statement, node: &str, batch: &[Pending]) -> Result<u64, tokio_postgres::Error> {
     let n = i64::try_from(batch.len()).unwrap_or(i64::MAX);
-    let tx = wait(client.transaction())?;
-    let last: i64 =
-        wait(tx.query_one("UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq", &[&n]))?.get(0);
-    let first = last - n + 1;
-    let seqs: Vec<i64> = (first..=last).collect();
     let ids: Vec<&str> = batch.iter().map(|p| p.event_id.as_str()).collect();
     let times: Vec<i64> = batch.iter().map(|p| p.event_time_ms).collect();
     let sources: Vec<&str> = batch.iter().map(|p| &*p.event_source).collect();
     let names: Vec<&str> = batch.iter().map(|p| &*p.event_name).collect();
     let bodies: Vec<&str> = batch.iter().map(|p| p.body.as_str()).collect();
-    wait(tx.execute(
-        "INSERT INTO audit_events (seq, event_id, event_time, event_source, event_name, node, body)
-         SELECT s, i, t, src, nm, $6, b
-         FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[], $5::text[], $7::text[]) AS x(s, i, t, src, nm, b)",
-        &[&seqs, &ids, &times, &sources, &names, &node, &bodies],
-    ))?;
-    wait(tx.commit())?;
+    let rows = wait(client.query(stmt, &[&n, &node, &ids, &times, &sources, &names, &bodies]))?;
+    let first = rows.iter().map(|r| r.get::<_, i64>(0)).min().unwrap_or(0);
     Ok(u64::try_from(first).unwrap_or(0))
 }

@@ -443,4 +443,43 @@ mod tests {
             assert_eq!(b.changes().version(&["kms"]), kms_before, "other tables' caches stay valid");
         }
     }
+
+    fn record(name: &str) -> rampart_core::audit::AuditRecord {
+        rampart_core::audit::AuditRecord {
+            event_id: rampart_core::ids::new_request_id(),
+            event_time: time::OffsetDateTime::now_utc(),
+            event_source: "sts.amazonaws.com".into(),
+            event_name: name.to_owned().into(),
+            aws_region: "us-east-1".into(),
+            source_ip: "127.0.0.1".into(),
+            user_agent: "test".into(),
+            caller: rampart_core::audit::CallerIdentity::Unknown { access_key_id: None },
+            request_parameters: serde_json::Value::Null,
+            error_code: None,
+            error_message: None,
+            request_id: "r".into(),
+            read_only: true,
+        }
+    }
+
+    #[tokio::test]
+    async fn two_nodes_audit_into_one_gap_free_ordered_trail() {
+        use rampart_core::audit::AuditSink;
+        let Some(opts) = fresh_database() else { return };
+        let _schema = PostgresStore::open(&opts).unwrap();
+        let a = PostgresAuditLog::open(&PostgresOptions { node: "a".into(), ..opts.clone() }).unwrap();
+        let b = PostgresAuditLog::open(&PostgresOptions { node: "b".into(), ..opts.clone() }).unwrap();
+        let receipts: Vec<_> = (0..300)
+            .map(|i| if i % 2 == 0 { a.append(&record(&format!("A{i}"))) } else { b.append(&record(&format!("B{i}"))) })
+            .collect();
+        let mut seqs = Vec::new();
+        for r in receipts {
+            seqs.push(r.await.unwrap().unwrap());
+        }
+        seqs.sort_unstable();
+        assert_eq!(seqs, (1..=300).collect::<Vec<u64>>(), "every record acknowledged with its own number");
+        let events = a.read(0, 1000).unwrap();
+        assert_eq!(events.iter().map(|e| e.seq).collect::<Vec<_>>(), (1..=300).collect::<Vec<u64>>());
+        assert_eq!(events.iter().filter(|e| e.body.contains("\"eventName\":\"A")).count(), 150);
+    }
 }
