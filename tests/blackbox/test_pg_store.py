@@ -158,3 +158,11 @@ def test_plain_connection_is_not_attempted_when_tls_is_required(tmp_path):
         ok.stop()
     finally:
         drop_database(store)
+
+
+def test_unreachable_database_fails_clearly(tmp_path):
+    from conftest import free_port
+    store = f"postgres://rampart:secret-pw@127.0.0.1:{free_port()}/rampart?sslmode=require"
+    log = fails_to_start(Server(tmp_path / "unreachable", store=store))
+    assert re.search(r"cannot connect|connection refused", log, re.I), log
+    assert "secret-pw" not in log, "the password is not logged"
