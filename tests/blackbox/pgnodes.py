@@ -58,6 +58,10 @@ class Nodes:
         self.nodes[self.nodes.index(node)] = again
         return again
 
+    def store_args(self):
+        """--store (and --store-ca-cert) of the shared database, for the CLI's other commands."""
+        return self.first.store_args()
+
     def close(self):
         for node in self.nodes:
             node.stop()

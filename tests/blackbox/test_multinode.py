@@ -664,3 +664,12 @@ def test_hsm_custom_key_store_is_shared_by_all_nodes(softhsm, tmp_path, record_p
         assert describe(kms_c, cks)["ConnectionState"] == "DISCONNECTED"
     finally:
         nodes.close()
+
+
+def test_account_create_with_another_master_key_is_refused(nodes, tmp_path):
+    stray = Server(tmp_path / "keysource", store=None).start()
+    stray.stop()
+    out = subprocess.run([str(BINARY), "account", "create", *nodes.store_args(),
+                          "--master-key", str(stray.data_dir / "master.key")], capture_output=True, text=True)
+    assert out.returncode != 0 and not out.stdout.strip(), "an account was created under another master key"
+    assert re.search(r"master[ -]key", out.stderr, re.I), out.stderr
