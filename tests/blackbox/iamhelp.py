@@ -72,7 +72,11 @@ def error_code(fn):
 
 
 def create_account(server):
-    out = subprocess.run([str(BINARY), "account", "create", "--data-dir", str(server.data_dir)],
+    if server.store:
+        where = server.store_args() + ["--master-key", str(server.master_key or server.data_dir / "master.key")]
+    else:
+        where = ["--data-dir", str(server.data_dir)]
+    out = subprocess.run([str(BINARY), "account", "create", *where],
                          check=True, capture_output=True, text=True).stdout
     return json.loads(out)
 

@@ -6,7 +6,7 @@ import boto3
 import botocore.exceptions
 import pytest
 
-from conftest import BINARY
+from conftest import BINARY, assert_not_in_dump, pg_dump
 
 
 def test_aws_cli_get_caller_identity_over_tls(server):
@@ -64,6 +64,8 @@ def test_secret_is_not_stored_or_logged_in_plaintext(server):
         if path.is_file() and path.name != "credentials":
             assert secret.encode() not in path.read_bytes(), f"secret found in {path}"
     assert secret.encode() not in server.log_path.read_bytes()
+    if server.store:
+        assert_not_in_dump(pg_dump(server.store), secret, "the root secret access key")
 
 
 def test_every_call_is_audited(server):

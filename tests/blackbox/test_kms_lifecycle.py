@@ -8,6 +8,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding
 from cryptography.hazmat.primitives.keywrap import aes_key_wrap_with_padding
 
+from conftest import assert_not_in_dump, pg_dump
 from kms_fixtures import kms_error, new_key
 
 
@@ -127,3 +128,5 @@ def test_everything_survives_kill9(fresh_server, tmp_path):
     for path in s.data_dir.rglob("*"):
         if path.is_file():
             assert b"still here" not in path.read_bytes(), path
+    if s.store:
+        assert_not_in_dump(pg_dump(s.store), b"still here", "encrypted plaintext")
