@@ -240,8 +240,6 @@ def interrupted_mid_copy(data_dir, source_trail):
     pytest.fail("could not interrupt a migration part-way")
 
 
-@pytest.mark.xfail(strict=False, reason="backend bug (reported): a partly migrated database is resumed from any "
-                   "data directory with the same account id, mixing two deployments")
 def test_partial_migration_is_not_resumed_from_another_deployment(fresh_server):
     """Two deployments with the same account id (RAMPART_ACCOUNT_ID, as scripted set-ups fix
     it): a migration of the first is interrupted; migrating the second into that database must

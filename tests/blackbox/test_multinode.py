@@ -489,8 +489,6 @@ def test_nodes_survive_losing_every_database_connection(nodes, record_property):
         assert node.client("iam").get_user(UserName=new)["User"]["UserName"] == new
 
 
-@pytest.mark.xfail(strict=False, reason="backend bug (reported): when the audit write fails after the state "
-                   "commit, the change stays in effect with no audit record (the client gets 503)")
 def test_every_change_that_took_effect_is_audited_while_connections_drop(own_nodes):
     """Users are created through all nodes while PostgreSQL ends every connection of the
     database every 50 ms. Calls may fail (503, never 500), but the trail stays complete: every
