@@ -4,12 +4,13 @@
 use crate::Kms;
 use crate::authz::Conditions;
 use crate::error::{dry_run, invalid_key_usage, unsupported, validation};
-use crate::input::{b64, encryption_context, opt_bool, opt_enum, opt_int, opt_str, req_str};
+use crate::input::{b64, encryption_context, opt_bool, opt_enum, opt_int, opt_str};
 use crate::model::KeyRecord;
 use rampart_core::AwsError;
 use rampart_crypto::kms::{KeySpec, public};
 use rampart_wire::Call;
 use serde_json::{Value, json};
+use std::borrow::Cow;
 
 const PAIR_SPECS: &[&str] = &[
     "RSA_2048",
@@ -32,10 +33,9 @@ pub(crate) fn pair_conditions(input: &Value) -> Conditions {
 }
 
 /// The symmetric encryption key a data-key request names, checked usable.
-fn wrapping_key(kms: &Kms, call: &Call, operation: &str) -> Result<KeyRecord, AwsError> {
-    let caller = call.caller()?;
+fn wrapping_key<'c>(kms: &Kms, call: &'c Call, operation: &str) -> Result<Cow<'c, KeyRecord>, AwsError> {
     let input = call.json();
-    let key = kms.resolve(caller.account_id.as_str(), req_str(input, "KeyId", 2048)?)?;
+    let key = kms.key_for(call, "KeyId")?;
     crate::input::grant_tokens(input)?;
     if input.get("Recipient").is_some_and(|r| !r.is_null()) {
         return Err(validation("Recipient (Nitro Enclaves attestation) is not supported."));

@@ -97,9 +97,8 @@ impl Kms {
 
 /// `Encrypt`.
 pub(crate) fn encrypt(kms: &Kms, call: &Call) -> Result<Value, AwsError> {
-    let caller = call.caller()?;
     let input = call.json();
-    let key = kms.resolve(caller.account_id.as_str(), req_str(input, "KeyId", 2048)?)?;
+    let key = kms.key_for(call, "KeyId")?;
     let plaintext = req_blob(input, "Plaintext", 4096)?;
     let context = encryption_context(input, "EncryptionContext")?;
     crate::input::grant_tokens(input)?;
@@ -115,13 +114,11 @@ pub(crate) fn encrypt(kms: &Kms, call: &Call) -> Result<Value, AwsError> {
 
 /// `Decrypt`: the key comes from the ciphertext (symmetric) or `KeyId` (RSA).
 pub(crate) fn decrypt(kms: &Kms, call: &Call) -> Result<Value, AwsError> {
-    let caller = call.caller()?;
     let input = call.json();
-    let blob = req_blob(input, "CiphertextBlob", 6144)?;
+    let (blob, key) = kms.ciphertext_and_key(call, "CiphertextBlob", "KeyId")?;
     let context = encryption_context(input, "EncryptionContext")?;
     crate::input::grant_tokens(input)?;
     check_recipient(input)?;
-    let key = kms.decrypt_key(caller, Some(&blob), opt_str(input, "KeyId")?)?;
     kms.check_usable(&key)?;
     kms.check_usage(&key, "ENCRYPT_DECRYPT", "Decrypt")?;
     let alg = algorithm_for(kms, &key, input, "EncryptionAlgorithm")?;
@@ -142,11 +139,10 @@ pub(crate) fn re_encrypt(kms: &Kms, call: &Call) -> Result<Value, AwsError> {
     let caller = call.caller()?;
     let input = call.json();
     let account = caller.account_id.as_str();
-    let blob = req_blob(input, "CiphertextBlob", 6144)?;
+    let (blob, source) = kms.ciphertext_and_key(call, "CiphertextBlob", "SourceKeyId")?;
     let source_context = encryption_context(input, "SourceEncryptionContext")?;
     let dest_context = encryption_context(input, "DestinationEncryptionContext")?;
     crate::input::grant_tokens(input)?;
-    let source = kms.decrypt_key(caller, Some(&blob), opt_str(input, "SourceKeyId")?)?;
     let dest = kms.resolve(account, req_str(input, "DestinationKeyId", 2048)?)?;
     kms.check_usable(&source)?;
     kms.check_usage(&source, "ENCRYPT_DECRYPT", "ReEncrypt")?;

@@ -5,7 +5,7 @@
 
 use crate::protocol::{Protocol, RequestBody, ResponseBody};
 use crate::query::QueryParams;
-use rampart_core::authz::{RequestContext, Target};
+use rampart_core::authz::{RequestContext, Resolved, Target};
 use rampart_core::{AwsError, Principal};
 use std::collections::HashMap;
 use std::future::Future;
@@ -21,6 +21,9 @@ pub struct Call {
     pub context: Arc<RequestContext>,
     /// The operation's input.
     pub input: Input,
+    /// What the operation's target function resolved while the call was authorized
+    /// ([`Target::resolved`]); empty until then.
+    pub resolved: Resolved,
 }
 
 impl Call {
