@@ -7,6 +7,7 @@ use crate::ciphertext;
 use crate::error::{dry_run, invalid_ciphertext, invalid_key_usage, validation};
 use crate::input::{EncryptionContext, b64, encryption_context, opt_bool, opt_enum, opt_str, req_blob, req_str};
 use crate::model::KeyRecord;
+use crate::reply::JsonObject;
 use rampart_core::AwsError;
 use rampart_crypto::kms::{EncryptionAlgorithm, KeyUsage, public};
 use rampart_wire::Call;
@@ -96,7 +97,7 @@ impl Kms {
 }
 
 /// `Encrypt`.
-pub(crate) fn encrypt(kms: &Kms, call: &Call) -> Result<Value, AwsError> {
+pub(crate) fn encrypt(kms: &Kms, call: &Call) -> Result<Vec<u8>, AwsError> {
     let input = call.json();
     let key = kms.key_for(call, "KeyId")?;
     let plaintext = req_blob(input, "Plaintext", 4096)?;
@@ -109,11 +110,15 @@ pub(crate) fn encrypt(kms: &Kms, call: &Call) -> Result<Value, AwsError> {
         return Err(dry_run());
     }
     let (blob, _) = kms.encrypt_under(&key, alg, &context, &plaintext)?;
-    Ok(json!({ "CiphertextBlob": b64(&blob), "KeyId": key.arn, "EncryptionAlgorithm": alg.as_str() }))
+    Ok(JsonObject::with_capacity(256 + blob.len() * 4 / 3)
+        .blob("CiphertextBlob", &blob)
+        .str("EncryptionAlgorithm", alg.as_str())
+        .str("KeyId", &key.arn)
+        .finish())
 }
 
 /// `Decrypt`: the key comes from the ciphertext (symmetric) or `KeyId` (RSA).
-pub(crate) fn decrypt(kms: &Kms, call: &Call) -> Result<Value, AwsError> {
+pub(crate) fn decrypt(kms: &Kms, call: &Call) -> Result<Vec<u8>, AwsError> {
     let input = call.json();
     let (blob, key) = kms.ciphertext_and_key(call, "CiphertextBlob", "KeyId")?;
     let context = encryption_context(input, "EncryptionContext")?;
@@ -126,11 +131,12 @@ pub(crate) fn decrypt(kms: &Kms, call: &Call) -> Result<Value, AwsError> {
         return Err(dry_run());
     }
     let (plaintext, material) = kms.decrypt_under(&key, alg, &context, &blob)?;
-    let mut out = json!({ "KeyId": key.arn, "Plaintext": b64(&plaintext), "EncryptionAlgorithm": alg.as_str() });
-    if let Some(m) = material {
-        out["KeyMaterialId"] = json!(m);
-    }
-    Ok(out)
+    Ok(JsonObject::with_capacity(256 + plaintext.len() * 4 / 3)
+        .str("EncryptionAlgorithm", alg.as_str())
+        .str("KeyId", &key.arn)
+        .opt_str("KeyMaterialId", material.as_deref())
+        .blob("Plaintext", &plaintext)
+        .finish())
 }
 
 /// `ReEncrypt`: decrypts with the source key and encrypts under the destination key without

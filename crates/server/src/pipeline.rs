@@ -371,6 +371,7 @@ impl Pipeline {
         Ok(match output {
             Output::Query(xml) => Protocol::query_response(op.name(), service.namespace(), &xml, &request_id),
             Output::Json(v) => Protocol::json_response(&v, &request_id),
+            Output::JsonText(body) => Protocol::json_text_response(body, &request_id),
             Output::Http(mut resp) => {
                 rampart_wire::protocol::set_request_id(&mut resp, &request_id, Protocol::RestXml);
                 resp

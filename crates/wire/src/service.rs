@@ -68,6 +68,9 @@ pub enum Output {
     Query(String),
     /// JSON 1.1: the response object.
     Json(serde_json::Value),
+    /// JSON 1.1: the response object, already serialized (by a handler on a hot path that writes
+    /// its response directly rather than through a `serde_json::Value`). Must be a JSON object.
+    JsonText(Vec<u8>),
     /// REST: a complete response (headers, status, streamed body).
     Http(http::Response<ResponseBody>),
 }
