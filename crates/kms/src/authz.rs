@@ -80,14 +80,16 @@ impl Kms {
         }
     }
 
-    /// The condition keys every call on `key` carries.
+    /// The condition keys every call on `key` carries, with room for `more` of the call's own.
     fn key_conditions(
         &self,
         caller: &Principal,
         key: &KeyRecord,
         request_alias: Option<&str>,
+        more: usize,
     ) -> Result<Conditions, AwsError> {
-        let mut c = vec![
+        let mut c = Vec::with_capacity(10 + key.tags.len() + more);
+        c.extend([
             one("kms:CallerAccount", caller.account_id.as_str()),
             one("kms:KeySpec", key.key_spec.clone()),
             one("kms:CustomerMasterKeySpec", key.key_spec.clone()),
@@ -95,7 +97,7 @@ impl Kms {
             one("kms:CustomerMasterKeyUsage", key.key_usage.clone()),
             one("kms:KeyOrigin", key.origin.clone()),
             one("kms:MultiRegion", "false"),
-        ];
+        ]);
         for (k, v) in &key.tags {
             c.push(one(&format!("aws:ResourceTag/{k}"), v.clone()));
         }
@@ -128,7 +130,7 @@ impl Kms {
         mut conditions: Conditions,
         granted: bool,
     ) -> Result<Target, AwsError> {
-        let mut c = self.key_conditions(caller, key, request_alias)?;
+        let mut c = self.key_conditions(caller, key, request_alias, conditions.len())?;
         c.append(&mut conditions);
         let mut resources = extra_resources;
         resources.push(key.arn.clone());

@@ -347,10 +347,9 @@ fn build(
             &iso[..8]
         )));
     }
-    let sig_bytes = hex::decode(signature)
-        .ok()
-        .and_then(|b| <[u8; 32]>::try_from(b).ok())
-        .ok_or_else(|| SigV4Error::Mismatch("The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.".into()))?;
+    let mut sig_bytes = [0u8; 32];
+    hex::decode_to_slice(signature, &mut sig_bytes)
+        .map_err(|_| SigV4Error::Mismatch("The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.".into()))?;
     let signed: Vec<String> =
         signed_headers.split(';').filter(|h| !h.is_empty()).map(str::to_ascii_lowercase).collect();
     if !signed.iter().any(|h| h == "host") {
