@@ -22,6 +22,9 @@ use zeroize::Zeroizing;
 /// ([`Target::resolved`]): the handler uses the very key that was authorized, and neither
 /// decodes it nor the ciphertext a second time.
 pub(crate) struct ResolvedKey {
+    /// The request field that named the key (for `Decrypt` and `ReEncrypt`, the optional one
+    /// checked against the ciphertext's key).
+    field: &'static str,
     /// The key the call acts on (the source key of `ReEncrypt`).
     key: KeyRecord,
     /// `Decrypt` and `ReEncrypt`: the decoded `CiphertextBlob`.
@@ -147,7 +150,7 @@ impl Kms {
     /// authorized, or (for a call that was not) resolved now.
     pub(crate) fn key_for<'c>(&self, call: &'c Call, field: &str) -> Result<Cow<'c, KeyRecord>, AwsError> {
         let name = req_str(call.json(), field, 2048)?;
-        if let Some(resolved) = call.resolved.get::<ResolvedKey>() {
+        if let Some(resolved) = call.resolved.get::<ResolvedKey>().filter(|r| r.field == field) {
             return Ok(Cow::Borrowed(&resolved.key));
         }
         Ok(Cow::Owned(self.resolve(call.caller()?.account_id.as_str(), name)?))
@@ -162,7 +165,9 @@ impl Kms {
         blob_field: &str,
         key_field: &str,
     ) -> Result<(DecodedBlob<'c>, Cow<'c, KeyRecord>), AwsError> {
-        if let Some(ResolvedKey { key, ciphertext: Some(blob) }) = call.resolved.get::<ResolvedKey>() {
+        if let Some(ResolvedKey { field, key, ciphertext: Some(blob) }) = call.resolved.get::<ResolvedKey>()
+            && *field == key_field
+        {
             return Ok((Cow::Borrowed(blob), Cow::Borrowed(key)));
         }
         let input = call.json();
@@ -222,7 +227,7 @@ impl Kms {
                 };
                 let alias = KeyName::parse(name).ok().and_then(|n| n.alias().map(str::to_owned));
                 let mut target = self.key_target(caller, &key, vec![], alias.as_deref(), conditions, granted)?;
-                target.resolved = Resolved::new(ResolvedKey { key, ciphertext: None });
+                target.resolved = Resolved::new(ResolvedKey { field: param, key, ciphertext: None });
                 Ok(target)
             }
             Scope::Decrypt | Scope::ReEncrypt => {
@@ -265,7 +270,7 @@ impl Kms {
                 if let Some(d) = destination {
                     target.also.push(("kms:ReEncryptTo", d));
                 }
-                target.resolved = Resolved::new(ResolvedKey { key, ciphertext: Some(blob) });
+                target.resolved = Resolved::new(ResolvedKey { field: key_field, key, ciphertext: Some(blob) });
                 Ok(target)
             }
             Scope::CreateGrant => {

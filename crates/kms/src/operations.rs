@@ -11,6 +11,8 @@ use std::sync::Arc;
 pub(crate) type Handler = fn(&Kms, &Call) -> Result<Value, AwsError>;
 /// A handler on the hot path that writes its JSON response itself ([`crate::reply`]).
 pub(crate) type WritingHandler = fn(&Kms, &Call) -> Result<Vec<u8>, AwsError>;
+/// Operation-specific condition keys, from the request.
+pub(crate) type Extra = fn(&Value) -> Vec<(String, Vec<String>)>;
 
 /// How an operation's handler answers.
 #[derive(Clone, Copy)]
@@ -29,8 +31,6 @@ impl Work {
         }
     }
 }
-/// Operation-specific condition keys, from the request.
-pub(crate) type Extra = fn(&Value) -> Vec<(String, Vec<String>)>;
 
 /// What an operation acts on, for authorization.
 #[derive(Clone, Copy)]
