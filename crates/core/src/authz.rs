@@ -2,6 +2,8 @@
 
 use crate::ids::AccountId;
 use crate::principal::Principal;
+use std::any::Any;
+use std::fmt;
 use std::net::IpAddr;
 use std::sync::Arc;
 use time::OffsetDateTime;
@@ -55,6 +57,33 @@ pub struct Target {
     /// one required (KMS `ReEncrypt` needs `kms:ReEncryptTo` on the destination key, under that
     /// key's policy; `UpdateAlias` needs the permission on the alias's current key too).
     pub also: Vec<(&'static str, Target)>,
+    /// What the service looked up to compute this target (a decoded KMS key), handed by the
+    /// pipeline to the handler: the handler then acts on exactly what was authorized, without
+    /// looking it up a second time.
+    pub resolved: Resolved,
+}
+
+/// A value a service's target function resolved for one call, passed through the pipeline to
+/// the same service's handler. Opaque to everything in between.
+#[derive(Clone, Default)]
+pub struct Resolved(Option<Arc<dyn Any + Send + Sync>>);
+
+impl Resolved {
+    /// Wraps `value`.
+    pub fn new<T: Any + Send + Sync>(value: T) -> Self {
+        Self(Some(Arc::new(value)))
+    }
+
+    /// The value, when there is one and it is a `T`.
+    pub fn get<T: Any>(&self) -> Option<&T> {
+        self.0.as_deref().and_then(|v| v.downcast_ref())
+    }
+}
+
+impl fmt::Debug for Resolved {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.0.is_some() { "Resolved(..)" } else { "Resolved(None)" })
+    }
 }
 
 /// One authorization question: may `principal` perform `action` on `resources`?

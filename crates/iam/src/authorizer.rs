@@ -4,7 +4,7 @@
 use crate::identity::IdentityPolicies;
 use crate::state::Iam;
 use rampart_core::authz::{Authorizer, AuthzRequest, Decision, Denial};
-use rampart_policy::{AuthzContext, ConditionContext, EvalResult, PolicyKind, PolicySet, ResourcePolicy};
+use rampart_policy::{AuthzContext, ConditionContext, EvalResult, KeysRead, PolicyKind, PolicySet, ResourcePolicy};
 use std::sync::Arc;
 
 /// Decides calls by AWS's rules, fail-closed.
@@ -19,15 +19,19 @@ impl IamAuthorizer {
     }
 }
 
-/// The condition keys of one request: request facts, the principal's keys and the operation's.
-pub(crate) fn condition_context(request: &AuthzRequest<'_>, identity: &IdentityPolicies) -> ConditionContext {
+/// The condition keys of one request: request facts, the principal's keys and the operation's,
+/// filled into `c` (which may keep only the keys the policies read, see [`KeysRead`]).
+pub(crate) fn condition_context(
+    request: &AuthzRequest<'_>,
+    identity: &IdentityPolicies,
+    mut c: ConditionContext,
+) -> ConditionContext {
     let ctx = request.context;
-    let mut c = ConditionContext::new();
     c.set_current_time(ctx.received_at);
     c.set_source_ip(ctx.source_ip);
     c.set_secure_transport(ctx.secure_transport);
-    c.insert("aws:UserAgent", ctx.user_agent.clone());
-    c.insert("aws:RequestedRegion", ctx.region.clone());
+    c.insert("aws:UserAgent", ctx.user_agent.as_str());
+    c.insert("aws:RequestedRegion", ctx.region.as_str());
     c.insert("aws:ViaAWSService", "false");
     c.insert("aws:PrincipalIsAWSService", "false");
     c.set_principal(&identity.info);
@@ -36,10 +40,10 @@ pub(crate) fn condition_context(request: &AuthzRequest<'_>, identity: &IdentityP
         c.set_mfa(identity.mfa_unix.is_some(), age);
     }
     for (k, v) in &identity.keys {
-        c.insert_multi(k, v.iter().cloned());
+        c.insert_multi(k, v.iter().map(String::as_str));
     }
     for (k, v) in request.condition_keys {
-        c.insert_multi(k, v.iter().cloned());
+        c.insert_multi(k, v.iter().map(String::as_str));
     }
     c
 }
@@ -95,9 +99,19 @@ impl Authorizer for IamAuthorizer {
                 }
             },
         };
-        let context = condition_context(request, &identity);
         let identity_refs: Vec<&rampart_policy::Policy> = identity.identity.iter().map(Arc::as_ref).collect();
         let session_refs: Vec<&rampart_policy::Policy> = identity.session.iter().map(Arc::as_ref).collect();
+        // Only the keys these policies can read: the decision is the same, and a request whose
+        // policies have no conditions (the common case) builds no context at all.
+        let keys_read = KeysRead::of(
+            identity_refs
+                .iter()
+                .copied()
+                .chain(resource_policy.as_ref().map(|(p, _)| p.as_ref()))
+                .chain(identity.boundary.as_deref())
+                .chain(session_refs.iter().copied()),
+        );
+        let context = condition_context(request, &identity, ConditionContext::reading(keys_read));
         let action = request.action;
         for resource in request.resources {
             let owner = resource.split(':').nth(4).filter(|a| !a.is_empty() && *a != "aws");
@@ -121,8 +135,16 @@ impl Authorizer for IamAuthorizer {
                 _ => Decision::ImplicitDeny,
             };
             let mut message = result.access_denied_message(&principal.arn, action, resource);
-            let why =
-                crate::authz_message::explain(&principal.arn, &principal.user_id, action, resource, &result, &context);
+            // The encoded explanation lists the whole request context, not only the keys read.
+            let full_context = condition_context(request, &identity, ConditionContext::new());
+            let why = crate::authz_message::explain(
+                &principal.arn,
+                &principal.user_id,
+                action,
+                resource,
+                &result,
+                &full_context,
+            );
             if let Some(encoded) = crate::authz_message::encode(&self.iam, &why) {
                 message.push_str(". Encoded authorization failure message: ");
                 message.push_str(&encoded);

@@ -178,6 +178,7 @@ fn assume_role_target(iam: &Iam, call: &Call) -> Result<Target, AwsError> {
         condition_keys: keys,
         granted: false,
         also: Vec::new(),
+        resolved: Default::default(),
     };
     // AWS: passing session tags needs sts:TagSession, and setting a source identity needs
     // sts:SetSourceIdentity, from the same policies (the trust policy included).

@@ -5,16 +5,34 @@
 use crate::Kms;
 use crate::ciphertext;
 use crate::error::{incorrect_key, invalid_ciphertext, missing};
-use crate::input::{EncryptionContext, encryption_context, opt_blob, opt_str};
+use crate::input::{EncryptionContext, encryption_context, opt_blob, opt_str, req_blob, req_str};
 use crate::model::{AliasRecord, KeyRecord, TABLE};
 use crate::operations::{Extra, Scope};
 use crate::resolve::KeyName;
-use rampart_core::authz::{ResourcePolicyRef, Target};
+use rampart_core::authz::{Resolved, ResourcePolicyRef, Target};
 use rampart_core::ids::AccountId;
 use rampart_core::{AwsError, Principal};
 use rampart_store::decode;
 use rampart_wire::Call;
+use std::borrow::Cow;
 use std::sync::Arc;
+use zeroize::Zeroizing;
+
+/// What the target of a call on a key resolved, handed to its handler
+/// ([`Target::resolved`]): the handler uses the very key that was authorized, and neither
+/// decodes it nor the ciphertext a second time.
+pub(crate) struct ResolvedKey {
+    /// The request field that named the key (for `Decrypt` and `ReEncrypt`, the optional one
+    /// checked against the ciphertext's key).
+    field: &'static str,
+    /// The key the call acts on (the source key of `ReEncrypt`).
+    key: KeyRecord,
+    /// `Decrypt` and `ReEncrypt`: the decoded `CiphertextBlob`.
+    ciphertext: Option<Zeroizing<Vec<u8>>>,
+}
+
+/// A decoded ciphertext blob, borrowed from what authorization resolved or decoded anew.
+pub(crate) type DecodedBlob<'c> = Cow<'c, Zeroizing<Vec<u8>>>;
 
 /// Condition keys as the authorizer takes them.
 pub(crate) type Conditions = Vec<(String, Vec<String>)>;
@@ -65,14 +83,16 @@ impl Kms {
         }
     }
 
-    /// The condition keys every call on `key` carries.
+    /// The condition keys every call on `key` carries, with room for `more` of the call's own.
     fn key_conditions(
         &self,
         caller: &Principal,
         key: &KeyRecord,
         request_alias: Option<&str>,
+        more: usize,
     ) -> Result<Conditions, AwsError> {
-        let mut c = vec![
+        let mut c = Vec::with_capacity(10 + key.tags.len() + more);
+        c.extend([
             one("kms:CallerAccount", caller.account_id.as_str()),
             one("kms:KeySpec", key.key_spec.clone()),
             one("kms:CustomerMasterKeySpec", key.key_spec.clone()),
@@ -80,7 +100,7 @@ impl Kms {
             one("kms:CustomerMasterKeyUsage", key.key_usage.clone()),
             one("kms:KeyOrigin", key.origin.clone()),
             one("kms:MultiRegion", "false"),
-        ];
+        ]);
         for (k, v) in &key.tags {
             c.push(one(&format!("aws:ResourceTag/{k}"), v.clone()));
         }
@@ -113,7 +133,7 @@ impl Kms {
         mut conditions: Conditions,
         granted: bool,
     ) -> Result<Target, AwsError> {
-        let mut c = self.key_conditions(caller, key, request_alias)?;
+        let mut c = self.key_conditions(caller, key, request_alias, conditions.len())?;
         c.append(&mut conditions);
         let mut resources = extra_resources;
         resources.push(key.arn.clone());
@@ -122,8 +142,38 @@ impl Kms {
             resource_policy: Some(Self::key_policy_ref(key)?),
             condition_keys: c,
             granted,
-            also: Vec::new(),
+            ..Target::default()
         })
+    }
+
+    /// The key named by request field `field` of `call`: the one resolved when the call was
+    /// authorized, or (for a call that was not) resolved now.
+    pub(crate) fn key_for<'c>(&self, call: &'c Call, field: &str) -> Result<Cow<'c, KeyRecord>, AwsError> {
+        let name = req_str(call.json(), field, 2048)?;
+        if let Some(resolved) = call.resolved.get::<ResolvedKey>().filter(|r| r.field == field) {
+            return Ok(Cow::Borrowed(&resolved.key));
+        }
+        Ok(Cow::Owned(self.resolve(call.caller()?.account_id.as_str(), name)?))
+    }
+
+    /// The decoded ciphertext (field `blob_field`) of a `Decrypt`-style call and its key (from
+    /// the ciphertext, checked against the optional key field `key_field`): as resolved when the
+    /// call was authorized, or (for a call that was not) resolved now.
+    pub(crate) fn ciphertext_and_key<'c>(
+        &self,
+        call: &'c Call,
+        blob_field: &str,
+        key_field: &str,
+    ) -> Result<(DecodedBlob<'c>, Cow<'c, KeyRecord>), AwsError> {
+        if let Some(ResolvedKey { field, key, ciphertext: Some(blob) }) = call.resolved.get::<ResolvedKey>()
+            && *field == key_field
+        {
+            return Ok((Cow::Borrowed(blob), Cow::Borrowed(key)));
+        }
+        let input = call.json();
+        let blob = req_blob(input, blob_field, 6144)?;
+        let key = self.decrypt_key(call.caller()?, Some(&blob), opt_str(input, key_field)?)?;
+        Ok((Cow::Owned(blob), Cow::Owned(key)))
     }
 
     /// Resolves the key of a `Decrypt`-style request: from the ciphertext, checked against the
@@ -176,7 +226,9 @@ impl Kms {
                     None => false,
                 };
                 let alias = KeyName::parse(name).ok().and_then(|n| n.alias().map(str::to_owned));
-                self.key_target(caller, &key, vec![], alias.as_deref(), conditions, granted)
+                let mut target = self.key_target(caller, &key, vec![], alias.as_deref(), conditions, granted)?;
+                target.resolved = Resolved::new(ResolvedKey { field: param, key, ciphertext: None });
+                Ok(target)
             }
             Scope::Decrypt | Scope::ReEncrypt => {
                 let (blob_field, key_field, ec_field, op) = if matches!(scope, Scope::Decrypt) {
@@ -218,6 +270,7 @@ impl Kms {
                 if let Some(d) = destination {
                     target.also.push(("kms:ReEncryptTo", d));
                 }
+                target.resolved = Resolved::new(ResolvedKey { field: key_field, key, ciphertext: Some(blob) });
                 Ok(target)
             }
             Scope::CreateGrant => {

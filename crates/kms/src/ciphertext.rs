@@ -34,7 +34,8 @@ pub struct Blob<'a> {
 
 /// The header of a new blob for `key_id` and `material_id` (hex), with `nonce`.
 pub fn header(key_id: &str, material_id: &str, nonce: &[u8; NONCE_LEN]) -> Result<Vec<u8>, AwsError> {
-    let material = hex::decode(material_id).map_err(crate::error::internal)?;
+    let mut material = [0u8; 32];
+    hex::decode_to_slice(material_id, &mut material).map_err(crate::error::internal)?;
     let id = key_id.as_bytes();
     let id_len = u8::try_from(id.len()).map_err(crate::error::internal)?;
     let mut out = Vec::with_capacity(MAGIC.len() + 1 + id.len() + material.len() + NONCE_LEN);
@@ -58,7 +59,10 @@ pub fn parse(blob: &[u8]) -> Result<Blob<'_>, AwsError> {
         return Err(invalid_ciphertext());
     }
     let key_id = std::str::from_utf8(&blob[id_start..id_start + id_len]).map_err(|_| invalid_ciphertext())?;
-    let material_id = hex::encode(&blob[id_start + id_len..id_start + id_len + 32]);
+    let mut material_hex = [0u8; 64];
+    hex::encode_to_slice(&blob[id_start + id_len..id_start + id_len + 32], &mut material_hex)
+        .expect("twice the length");
+    let material_id = String::from_utf8(material_hex.to_vec()).expect("hex digits are ASCII");
     let mut nonce = [0u8; NONCE_LEN];
     nonce.copy_from_slice(&blob[header_len - NONCE_LEN..header_len]);
     Ok(Blob { key_id, material_id, nonce, header: &blob[..header_len], sealed: &blob[header_len..] })

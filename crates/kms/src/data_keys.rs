@@ -4,12 +4,14 @@
 use crate::Kms;
 use crate::authz::Conditions;
 use crate::error::{dry_run, invalid_key_usage, unsupported, validation};
-use crate::input::{b64, encryption_context, opt_bool, opt_enum, opt_int, opt_str, req_str};
+use crate::input::{b64, encryption_context, opt_bool, opt_enum, opt_int, opt_str};
 use crate::model::KeyRecord;
+use crate::reply::JsonObject;
 use rampart_core::AwsError;
 use rampart_crypto::kms::{KeySpec, public};
 use rampart_wire::Call;
 use serde_json::{Value, json};
+use std::borrow::Cow;
 
 const PAIR_SPECS: &[&str] = &[
     "RSA_2048",
@@ -32,10 +34,9 @@ pub(crate) fn pair_conditions(input: &Value) -> Conditions {
 }
 
 /// The symmetric encryption key a data-key request names, checked usable.
-fn wrapping_key(kms: &Kms, call: &Call, operation: &str) -> Result<KeyRecord, AwsError> {
-    let caller = call.caller()?;
+fn wrapping_key<'c>(kms: &Kms, call: &'c Call, operation: &str) -> Result<Cow<'c, KeyRecord>, AwsError> {
     let input = call.json();
-    let key = kms.resolve(caller.account_id.as_str(), req_str(input, "KeyId", 2048)?)?;
+    let key = kms.key_for(call, "KeyId")?;
     crate::input::grant_tokens(input)?;
     if input.get("Recipient").is_some_and(|r| !r.is_null()) {
         return Err(validation("Recipient (Nitro Enclaves attestation) is not supported."));
@@ -63,7 +64,7 @@ fn data_key_len(input: &Value) -> Result<usize, AwsError> {
     }
 }
 
-fn generate(kms: &Kms, call: &Call, operation: &str, with_plaintext: bool) -> Result<Value, AwsError> {
+fn generate(kms: &Kms, call: &Call, operation: &str, with_plaintext: bool) -> Result<Vec<u8>, AwsError> {
     let input = call.json();
     let key = wrapping_key(kms, call, operation)?;
     let context = encryption_context(input, "EncryptionContext")?;
@@ -73,23 +74,20 @@ fn generate(kms: &Kms, call: &Call, operation: &str, with_plaintext: bool) -> Re
     }
     let plaintext = kms.random(None, len)?;
     let blob = kms.seal_blob(&key, &context, &plaintext)?;
-    let mut out = json!({ "CiphertextBlob": b64(&blob), "KeyId": key.arn });
-    if with_plaintext {
-        out["Plaintext"] = json!(b64(&plaintext));
-    }
-    if let Some(m) = &key.current_material {
-        out["KeyMaterialId"] = json!(m);
-    }
-    Ok(out)
+    let out = JsonObject::with_capacity(256 + (blob.len() + plaintext.len()) * 4 / 3)
+        .blob("CiphertextBlob", &blob)
+        .str("KeyId", &key.arn)
+        .opt_str("KeyMaterialId", key.current_material.as_deref());
+    Ok(if with_plaintext { out.blob("Plaintext", &plaintext) } else { out }.finish())
 }
 
 /// `GenerateDataKey`.
-pub(crate) fn generate_data_key(kms: &Kms, call: &Call) -> Result<Value, AwsError> {
+pub(crate) fn generate_data_key(kms: &Kms, call: &Call) -> Result<Vec<u8>, AwsError> {
     generate(kms, call, "GenerateDataKey", true)
 }
 
 /// `GenerateDataKeyWithoutPlaintext`.
-pub(crate) fn generate_data_key_without_plaintext(kms: &Kms, call: &Call) -> Result<Value, AwsError> {
+pub(crate) fn generate_data_key_without_plaintext(kms: &Kms, call: &Call) -> Result<Vec<u8>, AwsError> {
     generate(kms, call, "GenerateDataKeyWithoutPlaintext", false)
 }
 

@@ -31,6 +31,7 @@ mod mac;
 pub mod model;
 mod operations;
 mod policy;
+mod reply;
 mod resolve;
 mod rotation;
 mod signing;

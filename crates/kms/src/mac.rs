@@ -4,7 +4,7 @@ use crate::Kms;
 use crate::authz::Conditions;
 use crate::backend::vault_error;
 use crate::error::{dry_run, invalid_key_usage};
-use crate::input::{b64, opt_bool, opt_enum, opt_str, req_blob, req_str};
+use crate::input::{b64, opt_bool, opt_enum, opt_str, req_blob};
 use rampart_core::AwsError;
 use rampart_crypto::kms::MacAlgorithm;
 use rampart_wire::Call;
@@ -21,10 +21,9 @@ pub(crate) fn conditions(input: &Value) -> Conditions {
 }
 
 fn mac(kms: &Kms, call: &Call, operation: &str, expected: Option<&[u8]>) -> Result<Value, AwsError> {
-    let caller = call.caller()?;
     let input = call.json();
     let message = req_blob(input, "Message", 4096)?;
-    let key = kms.resolve(caller.account_id.as_str(), req_str(input, "KeyId", 2048)?)?;
+    let key = kms.key_for(call, "KeyId")?;
     let alg_name =
         opt_enum(input, "MacAlgorithm", MAC_ALGORITHMS)?.ok_or_else(|| crate::error::missing("MacAlgorithm"))?;
     crate::input::grant_tokens(input)?;

@@ -9,8 +9,28 @@ use std::sync::Arc;
 
 /// A handler: validates, checks state, does the work.
 pub(crate) type Handler = fn(&Kms, &Call) -> Result<Value, AwsError>;
+/// A handler on the hot path that writes its JSON response itself ([`crate::reply`]).
+pub(crate) type WritingHandler = fn(&Kms, &Call) -> Result<Vec<u8>, AwsError>;
 /// Operation-specific condition keys, from the request.
 pub(crate) type Extra = fn(&Value) -> Vec<(String, Vec<String>)>;
+
+/// How an operation's handler answers.
+#[derive(Clone, Copy)]
+enum Work {
+    /// With a `serde_json::Value`.
+    Value(Handler),
+    /// With its response already serialized.
+    Written(WritingHandler),
+}
+
+impl Work {
+    fn run(self, kms: &Kms, call: &Call) -> Result<Output, AwsError> {
+        match self {
+            Work::Value(h) => h(kms, call).map(Output::Json),
+            Work::Written(h) => h(kms, call).map(Output::JsonText),
+        }
+    }
+}
 
 /// What an operation acts on, for authorization.
 #[derive(Clone, Copy)]
@@ -43,11 +63,16 @@ struct Decl {
     scope: Scope,
     extra: Option<Extra>,
     read_only: bool,
-    handler: Handler,
+    work: Work,
 }
 
 const fn d(name: &'static str, action: &'static str, scope: Scope, handler: Handler) -> Decl {
-    Decl { name, action, scope, extra: None, read_only: false, handler }
+    Decl { name, action, scope, extra: None, read_only: false, work: Work::Value(handler) }
+}
+
+/// [`d`] for a handler that writes its response itself.
+const fn written(name: &'static str, action: &'static str, scope: Scope, handler: WritingHandler) -> Decl {
+    Decl { name, action, scope, extra: None, read_only: false, work: Work::Written(handler) }
 }
 
 const fn key(param: &'static str) -> Scope {
@@ -106,12 +131,13 @@ fn decls() -> Vec<Decl> {
         d("DeleteAlias", "kms:DeleteAlias", Scope::Alias { key_param: None, update: false }, aliases::delete_alias),
         d("ListAliases", "kms:ListAliases", Scope::Account, aliases::list_aliases).ro(),
         // Symmetric cryptography.
-        d("Encrypt", "kms:Encrypt", granted_ec("Encrypt"), symmetric::encrypt).extra(symmetric::algorithm_conditions),
-        d("Decrypt", "kms:Decrypt", Scope::Decrypt, symmetric::decrypt).extra(symmetric::algorithm_conditions),
+        written("Encrypt", "kms:Encrypt", granted_ec("Encrypt"), symmetric::encrypt)
+            .extra(symmetric::algorithm_conditions),
+        written("Decrypt", "kms:Decrypt", Scope::Decrypt, symmetric::decrypt).extra(symmetric::algorithm_conditions),
         d("ReEncrypt", "kms:ReEncryptFrom", Scope::ReEncrypt, symmetric::re_encrypt)
             .extra(symmetric::re_encrypt_conditions),
-        d("GenerateDataKey", "kms:GenerateDataKey", granted_ec("GenerateDataKey"), data_keys::generate_data_key),
-        d(
+        written("GenerateDataKey", "kms:GenerateDataKey", granted_ec("GenerateDataKey"), data_keys::generate_data_key),
+        written(
             "GenerateDataKeyWithoutPlaintext",
             "kms:GenerateDataKeyWithoutPlaintext",
             granted_ec("GenerateDataKeyWithoutPlaintext"),
@@ -193,19 +219,16 @@ const BLOCKING: &[&str] = &[
 /// Registers every operation of `kms` on `service`.
 pub(crate) fn declare(kms: &Arc<Kms>, mut service: Service) -> Service {
     for decl in decls() {
-        let Decl { name, action, scope, extra, read_only, handler } = decl;
+        let Decl { name, action, scope, extra, read_only, work } = decl;
         let k = Arc::clone(kms);
         let blocking = BLOCKING.contains(&name);
         let mut op = Operation::new(name, action, move |call: Call| {
             let k = Arc::clone(&k);
             async move {
                 if blocking {
-                    tokio::task::spawn_blocking(move || handler(&k, &call))
-                        .await
-                        .map_err(crate::error::internal)?
-                        .map(Output::Json)
+                    tokio::task::spawn_blocking(move || work.run(&k, &call)).await.map_err(crate::error::internal)?
                 } else {
-                    handler(&k, &call).map(Output::Json)
+                    work.run(&k, &call)
                 }
             }
         });

@@ -5,6 +5,7 @@ use crate::error::{key_not_found, not_found};
 use crate::model::{AliasRecord, KeyRecord, KeyState, TABLE, alias_key, key_key};
 use rampart_core::AwsError;
 use rampart_store::{StoreExt, decode};
+use std::borrow::Cow;
 
 /// What a `KeyId` parameter said.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -90,14 +91,14 @@ impl Kms {
     /// Resolves a `KeyId` parameter from a caller in `caller_account`.
     pub(crate) fn resolve(&self, caller_account: &str, param: &str) -> Result<KeyRecord, AwsError> {
         let name = KeyName::parse(param)?;
-        let (account, id) = match &name {
+        let (account, id): (&str, Cow<'_, str>) = match &name {
             KeyName::Id(id) => {
                 if !is_key_id(id) {
                     return Err(not_found(format!("Invalid keyId '{id}'")));
                 }
-                (caller_account.to_owned(), id.clone())
+                (caller_account, Cow::Borrowed(id))
             }
-            KeyName::KeyArn { account, id } => (account.clone(), id.clone()),
+            KeyName::KeyArn { account, id } => (account, Cow::Borrowed(id)),
             KeyName::Alias(n) | KeyName::AliasArn { name: n, .. } => {
                 let account = match &name {
                     KeyName::AliasArn { account, .. } => account.as_str(),
@@ -106,13 +107,14 @@ impl Kms {
                 let alias = self
                     .load_alias(account, n)?
                     .ok_or_else(|| not_found(format!("Alias {} is not found.", self.alias_arn(account, n))))?;
-                (account.to_owned(), alias.target_key_id)
+                (account, Cow::Owned(alias.target_key_id))
             }
         };
-        let arn = self.key_arn(&account, &id);
+        // A key ARN must name the key exactly (its region too); the other forms name it by id.
+        let named = |k: &KeyRecord| !matches!(name, KeyName::KeyArn { .. }) || k.arn == self.key_arn(account, &id);
         match self.load_key(&id)? {
-            Some(k) if k.account == account && (k.arn == arn || !matches!(name, KeyName::KeyArn { .. })) => Ok(k),
-            _ => Err(key_not_found(&arn)),
+            Some(k) if k.account == account && named(&k) => Ok(k),
+            _ => Err(key_not_found(&self.key_arn(account, &id))),
         }
     }
 

@@ -10,6 +10,7 @@ use rampart_core::AwsError;
 use rampart_crypto::kms::{KeyUsage, SignInput, SigningAlgorithm, public};
 use rampart_wire::Call;
 use serde_json::{Value, json};
+use std::borrow::Cow;
 
 const SIGNING_ALGORITHMS: &[&str] = &[
     "RSASSA_PSS_SHA_256",
@@ -38,17 +39,16 @@ pub(crate) fn conditions(input: &Value) -> Conditions {
     c
 }
 
-struct Request {
-    key: KeyRecord,
+struct Request<'c> {
+    key: Cow<'c, KeyRecord>,
     alg: SigningAlgorithm,
     message: zeroize::Zeroizing<Vec<u8>>,
     digest: bool,
 }
 
-fn parse(kms: &Kms, call: &Call, operation: &str) -> Result<Request, AwsError> {
-    let caller = call.caller()?;
+fn parse<'c>(kms: &Kms, call: &'c Call, operation: &str) -> Result<Request<'c>, AwsError> {
     let input = call.json();
-    let key = kms.resolve(caller.account_id.as_str(), req_str(input, "KeyId", 2048)?)?;
+    let key = kms.key_for(call, "KeyId")?;
     let message = req_blob(input, "Message", 4096)?;
     let alg_name = opt_enum(input, "SigningAlgorithm", SIGNING_ALGORITHMS)?
         .ok_or_else(|| crate::error::missing("SigningAlgorithm"))?;

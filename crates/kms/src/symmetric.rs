@@ -7,6 +7,7 @@ use crate::ciphertext;
 use crate::error::{dry_run, invalid_ciphertext, invalid_key_usage, validation};
 use crate::input::{EncryptionContext, b64, encryption_context, opt_bool, opt_enum, opt_str, req_blob, req_str};
 use crate::model::KeyRecord;
+use crate::reply::JsonObject;
 use rampart_core::AwsError;
 use rampart_crypto::kms::{EncryptionAlgorithm, KeyUsage, public};
 use rampart_wire::Call;
@@ -96,10 +97,9 @@ impl Kms {
 }
 
 /// `Encrypt`.
-pub(crate) fn encrypt(kms: &Kms, call: &Call) -> Result<Value, AwsError> {
-    let caller = call.caller()?;
+pub(crate) fn encrypt(kms: &Kms, call: &Call) -> Result<Vec<u8>, AwsError> {
     let input = call.json();
-    let key = kms.resolve(caller.account_id.as_str(), req_str(input, "KeyId", 2048)?)?;
+    let key = kms.key_for(call, "KeyId")?;
     let plaintext = req_blob(input, "Plaintext", 4096)?;
     let context = encryption_context(input, "EncryptionContext")?;
     crate::input::grant_tokens(input)?;
@@ -110,18 +110,20 @@ pub(crate) fn encrypt(kms: &Kms, call: &Call) -> Result<Value, AwsError> {
         return Err(dry_run());
     }
     let (blob, _) = kms.encrypt_under(&key, alg, &context, &plaintext)?;
-    Ok(json!({ "CiphertextBlob": b64(&blob), "KeyId": key.arn, "EncryptionAlgorithm": alg.as_str() }))
+    Ok(JsonObject::with_capacity(256 + blob.len() * 4 / 3)
+        .blob("CiphertextBlob", &blob)
+        .str("EncryptionAlgorithm", alg.as_str())
+        .str("KeyId", &key.arn)
+        .finish())
 }
 
 /// `Decrypt`: the key comes from the ciphertext (symmetric) or `KeyId` (RSA).
-pub(crate) fn decrypt(kms: &Kms, call: &Call) -> Result<Value, AwsError> {
-    let caller = call.caller()?;
+pub(crate) fn decrypt(kms: &Kms, call: &Call) -> Result<Vec<u8>, AwsError> {
     let input = call.json();
-    let blob = req_blob(input, "CiphertextBlob", 6144)?;
+    let (blob, key) = kms.ciphertext_and_key(call, "CiphertextBlob", "KeyId")?;
     let context = encryption_context(input, "EncryptionContext")?;
     crate::input::grant_tokens(input)?;
     check_recipient(input)?;
-    let key = kms.decrypt_key(caller, Some(&blob), opt_str(input, "KeyId")?)?;
     kms.check_usable(&key)?;
     kms.check_usage(&key, "ENCRYPT_DECRYPT", "Decrypt")?;
     let alg = algorithm_for(kms, &key, input, "EncryptionAlgorithm")?;
@@ -129,11 +131,12 @@ pub(crate) fn decrypt(kms: &Kms, call: &Call) -> Result<Value, AwsError> {
         return Err(dry_run());
     }
     let (plaintext, material) = kms.decrypt_under(&key, alg, &context, &blob)?;
-    let mut out = json!({ "KeyId": key.arn, "Plaintext": b64(&plaintext), "EncryptionAlgorithm": alg.as_str() });
-    if let Some(m) = material {
-        out["KeyMaterialId"] = json!(m);
-    }
-    Ok(out)
+    Ok(JsonObject::with_capacity(256 + plaintext.len() * 4 / 3)
+        .str("EncryptionAlgorithm", alg.as_str())
+        .str("KeyId", &key.arn)
+        .opt_str("KeyMaterialId", material.as_deref())
+        .blob("Plaintext", &plaintext)
+        .finish())
 }
 
 /// `ReEncrypt`: decrypts with the source key and encrypts under the destination key without
@@ -142,11 +145,10 @@ pub(crate) fn re_encrypt(kms: &Kms, call: &Call) -> Result<Value, AwsError> {
     let caller = call.caller()?;
     let input = call.json();
     let account = caller.account_id.as_str();
-    let blob = req_blob(input, "CiphertextBlob", 6144)?;
+    let (blob, source) = kms.ciphertext_and_key(call, "CiphertextBlob", "SourceKeyId")?;
     let source_context = encryption_context(input, "SourceEncryptionContext")?;
     let dest_context = encryption_context(input, "DestinationEncryptionContext")?;
     crate::input::grant_tokens(input)?;
-    let source = kms.decrypt_key(caller, Some(&blob), opt_str(input, "SourceKeyId")?)?;
     let dest = kms.resolve(account, req_str(input, "DestinationKeyId", 2048)?)?;
     kms.check_usable(&source)?;
     kms.check_usage(&source, "ENCRYPT_DECRYPT", "ReEncrypt")?;

@@ -46,7 +46,7 @@ fn harness() -> Harness {
 
 impl Harness {
     fn call(&self, op: &str, input: Value) -> Result<Value, AwsError> {
-        let call = Call {
+        let mut call = Call {
             principal: Some(Arc::clone(&self.principal)),
             context: Arc::new(RequestContext {
                 request_id: "test".into(),
@@ -57,13 +57,16 @@ impl Harness {
                 received_at: time::OffsetDateTime::from_unix_timestamp(T0).unwrap(),
             }),
             input: Input::Json(input),
+            resolved: Default::default(),
         };
         let op = self.service.get(op).expect("operation exists");
-        // What the pipeline computes before it authorizes: the target must resolve too.
-        op.target_for(&call)?;
+        // What the pipeline computes before it authorizes: the target must resolve too, and
+        // what it resolved goes to the handler.
+        call.resolved = op.target_for(&call)?.resolved;
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         match rt.block_on(op.invoke(call))? {
             Output::Json(v) => Ok(v),
+            Output::JsonText(text) => Ok(serde_json::from_slice(&text).expect("a handler writes valid JSON")),
             _ => panic!("KMS answers JSON"),
         }
     }

@@ -6,6 +6,7 @@
 //! The sixth component (the resource) keeps any further colons.
 
 use crate::context::ContextValue;
+use crate::key::KeyName;
 use crate::variables::{Resolve, Syntax, Token, tokenize};
 use crate::wildcard::Pattern;
 
@@ -65,6 +66,14 @@ impl ArnPattern {
             prefix.push(':');
         }
         ArnPattern::Parts(Box::new(ArnParts { parts, literal, prefix: prefix.into() }))
+    }
+
+    /// The context keys of the pattern's policy variables.
+    pub(crate) fn variables(&self) -> Box<dyn Iterator<Item = &KeyName> + '_> {
+        match self {
+            ArnPattern::Whole(p) => Box::new(p.variables()),
+            ArnPattern::Parts(arn) => Box::new(arn.parts.iter().flat_map(Pattern::variables)),
+        }
     }
 
     /// Whether the ARN `text` matches.

@@ -258,6 +258,19 @@ pub(crate) fn parse_cidr(text: &str) -> Option<IpNet> {
 }
 
 impl Condition {
+    /// Every context key evaluating this condition can read: its key and the keys of the
+    /// policy variables in its values.
+    pub(crate) fn keys_read(&self) -> Vec<&KeyName> {
+        let mut keys = vec![&self.key];
+        match &self.values {
+            Values::Text(ps) => keys.extend(ps.iter().flat_map(Pattern::variables)),
+            Values::Bool(bs) => keys.extend(bs.iter().filter_map(|b| b.as_ref().err()).flat_map(Pattern::variables)),
+            Values::Arn(ps) => keys.extend(ps.iter().flat_map(ArnPattern::variables)),
+            Values::Number(_) | Values::Date(_) | Values::Binary(_) | Values::Ip(_) | Values::Null(_) => {}
+        }
+        keys
+    }
+
     /// Whether this condition holds for `ctx`.
     pub(crate) fn evaluate(&self, ctx: &ConditionContext) -> bool {
         let op = self.op;

@@ -1,6 +1,7 @@
 //! The request side of an authorization question: who is asking, and the condition-key context.
 
 use crate::key::KeyName;
+use crate::policy::Policy;
 use crate::values::{Number, parse_bool, parse_date};
 use crate::variables::Resolve;
 use std::collections::HashMap;
@@ -217,6 +218,36 @@ impl Hasher for IdentityHasher {
     }
 }
 
+/// The context keys some policies can read: the keys of their conditions and of the policy
+/// variables in their actions, resources and condition values. Evaluating those policies looks
+/// up no other key, so a context built for them ([`ConditionContext::reading`]) need hold no
+/// other: the decision is the same, and keys nobody reads cost nothing.
+#[derive(Debug, Clone, Default)]
+pub struct KeysRead(Vec<KeyName>);
+
+impl KeysRead {
+    /// The keys any of `policies` can read.
+    pub fn of<'p>(policies: impl IntoIterator<Item = &'p Policy>) -> Self {
+        let mut keys: Vec<KeyName> = Vec::new();
+        for key in policies.into_iter().flat_map(Policy::keys_read) {
+            if !keys.contains(key) {
+                keys.push(key.clone());
+            }
+        }
+        Self(keys)
+    }
+
+    /// Whether `key` (any case) is one of them.
+    pub fn contains(&self, key: &str) -> bool {
+        !self.0.is_empty() && self.0.iter().any(|k| k.is(key))
+    }
+
+    /// Whether the policies read no key at all.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
 #[derive(Debug, Clone)]
 struct Entry {
     key: KeyName,
@@ -238,12 +269,27 @@ pub struct ConditionContext {
     entries: Vec<Entry>,
     /// Key hash -> index of the first entry with that hash.
     index: HashMap<u64, usize, BuildHasherDefault<IdentityHasher>>,
+    /// When set, the only keys kept: setting any other is a no-op.
+    only: Option<KeysRead>,
 }
 
 impl ConditionContext {
     /// An empty context.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// An empty context that keeps only `keys`: setting, adding to or removing any other key
+    /// does nothing. Evaluating the policies `keys` came from against it decides exactly as
+    /// against a context holding every key.
+    pub fn reading(keys: KeysRead) -> Self {
+        Self { only: Some(keys), ..Self::default() }
+    }
+
+    /// Whether a value set for `key` would be kept: callers can skip computing values that
+    /// nothing reads.
+    pub fn wants(&self, key: &str) -> bool {
+        self.only.as_ref().is_none_or(|only| only.contains(key))
     }
 
     fn find(&self, key: &KeyName) -> Option<usize> {
@@ -275,7 +321,9 @@ impl ConditionContext {
 
     /// Sets `key` to the single value `value`, replacing earlier values.
     pub fn insert(&mut self, key: &str, value: impl Into<String>) -> &mut Self {
-        self.set(key, vec![ContextValue::new(value)]);
+        if self.wants(key) {
+            self.set(key, vec![ContextValue::new(value)]);
+        }
         self
     }
 
@@ -285,12 +333,17 @@ impl ConditionContext {
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        self.set(key, values.into_iter().map(ContextValue::new).collect());
+        if self.wants(key) {
+            self.set(key, values.into_iter().map(ContextValue::new).collect());
+        }
         self
     }
 
     /// Adds `value` to the values of `key`.
     pub fn push(&mut self, key: &str, value: impl Into<String>) -> &mut Self {
+        if !self.wants(key) {
+            return self;
+        }
         match self.find(&KeyName::new(key)) {
             Some(i) => self.entries[i].values.push(ContextValue::new(value)),
             None => self.set(key, vec![ContextValue::new(value)]),
@@ -306,6 +359,9 @@ impl ConditionContext {
 
     /// Removes `key`.
     pub fn remove(&mut self, key: &str) {
+        if !self.wants(key) {
+            return;
+        }
         let Some(i) = self.find(&KeyName::new(key)) else { return };
         self.entries.remove(i);
         self.index.clear();
@@ -326,27 +382,36 @@ impl ConditionContext {
 
     /// Sets `aws:CurrentTime` (ISO 8601, UTC) and `aws:EpochTime` (seconds).
     pub fn set_current_time(&mut self, now: OffsetDateTime) -> &mut Self {
-        let utc = now.to_offset(time::UtcOffset::UTC).replace_nanosecond(0).unwrap_or(now);
-        let text = utc.format(&Rfc3339).unwrap_or_default();
-        self.insert("aws:CurrentTime", text);
-        self.insert("aws:EpochTime", now.unix_timestamp().to_string())
+        if self.wants("aws:CurrentTime") {
+            let utc = now.to_offset(time::UtcOffset::UTC).replace_nanosecond(0).unwrap_or(now);
+            let text = utc.format(&Rfc3339).unwrap_or_default();
+            self.insert("aws:CurrentTime", text);
+        }
+        if self.wants("aws:EpochTime") {
+            self.insert("aws:EpochTime", now.unix_timestamp().to_string());
+        }
+        self
     }
 
     /// Sets `aws:SourceIp`.
     pub fn set_source_ip(&mut self, ip: IpAddr) -> &mut Self {
-        self.insert("aws:SourceIp", ip.to_string())
+        if self.wants("aws:SourceIp") {
+            self.insert("aws:SourceIp", ip.to_string());
+        }
+        self
     }
 
     /// Sets `aws:SecureTransport`.
     pub fn set_secure_transport(&mut self, tls: bool) -> &mut Self {
-        self.insert("aws:SecureTransport", tls.to_string())
+        self.insert("aws:SecureTransport", if tls { "true" } else { "false" })
     }
 
     /// Sets `aws:MultiFactorAuthPresent` and, when known, `aws:MultiFactorAuthAge` (seconds).
     pub fn set_mfa(&mut self, present: bool, age_secs: Option<u64>) -> &mut Self {
-        self.insert("aws:MultiFactorAuthPresent", present.to_string());
+        self.insert("aws:MultiFactorAuthPresent", if present { "true" } else { "false" });
         match age_secs {
-            Some(age) => self.insert("aws:MultiFactorAuthAge", age.to_string()),
+            Some(age) if self.wants("aws:MultiFactorAuthAge") => self.insert("aws:MultiFactorAuthAge", age.to_string()),
+            Some(_) => self,
             None => {
                 self.remove("aws:MultiFactorAuthAge");
                 self
@@ -357,16 +422,18 @@ impl ConditionContext {
     /// Sets `aws:PrincipalArn`, `aws:PrincipalAccount` and `aws:PrincipalType` from `principal`
     /// (`aws:PrincipalArn` is the role ARN for a role session, as AWS documents).
     pub fn set_principal(&mut self, principal: &PrincipalInfo) -> &mut Self {
-        let arn = match principal.kind {
-            PrincipalKind::AssumedRole => principal.issuer().map(|c| c.into_owned()),
-            PrincipalKind::Service | PrincipalKind::WebIdentity | PrincipalKind::Anonymous => None,
-            _ => Some(principal.arn.clone()),
-        };
-        if let Some(arn) = arn {
-            self.insert("aws:PrincipalArn", arn);
+        if self.wants("aws:PrincipalArn") {
+            let arn = match principal.kind {
+                PrincipalKind::AssumedRole => principal.issuer(),
+                PrincipalKind::Service | PrincipalKind::WebIdentity | PrincipalKind::Anonymous => None,
+                _ => Some(principal.arn.as_str().into()),
+            };
+            if let Some(arn) = arn {
+                self.insert("aws:PrincipalArn", arn);
+            }
         }
         if let Some(account) = &principal.account {
-            self.insert("aws:PrincipalAccount", account.clone());
+            self.insert("aws:PrincipalAccount", account.as_str());
         }
         self.insert("aws:PrincipalType", principal.kind.principal_type())
     }
@@ -412,6 +479,61 @@ mod tests {
         assert_eq!(c.get("aws:tagkeys").unwrap().len(), 2);
         c.remove("Aws:TagKeys");
         assert!(c.get("aws:TagKeys").is_none());
+    }
+
+    #[test]
+    fn keys_read_are_condition_keys_and_variables() {
+        let p = Policy::parse(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*",
+                "Resource":"arn:aws:s3:::${aws:username}/*",
+                "Condition":{"StringEquals":{"aws:PrincipalTag/Team":"${aws:PrincipalTag/Lead}"},
+                             "ArnLike":{"aws:SourceArn":"arn:aws:sns:*:${aws:PrincipalAccount}:*"},
+                             "Bool":{"aws:SecureTransport":"${test:Flag}"}}}]}"#,
+        )
+        .unwrap();
+        let keys = KeysRead::of([&p]);
+        for k in [
+            "aws:username",
+            "AWS:PrincipalTag/team",
+            "aws:principaltag/lead",
+            "aws:SourceArn",
+            "aws:PrincipalAccount",
+            "aws:securetransport",
+            "test:flag",
+        ] {
+            assert!(keys.contains(k), "{k}");
+        }
+        assert!(!keys.contains("aws:SourceIp"));
+        let plain = r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}"#;
+        assert!(KeysRead::of([&Policy::parse(plain).unwrap()]).is_empty());
+        // Before 2012-10-17, `${...}` is literal text.
+        let old = r#"{"Version":"2008-10-17","Statement":{"Effect":"Allow","Action":"*","Resource":"arn:aws:s3:::a/${aws:username}"}}"#;
+        assert!(KeysRead::of([&Policy::parse(old).unwrap()]).is_empty());
+    }
+
+    #[test]
+    fn a_context_reading_some_keys_keeps_only_those() {
+        let p = Policy::parse(
+            r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"*","Resource":"*",
+                "Condition":{"StringEquals":{"aws:username":"alice","aws:TagKeys":"a"}}}}"#,
+        )
+        .unwrap();
+        let mut c = ConditionContext::reading(KeysRead::of([&p]));
+        assert!(c.wants("AWS:UserName") && !c.wants("aws:CurrentTime"));
+        c.insert("aws:UserName", "alice").insert("aws:SourceIp", "10.0.0.1");
+        c.push("aws:tagkeys", "a").push("aws:TagKeys", "b").push("aws:PrincipalTag/x", "y");
+        c.set_current_time(time::macros::datetime!(2024-05-01 12:30:00 UTC));
+        c.set_source_ip("10.0.0.1".parse().unwrap()).set_secure_transport(true).set_mfa(true, Some(3));
+        c.set_principal(&PrincipalInfo::user("arn:aws:iam::111122223333:user/alice"));
+        assert_eq!(c.get("aws:username").unwrap()[0].as_str(), "alice");
+        assert_eq!(c.get("aws:TagKeys").unwrap().len(), 2);
+        assert_eq!(c.len(), 2);
+        c.remove("aws:SourceIp");
+        c.remove("aws:USERNAME");
+        assert_eq!(c.len(), 1);
+        let mut none = ConditionContext::reading(KeysRead::default());
+        none.insert("aws:username", "alice").set_current_time(time::OffsetDateTime::UNIX_EPOCH);
+        assert!(none.is_empty());
     }
 
     #[test]

@@ -46,7 +46,7 @@ mod values;
 mod variables;
 mod wildcard;
 
-pub use context::{ConditionContext, ContextValue, PrincipalInfo, PrincipalKind};
+pub use context::{ConditionContext, ContextValue, KeysRead, PrincipalInfo, PrincipalKind};
 pub use error::PolicyError;
 pub use evaluate::{
     AuthzContext, Decision, DenyReason, EvalResult, MatchedStatement, PolicyLayer, PolicySet, ResourcePolicy, evaluate,

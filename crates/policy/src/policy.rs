@@ -10,6 +10,7 @@
 use crate::condition::{Condition, parse_block};
 use crate::error::PolicyError;
 use crate::json::Json;
+use crate::key::KeyName;
 use crate::principal::PrincipalSet;
 use crate::variables::Syntax;
 use crate::wildcard::Pattern;
@@ -122,6 +123,8 @@ pub struct Policy {
     version: PolicyVersion,
     id: Option<String>,
     statements: Vec<Statement>,
+    /// Every context key evaluating the policy can read (see [`crate::KeysRead`]).
+    keys_read: Vec<KeyName>,
 }
 
 impl Policy {
@@ -171,7 +174,8 @@ impl Policy {
             }
             statements.push(st);
         }
-        Ok(Policy { name: String::new(), kind, version, id, statements })
+        let keys_read = keys_read(&statements);
+        Ok(Policy { name: String::new(), kind, version, id, statements, keys_read })
     }
 
     /// Sets the name reported in evaluation results (a policy ARN, or an inline policy's name).
@@ -204,6 +208,27 @@ impl Policy {
     pub fn statements(&self) -> &[Statement] {
         &self.statements
     }
+
+    /// Every context key evaluating the policy can read, each once.
+    pub(crate) fn keys_read(&self) -> &[KeyName] {
+        &self.keys_read
+    }
+}
+
+/// The context keys `statements` can read: their condition keys and the keys of the policy
+/// variables in their actions, resources and condition values. Evaluation looks up no others.
+fn keys_read(statements: &[Statement]) -> Vec<KeyName> {
+    let mut keys: Vec<KeyName> = Vec::new();
+    for st in statements {
+        let patterns = st.action.patterns.iter().chain(st.resource.iter().flat_map(|r| r.patterns.iter()));
+        let read = patterns.flat_map(Pattern::variables).chain(st.conditions.iter().flat_map(Condition::keys_read));
+        for key in read {
+            if !keys.contains(key) {
+                keys.push(key.clone());
+            }
+        }
+    }
+    keys
 }
 
 fn json_text(v: &Json) -> String {

@@ -6,6 +6,7 @@
 //! as in AWS `Resource` matching) and `?` exactly one character. Matching is case-sensitive;
 //! callers that need case-insensitive matching (actions) lower-case both sides first.
 
+use crate::key::KeyName;
 use crate::variables::{Resolve, Syntax, Token, tokenize};
 use std::borrow::Cow;
 
@@ -51,6 +52,14 @@ impl Pattern {
             _ => Shape::General,
         };
         Pattern { tokens, shape, vars }
+    }
+
+    /// The context keys of the pattern's policy variables.
+    pub(crate) fn variables(&self) -> impl Iterator<Item = &KeyName> {
+        self.tokens.iter().filter_map(|t| match t {
+            Token::Var(v) => Some(&v.key),
+            _ => None,
+        })
     }
 
     /// The text of a pattern without wildcards or variables.

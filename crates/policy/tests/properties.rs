@@ -2,7 +2,7 @@
 
 use proptest::prelude::*;
 use rampart_policy::{
-    AuthzContext, ConditionContext, Decision, Policy, PolicyKind, PolicySet, PrincipalInfo, ResourcePolicy,
+    AuthzContext, ConditionContext, Decision, KeysRead, Policy, PolicyKind, PolicySet, PrincipalInfo, ResourcePolicy,
     wildcard_match,
 };
 
@@ -16,6 +16,8 @@ const CONDITIONS: &[&str] = &[
     r#"{"ForAllValues:StringEquals":{"aws:TagKeys":["a","b"]}}"#,
     r#"{"Null":{"aws:TokenIssueTime":"true"}}"#,
     r#"{"DateLessThan":{"aws:CurrentTime":"2030-01-01T00:00:00Z"}}"#,
+    r#"{"StringLike":{"aws:UserAgent":"${aws:username}*"}}"#,
+    r#"{"ArnEquals":{"aws:PrincipalArn":"arn:aws:iam::111122223333:user/${aws:username}"}}"#,
     r#"{"StringEquals":{"test:never-set":"x"}}"#,
 ];
 const PRINCIPALS: &[&str] = &[
@@ -149,6 +151,17 @@ fn render(p: &GenPolicy, resource_policy: bool) -> String {
 /// Evaluates a generated set; `extra` adds a statement (JSON) to the first policy of a layer
 /// (0 identity, 1 resource, 2 boundary, 3 session); `action` overrides the requested action.
 fn decide(set: &GenSet, extra: Option<(usize, &str)>, action: Option<&str>) -> Decision {
+    evaluate_set(set, extra, action, false).0
+}
+
+/// Like [`decide`], with the statements that matched (as text); with `only_keys_read`, against a
+/// context that keeps only the keys the set's policies read.
+fn evaluate_set(
+    set: &GenSet,
+    extra: Option<(usize, &str)>,
+    action: Option<&str>,
+    only_keys_read: bool,
+) -> (Decision, String) {
     let with_extra = |layer: usize, first: bool, json: String| match extra {
         Some((l, st)) if l == layer && first => json.replacen("\"Statement\":[", &format!("\"Statement\":[{st},"), 1),
         _ => json,
@@ -174,7 +187,12 @@ fn decide(set: &GenSet, extra: Option<(usize, &str)>, action: Option<&str>) -> D
     let id_refs: Vec<&Policy> = identity.iter().collect();
     let s_refs: Vec<&Policy> = session.iter().collect();
     let who = principal(set.principal);
-    let mut ctx = ConditionContext::new();
+    let mut ctx = if only_keys_read {
+        let all = id_refs.iter().copied().chain(resource.as_ref().map(|(p, _)| p)).chain(boundary.as_ref());
+        ConditionContext::reading(KeysRead::of(all.chain(s_refs.iter().copied())))
+    } else {
+        ConditionContext::new()
+    };
     let (tls, ip, name, tags) = set.ctx;
     ctx.insert("aws:SecureTransport", tls.to_string());
     if ip {
@@ -187,6 +205,9 @@ fn decide(set: &GenSet, extra: Option<(usize, &str)>, action: Option<&str>) -> D
         ctx.insert_multi("aws:TagKeys", ["a", "c"]);
     }
     ctx.insert("aws:CurrentTime", "2025-01-01T00:00:00Z");
+    ctx.insert("aws:UserAgent", "alice-cli/1.0");
+    ctx.set_principal(&who);
+    ctx.insert("test:unread", "never in a policy");
     let req = AuthzContext {
         principal: &who,
         action: action.unwrap_or(REQ_ACTIONS[set.action]),
@@ -204,7 +225,8 @@ fn decide(set: &GenSet, extra: Option<(usize, &str)>, action: Option<&str>) -> D
             session: &s_refs,
         },
     };
-    req.evaluate().decision
+    let result = req.evaluate();
+    (result.decision, format!("{:?}", result.matched))
 }
 
 /// Every Allow statement of a set, as (policy, statement) with policies numbered identity first,
@@ -318,6 +340,13 @@ const DENY_ALL_RP: &str = r#"{"Effect":"Deny","Principal":"*","Action":"*","Reso
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    /// (0) A context that keeps only the keys the policies read decides exactly as a full one,
+    /// with the same statements matched.
+    #[test]
+    fn context_of_keys_read_decides_the_same(set in gen_set()) {
+        prop_assert_eq!(evaluate_set(&set, None, None, true), evaluate_set(&set, None, None, false));
+    }
 
     /// (1) An applicable Deny statement that matches the request means the result is never Allow.
     #[test]

@@ -325,13 +325,16 @@ impl Pipeline {
         };
 
         // 6. Authorize, from the operation's declaration.
-        let call = Call { principal: principal.clone(), context: Arc::new(context), input };
+        let mut call =
+            Call { principal: principal.clone(), context: Arc::new(context), input, resolved: Default::default() };
         match (&principal, op.access_rule()) {
             (None, Access::Anonymous) => {}
             (None, _) => return Err(AuthFailure::Missing.to_error(*protocol)),
             (Some(_), Access::AnyAuthenticated | Access::Anonymous) => {}
             (Some(p), Access::Authorized) => {
-                let target = op.target_for(&call)?;
+                let mut target = op.target_for(&call)?;
+                // Handed to the handler only once every check below has passed.
+                let resolved = std::mem::take(&mut target.resolved);
                 let request = AuthzRequest {
                     principal: p,
                     action: op.action(),
@@ -358,6 +361,7 @@ impl Pipeline {
                         return Err(access_denied(*protocol, denial.message));
                     }
                 }
+                call.resolved = resolved;
             }
         }
 
@@ -367,6 +371,7 @@ impl Pipeline {
         Ok(match output {
             Output::Query(xml) => Protocol::query_response(op.name(), service.namespace(), &xml, &request_id),
             Output::Json(v) => Protocol::json_response(&v, &request_id),
+            Output::JsonText(body) => Protocol::json_text_response(body, &request_id),
             Output::Http(mut resp) => {
                 rampart_wire::protocol::set_request_id(&mut resp, &request_id, Protocol::RestXml);
                 resp

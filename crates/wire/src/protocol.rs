@@ -129,7 +129,12 @@ impl Protocol {
 
     /// The successful response of a JSON 1.1 operation.
     pub fn json_response(body: &serde_json::Value, request_id: &str) -> Response<ResponseBody> {
-        let mut resp = Response::new(full_body(serde_json::to_vec(body).unwrap_or_else(|_| b"{}".to_vec())));
+        Self::json_text_response(serde_json::to_vec(body).unwrap_or_else(|_| b"{}".to_vec()), request_id)
+    }
+
+    /// A JSON 1.1 success response whose body is already serialized.
+    pub fn json_text_response(body: Vec<u8>, request_id: &str) -> Response<ResponseBody> {
+        let mut resp = Response::new(full_body(body));
         resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(JSON_CONTENT_TYPE));
         set_request_id(&mut resp, request_id, Self::Json11);
         resp

@@ -19,6 +19,11 @@ const SENSITIVE: &[&str] = &[
     "importtoken",
 ];
 
+/// Top-level JSON parameters CloudTrail leaves out of `requestParameters` altogether: data a
+/// call works on rather than how it is called (ciphertexts, messages to sign or MAC, signatures,
+/// MACs). Matched by exact name.
+const OMITTED: &[&str] = &["CiphertextBlob", "Message", "Signature", "Mac"];
+
 /// Whether a parameter named `name` holds a secret.
 pub fn is_sensitive(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
@@ -41,18 +46,16 @@ pub fn query_params(pairs: &[(String, String)]) -> Value {
 
 /// A JSON request body as an audit object, secrets hidden at any depth.
 pub fn json_params(body: &Value) -> Value {
-    match body {
-        Value::Object(o) if o.is_empty() => Value::Null,
-        Value::Object(o) => Value::Object(
-            o.iter()
-                .map(|(k, v)| {
-                    let v = if is_sensitive(k) { Value::String(HIDDEN.into()) } else { json_params_inner(v) };
-                    (crate::query::lower_first(k), v)
-                })
-                .collect(),
-        ),
-        _ => Value::Null,
-    }
+    let Value::Object(o) = body else { return Value::Null };
+    let kept: Map<String, Value> = o
+        .iter()
+        .filter(|(k, _)| !OMITTED.contains(&k.as_str()))
+        .map(|(k, v)| {
+            let v = if is_sensitive(k) { Value::String(HIDDEN.into()) } else { json_params_inner(v) };
+            (crate::query::lower_first(k), v)
+        })
+        .collect();
+    if kept.is_empty() { Value::Null } else { Value::Object(kept) }
 }
 
 fn json_params_inner(v: &Value) -> Value {
@@ -88,5 +91,14 @@ mod tests {
         assert_eq!(j["plaintext"], HIDDEN);
         assert_eq!(j["nested"]["SecretAccessKey"], HIDDEN);
         assert_eq!(j["keyId"], "k");
+        // As CloudTrail: the ciphertext of a Decrypt, the message and signature of a Verify are
+        // not logged at all.
+        let d = json_params(&serde_json::json!({"CiphertextBlob": "AQID", "EncryptionContext": {"a": "b"}}));
+        assert_eq!(d, serde_json::json!({"encryptionContext": {"a": "b"}}));
+        let v = json_params(
+            &serde_json::json!({"KeyId": "k", "Message": "bXNn", "Signature": "c2ln", "MessageType": "RAW"}),
+        );
+        assert_eq!(v, serde_json::json!({"keyId": "k", "messageType": "RAW"}));
+        assert_eq!(json_params(&serde_json::json!({"CiphertextBlob": "AQID"})), Value::Null);
     }
 }

@@ -5,7 +5,7 @@
 
 use crate::protocol::{Protocol, RequestBody, ResponseBody};
 use crate::query::QueryParams;
-use rampart_core::authz::{RequestContext, Target};
+use rampart_core::authz::{RequestContext, Resolved, Target};
 use rampart_core::{AwsError, Principal};
 use std::collections::HashMap;
 use std::future::Future;
@@ -21,6 +21,9 @@ pub struct Call {
     pub context: Arc<RequestContext>,
     /// The operation's input.
     pub input: Input,
+    /// What the operation's target function resolved while the call was authorized
+    /// ([`Target::resolved`]); empty until then.
+    pub resolved: Resolved,
 }
 
 impl Call {
@@ -65,6 +68,9 @@ pub enum Output {
     Query(String),
     /// JSON 1.1: the response object.
     Json(serde_json::Value),
+    /// JSON 1.1: the response object, already serialized (by a handler on a hot path that writes
+    /// its response directly rather than through a `serde_json::Value`). Must be a JSON object.
+    JsonText(Vec<u8>),
     /// REST: a complete response (headers, status, streamed body).
     Http(http::Response<ResponseBody>),
 }

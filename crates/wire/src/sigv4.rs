@@ -347,10 +347,9 @@ fn build(
             &iso[..8]
         )));
     }
-    let sig_bytes = hex::decode(signature)
-        .ok()
-        .and_then(|b| <[u8; 32]>::try_from(b).ok())
-        .ok_or_else(|| SigV4Error::Mismatch("The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.".into()))?;
+    let mut sig_bytes = [0u8; 32];
+    hex::decode_to_slice(signature, &mut sig_bytes)
+        .map_err(|_| SigV4Error::Mismatch("The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.".into()))?;
     let signed: Vec<String> =
         signed_headers.split(';').filter(|h| !h.is_empty()).map(str::to_ascii_lowercase).collect();
     if !signed.iter().any(|h| h == "host") {
@@ -449,8 +448,7 @@ fn canonical_query(out: &mut String, raw_query: &str, location: AuthLocation) {
     }
 }
 
-fn push_trimmed_value(out: &mut String, value: &[u8]) {
-    let s = String::from_utf8_lossy(value);
+fn push_trimmed_value(out: &mut String, s: &str) {
     let mut first = true;
     for word in s.split_ascii_whitespace() {
         if !first {
@@ -461,8 +459,20 @@ fn push_trimmed_value(out: &mut String, value: &[u8]) {
     }
 }
 
-/// Builds the canonical request for `sig` over `parts`, with `payload_hash` as its last line.
+/// Builds the canonical request for `sig` over `parts`, with `payload_hash` as its last line
+/// (a signed header value that is not UTF-8 appears with replacement characters: for logging).
 pub fn canonical_request(parts: &SignedParts<'_>, sig: &SignatureV4, payload_hash: &str, mode: UriMode) -> String {
+    write_canonical_request(parts, sig, payload_hash, mode, true).unwrap_or_default()
+}
+
+/// The canonical request; `None` when a signed header value is not UTF-8 and not `lossy`.
+fn write_canonical_request(
+    parts: &SignedParts<'_>,
+    sig: &SignatureV4,
+    payload_hash: &str,
+    mode: UriMode,
+    lossy: bool,
+) -> Option<String> {
     let mut out = String::with_capacity(256 + parts.raw_path.len() + parts.raw_query.len());
     out.push_str(parts.method);
     out.push('\n');
@@ -482,16 +492,32 @@ pub fn canonical_request(parts: &SignedParts<'_>, sig: &SignatureV4, payload_has
             if !first {
                 out.push(',');
             }
-            push_trimmed_value(&mut out, v.as_bytes());
+            match std::str::from_utf8(v.as_bytes()) {
+                Ok(text) => push_trimmed_value(&mut out, text),
+                Err(_) if lossy => push_trimmed_value(&mut out, &String::from_utf8_lossy(v.as_bytes())),
+                Err(_) => return None,
+            }
             first = false;
         }
         out.push('\n');
     }
     out.push('\n');
-    out.push_str(&sig.signed_headers.join(";"));
+    for (i, name) in sig.signed_headers.iter().enumerate() {
+        if i > 0 {
+            out.push(';');
+        }
+        out.push_str(name);
+    }
     out.push('\n');
     out.push_str(payload_hash);
-    out
+    Some(out)
+}
+
+/// Lower-case hex of `bytes` (a digest).
+fn hex_lower(bytes: &[u8]) -> String {
+    let mut out = vec![0; bytes.len() * 2];
+    hex::encode_to_slice(bytes, &mut out).expect("twice the length");
+    String::from_utf8(out).expect("hex digits are ASCII")
 }
 
 /// The string to sign for `canonical_request`.
@@ -503,7 +529,7 @@ pub fn string_to_sign(sig: &SignatureV4, canonical_request: &str) -> String {
     out.push_str(&sig.amz_date);
     out.push('\n');
     let _ = writeln!(out, "{}/{}/{}/aws4_request", sig.scope_date, sig.region, sig.service);
-    out.push_str(&hex::encode(hash.as_ref()));
+    out.push_str(&hex_lower(hash.as_ref()));
     out
 }
 
@@ -551,14 +577,7 @@ pub fn verify_with_key(
 ) -> bool {
     // The canonical request is text; a signed header whose value is not UTF-8 cannot be bound
     // to its exact bytes in it, so it never verifies (fail closed).
-    let all_utf8 = sig
-        .signed_headers
-        .iter()
-        .all(|name| parts.headers.get_all(name.as_str()).iter().all(|v| std::str::from_utf8(v.as_bytes()).is_ok()));
-    if !all_utf8 {
-        return false;
-    }
-    let creq = canonical_request(parts, sig, payload_hash, mode);
+    let Some(creq) = write_canonical_request(parts, sig, payload_hash, mode, false) else { return false };
     let sts = string_to_sign(sig, &creq);
     let tag = hmac::sign(signing_key, sts.as_bytes());
     constant_time::verify_slices_are_equal(tag.as_ref(), &sig.signature).is_ok()
@@ -566,7 +585,7 @@ pub fn verify_with_key(
 
 /// Hex SHA-256 of `data`, the payload hash of a buffered body.
 pub fn payload_hash(data: &[u8]) -> String {
-    hex::encode(digest::digest(&digest::SHA256, data).as_ref())
+    hex_lower(digest::digest(&digest::SHA256, data).as_ref())
 }
 
 #[cfg(test)]
