@@ -14,15 +14,48 @@ use std::sync::mpsc;
 use tokio::sync::oneshot;
 
 /// Most records in one commit; bounds the latency a single commit adds.
-const MAX_BATCH: usize = 1024;
+pub(crate) const MAX_BATCH: usize = 1024;
 
-struct Pending {
-    event_id: String,
-    event_time_ms: i64,
-    event_source: std::borrow::Cow<'static, str>,
-    event_name: std::borrow::Cow<'static, str>,
-    body: String,
-    done: oneshot::Sender<Result<u64, AuditError>>,
+/// A record waiting for its writer, and whom to tell when it is durable. Shared by both
+/// backends' writers.
+pub(crate) struct Pending {
+    pub(crate) event_id: String,
+    pub(crate) event_time_ms: i64,
+    pub(crate) event_source: std::borrow::Cow<'static, str>,
+    pub(crate) event_name: std::borrow::Cow<'static, str>,
+    pub(crate) body: String,
+    pub(crate) done: oneshot::Sender<Result<u64, AuditError>>,
+}
+
+/// Queues `record` for the writer behind `queue`; the receipt resolves once it is durable.
+pub(crate) fn enqueue(queue: &mpsc::Sender<Pending>, record: &AuditRecord) -> AuditReceipt {
+    let (done, receipt) = oneshot::channel();
+    let pending = Pending {
+        event_id: record.event_id.clone(),
+        event_time_ms: i64::try_from(record.event_time.unix_timestamp_nanos() / 1_000_000).unwrap_or(0),
+        event_source: record.event_source.clone(),
+        event_name: record.event_name.clone(),
+        body: record.to_json_string(),
+        done,
+    };
+    if let Err(mpsc::SendError(p)) = queue.send(pending) {
+        let _ = p.done.send(Err(AuditError("audit writer has stopped".into())));
+    }
+    receipt
+}
+
+/// The next batch for a writer: waits for one record, then takes whatever else is queued, up
+/// to [`MAX_BATCH`]. False when the log is closed.
+pub(crate) fn next_batch(rx: &mpsc::Receiver<Pending>, batch: &mut Vec<Pending>) -> bool {
+    let Ok(first) = rx.recv() else { return false };
+    batch.push(first);
+    while batch.len() < MAX_BATCH {
+        match rx.try_recv() {
+            Ok(p) => batch.push(p),
+            Err(_) => break,
+        }
+    }
+    true
 }
 
 /// The audit log on SQLite (its own database file, so audit commits never wait for state writes).
@@ -88,32 +121,13 @@ impl SqliteAuditLog {
 
 impl AuditSink for SqliteAuditLog {
     fn append(&self, record: &AuditRecord) -> AuditReceipt {
-        let (done, receipt) = oneshot::channel();
-        let pending = Pending {
-            event_id: record.event_id.clone(),
-            event_time_ms: i64::try_from(record.event_time.unix_timestamp_nanos() / 1_000_000).unwrap_or(0),
-            event_source: record.event_source.clone(),
-            event_name: record.event_name.clone(),
-            body: record.to_json_string(),
-            done,
-        };
-        if let Err(mpsc::SendError(p)) = self.queue.send(pending) {
-            let _ = p.done.send(Err(AuditError("audit writer has stopped".into())));
-        }
-        receipt
+        enqueue(&self.queue, record)
     }
 }
 
 fn writer(mut conn: Connection, rx: mpsc::Receiver<Pending>) {
     let mut batch: Vec<Pending> = Vec::with_capacity(64);
-    while let Ok(first) = rx.recv() {
-        batch.push(first);
-        while batch.len() < MAX_BATCH {
-            match rx.try_recv() {
-                Ok(p) => batch.push(p),
-                Err(_) => break,
-            }
-        }
+    while next_batch(&rx, &mut batch) {
         match commit(&mut conn, &batch) {
             Ok(seqs) => {
                 for (p, seq) in batch.drain(..).zip(seqs) {
@@ -147,10 +161,11 @@ fn commit(conn: &mut Connection, batch: &[Pending]) -> Result<Vec<u64>, rusqlite
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn record(name: &str) -> AuditRecord {
+    /// A plain record named `name`, for tests of either backend.
+    pub(crate) fn record(name: &str) -> AuditRecord {
         AuditRecord {
             event_id: rampart_core::ids::new_request_id(),
             event_time: time::OffsetDateTime::now_utc(),

@@ -7,27 +7,16 @@
 //! writer at a time is guaranteed (the CloudTrail digest chain will hang off it).
 
 use super::connect::{Connector, PostgresOptions, backend, wait};
+use crate::audit::{Pending, enqueue, next_batch};
 use crate::{StoreError, StoredEvent};
 use rampart_core::audit::{AuditError, AuditReceipt, AuditRecord, AuditSink};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
-use tokio::sync::oneshot;
 use tokio_postgres::{Client, Statement};
 
-/// Most records in one commit.
-const MAX_BATCH: usize = 1024;
 /// Writer threads (connections) per node. While one batch waits for the head row or its commit,
 /// the next is already at the database, so no round trip is idle; the head row still orders them.
 const WRITERS: usize = 2;
-
-struct Pending {
-    event_id: String,
-    event_time_ms: i64,
-    event_source: std::borrow::Cow<'static, str>,
-    event_name: std::borrow::Cow<'static, str>,
-    body: String,
-    done: oneshot::Sender<Result<u64, AuditError>>,
-}
 
 /// The audit log on PostgreSQL.
 pub struct PostgresAuditLog {
@@ -81,19 +70,7 @@ fn read(client: &Client, after: u64, limit: usize) -> Result<Vec<StoredEvent>, S
 
 impl AuditSink for PostgresAuditLog {
     fn append(&self, record: &AuditRecord) -> AuditReceipt {
-        let (done, receipt) = oneshot::channel();
-        let pending = Pending {
-            event_id: record.event_id.clone(),
-            event_time_ms: i64::try_from(record.event_time.unix_timestamp_nanos() / 1_000_000).unwrap_or(0),
-            event_source: record.event_source.clone(),
-            event_name: record.event_name.clone(),
-            body: record.to_json_string(),
-            done,
-        };
-        if let Err(mpsc::SendError(p)) = self.queue.send(pending) {
-            let _ = p.done.send(Err(AuditError("audit writer has stopped".into())));
-        }
-        receipt
+        enqueue(&self.queue, record)
     }
 }
 
@@ -107,18 +84,9 @@ fn prepared(connector: &Arc<Connector>, client: Option<Client>) -> Result<(Clien
     Ok((client, stmt))
 }
 
-/// Takes the next batch: waits for one record, then takes whatever else is queued.
-fn next_batch(rx: &Mutex<mpsc::Receiver<Pending>>, batch: &mut Vec<Pending>) -> bool {
-    let rx = rx.lock().unwrap_or_else(|p| p.into_inner());
-    let Ok(first) = rx.recv() else { return false };
-    batch.push(first);
-    while batch.len() < MAX_BATCH {
-        match rx.try_recv() {
-            Ok(p) => batch.push(p),
-            Err(_) => break,
-        }
-    }
-    true
+/// The next batch of the writers sharing `rx` (one at a time takes from the queue).
+fn take_batch(rx: &Mutex<mpsc::Receiver<Pending>>, batch: &mut Vec<Pending>) -> bool {
+    next_batch(&rx.lock().unwrap_or_else(|p| p.into_inner()), batch)
 }
 
 fn writer(connector: Arc<Connector>, client: Client, node: String, rx: &Mutex<mpsc::Receiver<Pending>>) {
@@ -126,7 +94,7 @@ fn writer(connector: Arc<Connector>, client: Client, node: String, rx: &Mutex<mp
         .map_err(|e| tracing::error!(error = %e, "audit writer cannot prepare its statement"))
         .ok();
     let mut batch: Vec<Pending> = Vec::with_capacity(64);
-    while next_batch(rx, &mut batch) {
+    while take_batch(rx, &mut batch) {
         let result = commit_with_retries(&connector, &mut client, &node, &batch);
         match result {
             Ok(first_seq) => {

@@ -444,26 +444,9 @@ mod tests {
         }
     }
 
-    fn record(name: &str) -> rampart_core::audit::AuditRecord {
-        rampart_core::audit::AuditRecord {
-            event_id: rampart_core::ids::new_request_id(),
-            event_time: time::OffsetDateTime::now_utc(),
-            event_source: "sts.amazonaws.com".into(),
-            event_name: name.to_owned().into(),
-            aws_region: "us-east-1".into(),
-            source_ip: "127.0.0.1".into(),
-            user_agent: "test".into(),
-            caller: rampart_core::audit::CallerIdentity::Unknown { access_key_id: None },
-            request_parameters: serde_json::Value::Null,
-            error_code: None,
-            error_message: None,
-            request_id: "r".into(),
-            read_only: true,
-        }
-    }
-
     #[tokio::test]
     async fn two_nodes_audit_into_one_gap_free_ordered_trail() {
+        use crate::audit::tests::record;
         use rampart_core::audit::AuditSink;
         let Some(opts) = fresh_database() else { return };
         let _schema = PostgresStore::open(&opts).unwrap();
