@@ -75,6 +75,15 @@ fn get(conn: &Connection, table: &str, key: &str) -> Result<Option<Vec<u8>>, Sto
         .map_err(backend)
 }
 
+/// Where a prefix scan starts: after `start_after` when it is inside the range, else at the
+/// prefix itself (inclusive). Shared by both backends.
+pub(crate) fn scan_start<'a>(prefix: &'a str, start_after: Option<&'a str>) -> (&'a str, bool) {
+    match start_after {
+        Some(s) if s >= prefix => (s, false),
+        _ => (prefix, true),
+    }
+}
+
 /// The smallest string greater than every string that starts with `prefix`: the prefix with its
 /// last character incremented (`None` for an empty prefix, or one made only of `char::MAX`).
 pub(crate) fn prefix_end(prefix: &str) -> Option<String> {
@@ -96,10 +105,7 @@ fn scan(
     start_after: Option<&str>,
     limit: usize,
 ) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
-    let (lower, inclusive) = match start_after {
-        Some(s) if s >= prefix => (s, false),
-        _ => (prefix, true),
-    };
+    let (lower, inclusive) = scan_start(prefix, start_after);
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
     let map = |r: &rusqlite::Row<'_>| Ok((r.get(0)?, r.get(1)?));
     // A range on the primary key (tbl, k): SQLite reads exactly the matching rows.

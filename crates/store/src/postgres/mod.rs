@@ -19,7 +19,7 @@ pub(crate) mod schema;
 pub use audit::PostgresAuditLog;
 pub use connect::{PostgresOptions, is_postgres_url};
 
-use crate::sqlite::prefix_end;
+use crate::sqlite::{prefix_end, scan_start};
 use crate::{Changes, StoreError, Txn};
 use connect::{Connector, backend, wait};
 use rampart_core::AwsError;
@@ -83,10 +83,7 @@ impl Conn {
         start_after: Option<&str>,
         limit: usize,
     ) -> Result<Vec<(String, Vec<u8>)>, tokio_postgres::Error> {
-        let (lower, inclusive) = match start_after {
-            Some(s) if s >= prefix => (s, false),
-            _ => (prefix, true),
-        };
+        let (lower, inclusive) = scan_start(prefix, start_after);
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let rows = match prefix_end(prefix) {
             Some(upper) => {
