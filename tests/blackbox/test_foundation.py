@@ -1,5 +1,6 @@
 """The foundation, end to end: real clients, TLS and plain HTTP, the audit trail."""
 
+import os
 import subprocess
 
 import boto3
@@ -99,10 +100,20 @@ def test_denied_calls_are_audited_too(server):
 
 
 def test_help_is_complete():
-    for args in ([], ["serve"], ["env"], ["audit", "lookup-events"]):
+    for args in ([], ["serve"], ["env"], ["audit", "lookup-events"], ["store", "migrate"], ["account", "create"]):
         out = subprocess.run([str(BINARY), *args, "--help"], capture_output=True, text=True)
         assert out.returncode == 0
         assert "Usage" in out.stdout
     serve_help = subprocess.run([str(BINARY), "serve", "--help"], capture_output=True, text=True).stdout
-    for flag in ("--data-dir", "--listen", "--http", "--region", "--config", "--tls-cert", "--tls-key"):
+    for flag in ("--data-dir", "--listen", "--http", "--region", "--config", "--tls-cert", "--tls-key",
+                 "--store", "--store-ca-cert", "--master-key"):
         assert flag in serve_help
+
+
+def test_help_never_shows_the_store_password_from_the_environment():
+    # clap prints env values in --help unless told not to; a database URL carries a password.
+    env = dict(os.environ, RAMPART_STORE="postgres://rampart:do-not-print-me@db.invalid/rampart")
+    for args in (["serve"], ["audit", "lookup-events"], ["account", "create"]):
+        out = subprocess.run([str(BINARY), *args, "--help"], capture_output=True, text=True, env=env)
+        assert out.returncode == 0
+        assert "do-not-print-me" not in out.stdout + out.stderr

@@ -49,7 +49,7 @@ struct StoreArgs {
     #[arg(long, env = "RAMPART_DATA_DIR", default_value = "rampart-data", value_name = "DIR")]
     data_dir: PathBuf,
     /// A PostgreSQL store instead of the data directory's: postgres://USER:PASSWORD@HOST:PORT/DB.
-    #[arg(long, env = "RAMPART_STORE", value_name = "URL")]
+    #[arg(long, env = "RAMPART_STORE", hide_env_values = true, value_name = "URL")]
     store: Option<String>,
     /// PEM CA certificate of the PostgreSQL server [default: the system's trusted roots].
     #[arg(long, env = "RAMPART_STORE_CA_CERT", value_name = "FILE")]

@@ -49,7 +49,7 @@ pub struct ServeArgs {
     /// database shared by several nodes: postgres://USER:PASSWORD@HOST:PORT/DATABASE, with
     /// ?sslmode=require for TLS (the server certificate is always verified when TLS is used).
     /// The database must exist; Rampart creates and migrates its tables.
-    #[arg(long, env = "RAMPART_STORE", value_name = "URL")]
+    #[arg(long, env = "RAMPART_STORE", hide_env_values = true, value_name = "URL")]
     pub store: Option<String>,
     /// PEM CA certificate that signed the PostgreSQL server's certificate [default: the
     /// system's trusted roots].
