@@ -18,15 +18,14 @@ ROUNDS=${ROUNDS:-3}
 CONNECTIONS=${CONNECTIONS:-16}
 THREADS=${THREADS:-1}
 
-need() { command -v "$1" >/dev/null || { echo "installing $2"; apt-get update -qq && apt-get install -y -qq "$2" >/dev/null; }; }
+source bench/common.sh
 need wrk wrk
 scripts/setup-test-deps
 PY=.venv/bin/python
 if ! .venv/bin/python -c "import moto.server" 2>/dev/null; then
   .venv/bin/python -m pip install --quiet --disable-pip-version-check "moto[server]==5.2.1"
 fi
-cargo build --release --locked -p rampart >/dev/null
-BIN="${CARGO_TARGET_DIR:-target}/release/rampart"
+build_release
 SOFTHSM_MODULE=$(ls /usr/lib/softhsm/libsofthsm2.so /usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so 2>/dev/null | head -1)
 
 WORK=$(mktemp -d /tmp/rampart-kms-bench.XXXXXX)
@@ -34,8 +33,6 @@ PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$WORK"; }
 trap cleanup EXIT
 
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_port() { for _ in $(seq 200); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.05; done; echo "port $1 never opened" >&2; return 1; }
 
 # A SoftHSM2 token of this run's own for the HSM keystore.
 export SOFTHSM2_CONF="$WORK/softhsm2.conf"
@@ -110,7 +107,6 @@ measure() { # url lua -> requests/s
   if ! grep -q "non2xx=0" <<<"$out"; then echo "errors during run: $out" >&2; fi
   awk '/Requests\/sec/ {print $2}' <<<"$out"
 }
-median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 declare -A R
 for round in $(seq "$ROUNDS"); do

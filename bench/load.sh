@@ -15,7 +15,7 @@ ROUNDS=${ROUNDS:-3}
 CONNECTIONS=${CONNECTIONS:-16}
 THREADS=${THREADS:-1}
 
-need() { command -v "$1" >/dev/null || { echo "installing $2"; apt-get update -qq && apt-get install -y -qq "$2" >/dev/null; }; }
+source bench/common.sh
 need wrk wrk
 need nginx nginx-light
 scripts/setup-test-deps
@@ -23,16 +23,13 @@ PY=.venv/bin/python
 if ! .venv/bin/python -c "import moto.server" 2>/dev/null; then
   .venv/bin/python -m pip install --quiet --disable-pip-version-check "moto[server]==5.2.1"
 fi
-cargo build --release --locked -p rampart >/dev/null
-BIN="${CARGO_TARGET_DIR:-target}/release/rampart"
+build_release
 
 WORK=$(mktemp -d /tmp/rampart-bench.XXXXXX)
 PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$WORK"; }
 trap cleanup EXIT
 
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_port() { for _ in $(seq 200); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.05; done; echo "port $1 never opened" >&2; return 1; }
 
 RH=$(port); RT=$(port); MP=$(port); NP=$(port); MI=$(port)
 export RAMPART_ROOT_ACCESS_KEY_ID=AKIABENCHMARK0000001 RAMPART_ROOT_SECRET_ACCESS_KEY=benchmarkbenchmarkbenchmarkbenchmark0000
@@ -72,7 +69,6 @@ measure() { # url lua -> requests/s
   if [ -n "$lua" ] && ! grep -q "non2xx=0" <<<"$out"; then echo "errors during run: $out" >&2; fi
   awk '/Requests\/sec/ {print $2}' <<<"$out"
 }
-median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 declare -A R
 for name in nginx rampart_http rampart_tls moto rampart_iam moto_iam; do R[$name]=""; done

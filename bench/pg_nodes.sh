@@ -17,12 +17,11 @@ DURATION=${DURATION:-5}
 ROUNDS=${ROUNDS:-3}
 CONNECTIONS=${CONNECTIONS:-16}
 
-need() { command -v "$1" >/dev/null || { echo "installing $2"; apt-get update -qq && apt-get install -y -qq "$2" >/dev/null; }; }
+source bench/common.sh
 need wrk wrk
 scripts/setup-test-deps
 PY=.venv/bin/python
-cargo build --release --locked -p rampart >/dev/null
-BIN="${CARGO_TARGET_DIR:-target}/release/rampart"
+build_release
 PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
 
 WORK=$(mktemp -d /tmp/rampart-pgbench.XXXXXX)
@@ -36,8 +35,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_port() { for _ in $(seq 300); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.05; done; echo "port $1 never opened" >&2; return 1; }
 
 # A throwaway PostgreSQL cluster with its defaults (fsync and synchronous_commit on).
 PGPORT=$(port)
@@ -89,7 +86,6 @@ two() { # op -> requests/s of both nodes together
   a=$(rate "$(cat "$WORK/w1")"); b=$(rate "$(cat "$WORK/w2")")
   awk -v a="$a" -v b="$b" 'BEGIN { print a + b }'
 }
-median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 declare -A R
 for k in s_sts p1_sts p2_sts s_iam p1_iam p2_iam; do R[$k]=""; done
