@@ -50,7 +50,7 @@ impl Kms {
     pub(crate) fn rotate(&self, key: &KeyRecord, rotation_type: &'static str) -> Result<KeyRecord, AwsError> {
         let (material, _) = self.new_material(key, Some(rotation_type))?;
         let now = self.now();
-        let (key, ()) = self.update_key(&key.key_id, |k| {
+        let (key, rotated) = self.update_key(&key.key_id, |k| {
             if rotation_type == "ON_DEMAND" {
                 if k.rotation.on_demand_count >= MAX_ON_DEMAND {
                     return Err(limit_exceeded(format!(
@@ -60,14 +60,20 @@ impl Kms {
                 }
                 k.rotation.on_demand_count += 1;
                 k.rotation.on_demand_start = Some(now);
+            } else if !(k.rotation.enabled && k.rotation.next.is_some_and(|n| n <= now)) {
+                // Another node (or call) rotated it since this one saw it due, or rotation was
+                // turned off meanwhile: decided inside the transaction, so one rotation per period.
+                return Ok(false);
             } else if let Some(days) = k.rotation.period_days {
                 k.rotation.next = Some(now + (days * 86_400) as f64);
             }
             k.current_material = Some(material.id.clone());
             k.materials.push(material.clone());
-            Ok(())
+            Ok(true)
         })?;
-        tracing::info!(key = %key.arn, rotation_type, "rotated key material");
+        if rotated {
+            tracing::info!(key = %key.arn, rotation_type, "rotated key material");
+        }
         Ok(key)
     }
 
