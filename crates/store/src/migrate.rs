@@ -7,9 +7,9 @@
 //! The source is read in one read transaction, a consistent snapshot even if a node still runs
 //! on it (stop it first, or its later writes are not copied).
 
+use crate::StoreError;
 use crate::postgres::connect::{Connector, PostgresOptions, backend, wait};
 use crate::postgres::schema;
-use crate::{StoreError, StoreExt};
 use rusqlite::{Connection, OpenFlags, params};
 use std::path::Path;
 use tokio_postgres::Client;
@@ -389,9 +389,4 @@ fn verify_audit(
         progress(Progress { phase: "verify audit", done, total });
     }
     Ok(done)
-}
-
-/// Whether `store` holds a Rampart account (used to refuse migrating onto a live database).
-pub fn holds_account(store: &dyn crate::Store) -> Result<bool, StoreError> {
-    Ok(store.get_json::<String>("meta", "root_account")?.is_some())
 }

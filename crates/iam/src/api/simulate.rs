@@ -149,16 +149,7 @@ fn simulate_principal(iam: &Iam, call: &Call) -> Result<String, AwsError> {
     let source = q.require("PolicySourceArn")?;
     let entity: IdentityPolicies = iam.entity_policies(source)?;
     let extra = parse_list(q, "PolicyInputList", PolicyKind::Identity, "PolicyInputList.")?;
-    let boundary_input = parse_list(
-        q,
-        "PermissionsBoundaryPolicyInputList",
-        PolicyKind::Boundary,
-        "PermissionsBoundaryPolicyInputList.",
-    )?;
-    let resource = q
-        .get("ResourcePolicy")
-        .map(|d| Policy::parse_as(d, PolicyKind::Resource).map_err(|e| malformed_policy(e.aws_message())))
-        .transpose()?;
+    let (boundary_input, resource) = boundary_and_resource_inputs(q)?;
     let mut identity: Vec<&Policy> = entity.identity.iter().map(Arc::as_ref).collect();
     identity.extend(extra.iter());
     let mut principal = entity.info.clone();
@@ -176,14 +167,9 @@ fn simulate_principal(iam: &Iam, call: &Call) -> Result<String, AwsError> {
     simulate(q, &inputs)
 }
 
-fn simulate_custom(_iam: &Iam, call: &Call) -> Result<String, AwsError> {
-    let q = call.query();
-    let policies = parse_list(q, "PolicyInputList", PolicyKind::Identity, "PolicyInputList.")?;
-    if policies.is_empty() {
-        return Err(AwsError::validation(
-            "1 validation error detected: Value null at 'policyInputList' failed to satisfy constraint: Member must not be null",
-        ));
-    }
+/// The `PermissionsBoundaryPolicyInputList` and `ResourcePolicy` parameters, parsed: the same for
+/// both simulations.
+fn boundary_and_resource_inputs(q: &QueryParams) -> Result<(Vec<Policy>, Option<Policy>), AwsError> {
     let boundary = parse_list(
         q,
         "PermissionsBoundaryPolicyInputList",
@@ -194,6 +180,18 @@ fn simulate_custom(_iam: &Iam, call: &Call) -> Result<String, AwsError> {
         .get("ResourcePolicy")
         .map(|d| Policy::parse_as(d, PolicyKind::Resource).map_err(|e| malformed_policy(e.aws_message())))
         .transpose()?;
+    Ok((boundary, resource))
+}
+
+fn simulate_custom(_iam: &Iam, call: &Call) -> Result<String, AwsError> {
+    let q = call.query();
+    let policies = parse_list(q, "PolicyInputList", PolicyKind::Identity, "PolicyInputList.")?;
+    if policies.is_empty() {
+        return Err(AwsError::validation(
+            "1 validation error detected: Value null at 'policyInputList' failed to satisfy constraint: Member must not be null",
+        ));
+    }
+    let (boundary, resource) = boundary_and_resource_inputs(q)?;
     let caller = call.caller()?;
     let principal = match q.get("CallerArn") {
         Some(arn) => PrincipalInfo::user(arn),

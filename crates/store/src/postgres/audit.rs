@@ -21,7 +21,6 @@ const WRITERS: usize = 2;
 /// The audit log on PostgreSQL.
 pub struct PostgresAuditLog {
     queue: mpsc::Sender<Pending>,
-    connector: Arc<Connector>,
 }
 
 impl PostgresAuditLog {
@@ -41,12 +40,7 @@ impl PostgresAuditLog {
                 .spawn(move || writer(writer_connector, client, node, &rx))
                 .map_err(|e| StoreError::Backend(format!("cannot start audit writer: {e}")))?;
         }
-        Ok(Self { queue, connector })
-    }
-
-    /// Events with `seq > after`, oldest first, at most `limit`.
-    pub fn read(&self, after: u64, limit: usize) -> Result<Vec<StoredEvent>, StoreError> {
-        read(&self.connector.connect()?, after, limit)
+        Ok(Self { queue })
     }
 
     /// Reads events through a connection of its own (for `rampart audit lookup-events`).

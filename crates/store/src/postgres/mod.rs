@@ -458,7 +458,7 @@ mod tests {
         }
         seqs.sort_unstable();
         assert_eq!(seqs, (1..=300).collect::<Vec<u64>>(), "every record acknowledged with its own number");
-        let events = a.read(0, 1000).unwrap();
+        let events = PostgresAuditLog::read_from(&opts, 0, 1000).unwrap();
         assert_eq!(events.iter().map(|e| e.seq).collect::<Vec<_>>(), (1..=300).collect::<Vec<u64>>());
         assert_eq!(events.iter().filter(|e| e.body.contains("\"eventName\":\"A")).count(), 150);
     }
