@@ -179,11 +179,11 @@ fn push_json_value(out: &mut String, value: &Value) {
 pub struct AuditError(pub String);
 
 /// A pending append: resolves once the record is durable (or failed to become so).
-pub type AuditReceipt = tokio::sync::oneshot::Receiver<Result<u64, AuditError>>;
+pub type AuditReceipt = tokio::sync::oneshot::Receiver<Result<(), AuditError>>;
 
 /// Where audit records go. The pipeline waits for the receipt before it answers the client.
 pub trait AuditSink: Send + Sync + 'static {
-    /// Queues `record` for durable storage; the receipt resolves with its sequence number.
+    /// Queues `record` for durable storage; the receipt resolves once it is durable.
     fn append(&self, record: &AuditRecord) -> AuditReceipt;
 }
 

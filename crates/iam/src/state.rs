@@ -62,14 +62,16 @@ impl Iam {
         self.store.transact(f)
     }
 
-    /// The record of entity `name` of `kind`.
+    /// The record of entity `name` of `kind`, for reads outside transactions. IAM is eventually
+    /// consistent across nodes, as in AWS: this may come from the node's cache, within the
+    /// store's propagation bound (see [`rampart_store::Store::get_cached`]).
     pub(crate) fn get<T: DeserializeOwned>(
         &self,
         kind: Kind,
         account: &AccountId,
         name: &str,
     ) -> Result<Option<T>, AwsError> {
-        Ok(self.store.get_json(IAM, &kind.key(account, name))?)
+        Ok(self.store.get_json_cached(IAM, &kind.key(account, name))?)
     }
 
     /// The default-version document of the managed policy `arn` (AWS-managed or the account's).

@@ -24,7 +24,7 @@ pub(crate) struct Pending {
     pub(crate) event_source: std::borrow::Cow<'static, str>,
     pub(crate) event_name: std::borrow::Cow<'static, str>,
     pub(crate) body: String,
-    pub(crate) done: oneshot::Sender<Result<u64, AuditError>>,
+    pub(crate) done: oneshot::Sender<Result<(), AuditError>>,
 }
 
 /// Queues `record` for the writer behind `queue`; the receipt resolves once it is durable.
@@ -129,9 +129,9 @@ fn writer(mut conn: Connection, rx: mpsc::Receiver<Pending>) {
     let mut batch: Vec<Pending> = Vec::with_capacity(64);
     while next_batch(&rx, &mut batch) {
         match commit(&mut conn, &batch) {
-            Ok(seqs) => {
-                for (p, seq) in batch.drain(..).zip(seqs) {
-                    let _ = p.done.send(Ok(seq));
+            Ok(()) => {
+                for p in batch.drain(..) {
+                    let _ = p.done.send(Ok(()));
                 }
             }
             Err(e) => {
@@ -144,20 +144,17 @@ fn writer(mut conn: Connection, rx: mpsc::Receiver<Pending>) {
     }
 }
 
-fn commit(conn: &mut Connection, batch: &[Pending]) -> Result<Vec<u64>, rusqlite::Error> {
+fn commit(conn: &mut Connection, batch: &[Pending]) -> Result<(), rusqlite::Error> {
     let tx = conn.transaction()?;
-    let mut seqs = Vec::with_capacity(batch.len());
     {
         let mut stmt = tx.prepare_cached(
             "INSERT INTO events (event_id, event_time, event_source, event_name, body) VALUES (?1, ?2, ?3, ?4, ?5)",
         )?;
         for p in batch {
             stmt.execute(params![p.event_id, p.event_time_ms, &*p.event_source, &*p.event_name, p.body])?;
-            seqs.push(u64::try_from(tx.last_insert_rowid()).unwrap_or(0));
         }
     }
-    tx.commit()?;
-    Ok(seqs)
+    tx.commit()
 }
 
 #[cfg(test)]
@@ -189,13 +186,13 @@ pub(crate) mod tests {
         let path = dir.path().join("audit.db");
         let log = SqliteAuditLog::open(&path).unwrap();
         let receipts: Vec<_> = (0..100).map(|i| log.append(&record(&format!("Op{i}")))).collect();
-        let mut seqs = Vec::new();
         for r in receipts {
-            seqs.push(r.await.unwrap().unwrap());
+            r.await.unwrap().unwrap();
         }
-        assert!(seqs.windows(2).all(|w| w[0] < w[1]));
         let events = SqliteAuditLog::read(&path, 0, 1000).unwrap();
-        assert_eq!(events.len(), 100);
-        assert!(events[0].body.contains("\"eventName\":\"Op0\""));
+        assert_eq!(events.iter().map(|e| e.seq).collect::<Vec<_>>(), (1..=100).collect::<Vec<u64>>());
+        for (i, e) in events.iter().enumerate() {
+            assert!(e.body.contains(&format!("\"eventName\":\"Op{i}\"")), "queued order is log order");
+        }
     }
 }

@@ -12,6 +12,7 @@ mod audit;
 mod changes;
 pub mod migrate;
 mod postgres;
+mod read_cache;
 mod sqlite;
 
 pub use audit::{SqliteAuditLog, StoredEvent};
@@ -73,6 +74,14 @@ pub trait Store: Send + Sync + 'static {
     /// The value under `key`, read outside any transaction.
     fn get(&self, table: &str, key: &str) -> Result<Option<Vec<u8>>, StoreError>;
 
+    /// The value under `key`, possibly from this node's cache: never older than this node's own
+    /// committed writes, but a write committed on another node may be missed for up to the
+    /// propagation bound of the backend (documented in `docs/architecture.md`). For state that
+    /// AWS itself documents as eventually consistent (IAM entities), read on the hot path.
+    fn get_cached(&self, table: &str, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        self.get(table, key)
+    }
+
     /// Up to `limit` entries whose key starts with `prefix` and sorts after `start_after`.
     fn scan(
         &self,
@@ -108,6 +117,11 @@ pub trait StoreExt: Store {
     /// The JSON value under `key`.
     fn get_json<T: DeserializeOwned>(&self, table: &str, key: &str) -> Result<Option<T>, StoreError> {
         self.get(table, key)?.map(|bytes| decode(table, key, &bytes)).transpose()
+    }
+
+    /// The JSON value under `key`, possibly from this node's cache (see [`Store::get_cached`]).
+    fn get_json_cached<T: DeserializeOwned>(&self, table: &str, key: &str) -> Result<Option<T>, StoreError> {
+        self.get_cached(table, key)?.map(|bytes| decode(table, key, &bytes)).transpose()
     }
 }
 

@@ -118,7 +118,8 @@ pub fn sqlite_to_postgres(
         }
         None => {
             let kv: i64 = wait(client.query_one("SELECT count(*) FROM kv", &[])).map_err(backend)?.get(0);
-            let events: i64 = wait(client.query_one("SELECT count(*) FROM audit_events", &[])).map_err(backend)?.get(0);
+            let events: i64 =
+                wait(client.query_one("SELECT count(*) FROM audit_batches", &[])).map_err(backend)?.get(0);
             if kv != 0 || events != 0 {
                 return Err(StoreError::Backend(
                     "the target database already holds Rampart state that did not come from this data directory; \
@@ -212,21 +213,21 @@ pub fn sqlite_to_postgres(
                 let Some(last) = events.last() else { break };
                 let last_seq = last.0;
                 let tx = wait(client.transaction()).map_err(backend)?;
-                let seqs: Vec<i64> = events.iter().map(|e| e.0).collect();
-                let ids: Vec<&str> = events.iter().map(|e| e.1.as_str()).collect();
-                let times: Vec<i64> = events.iter().map(|e| e.2).collect();
-                let sources: Vec<&str> = events.iter().map(|e| e.3.as_str()).collect();
-                let names: Vec<&str> = events.iter().map(|e| e.4.as_str()).collect();
-                let bodies: Vec<&str> = events.iter().map(|e| e.5.as_str()).collect();
-                wait(tx.execute(
-                    "INSERT INTO audit_events (seq, event_id, event_time, event_source, event_name, node, body)
-                     SELECT s, i, t, src, nm, 'migrated', b
-                     FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[])
-                          AS x(s, i, t, src, nm, b)
-                     ON CONFLICT (seq) DO NOTHING",
-                    &[&seqs, &ids, &times, &sources, &names, &bodies],
-                ))
-                .map_err(backend)?;
+                // One batch row per run of consecutive numbers (the log has no gaps, so one per
+                // page), numbered as on the source.
+                for run in events.chunk_by(|a, b| b.0 == a.0 + 1) {
+                    let records = i32::try_from(run.len()).unwrap_or(i32::MAX);
+                    let first_time = run.iter().map(|e| e.2).min().unwrap_or(0);
+                    let last_time = run.iter().map(|e| e.2).max().unwrap_or(0);
+                    let bodies: Vec<&str> = run.iter().map(|e| e.5.as_str()).collect();
+                    wait(tx.execute(
+                        "INSERT INTO audit_batches (batch_id, node, records, first_time, last_time, bodies, first_seq)
+                         VALUES ($1, 'migrated', $2, $3, $4, $5, $6)
+                         ON CONFLICT (batch_id) DO NOTHING",
+                        &[&run[0].1, &records, &first_time, &last_time, &bodies, &run[0].0],
+                    ))
+                    .map_err(backend)?;
+                }
                 wait(tx.execute("UPDATE audit_head SET seq = greatest(seq, $1) WHERE id = 1", &[&last_seq]))
                     .map_err(backend)?;
                 wait(tx.execute(
@@ -371,16 +372,14 @@ fn verify_audit(
         let ours = audit_page(audit, after, BATCH)?;
         let Some(last) = ours.last() else { break };
         let last_seq = last.0;
-        let theirs = wait(client.query(
-            "SELECT seq, body FROM audit_events WHERE seq > $1 AND seq <= $2 ORDER BY seq",
-            &[&after, &last_seq],
-        ))
-        .map_err(backend)?;
+        let theirs = crate::postgres::audit::read(client, u64::try_from(after).unwrap_or(0), ours.len())?;
+        let theirs: Vec<_> =
+            theirs.into_iter().take_while(|t| i64::try_from(t.seq).is_ok_and(|s| s <= last_seq)).collect();
         if theirs.len() != ours.len() {
             return Err(mismatch(format!("audit events {}..={last_seq} differ in number", after + 1)));
         }
         for (o, t) in ours.iter().zip(&theirs) {
-            if t.get::<_, i64>(0) != o.0 || t.get::<_, String>(1) != o.5 {
+            if i64::try_from(t.seq).ok() != Some(o.0) || t.body != o.5 {
                 return Err(mismatch(format!("audit event {} differs", o.0)));
             }
         }

@@ -1,22 +1,52 @@
 //! The audit trail on PostgreSQL, shared by every node.
 //!
-//! Each node has writer threads with group commit, as on SQLite. A batch takes its sequence
-//! numbers from the single `audit_head` row inside its transaction; the row lock orders batches
-//! of different nodes, so sequence order is commit order, with no gaps: a reader that has seen
-//! `seq = n` has seen every record before it. That row is also the one place where a single
-//! writer at a time is guaranteed (the CloudTrail digest chain will hang off it).
+//! Writing and numbering are two steps, so that nodes never wait for each other on the path of
+//! a call:
+//!
+//! 1. **Commit.** Each node's writer threads group-commit records as on SQLite, one row of
+//!    `audit_batches` per batch. The insert takes no lock another node could hold, so the
+//!    database group-commits all nodes' batches together. A call is answered only after its
+//!    batch has committed (`synchronous_commit` as the database is configured).
+//! 2. **Sequence.** A sequencer numbers committed batches: under the lock of the single
+//!    `audit_head` row it gives every batch not yet numbered the next consecutive range of
+//!    sequence numbers. Each node runs a sequencing pass after its batches commit (and once a
+//!    second, which also numbers the batches of a node that died in between), and a reader runs
+//!    one before it reads. Numbers are assigned by one transaction at a time, so they have no gaps
+//!    and a reader that has seen `seq = n` has seen every record numbered before it. The head row
+//!    is also the one place where a single writer at a time is guaranteed (the CloudTrail
+//!    digest chain will hang off it).
+//!
+//! Order: batches are numbered in the order they reached the database among those committed at
+//! the time of a pass. A call is answered after its batch committed, so a record acknowledged
+//! before another call began is always numbered before that call's record, whichever nodes the
+//! two went through; records of calls that overlapped in time have no order but the one given.
+//!
+//! Readers see numbered records only; a record is numbered within milliseconds of its commit.
 
 use super::connect::{Connector, PostgresOptions, backend, wait};
-use crate::audit::{Pending, enqueue, next_batch};
+use crate::audit::{MAX_BATCH, Pending, enqueue, next_batch};
 use crate::{StoreError, StoredEvent};
 use rampart_core::audit::{AuditError, AuditReceipt, AuditRecord, AuditSink};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 use tokio_postgres::{Client, Statement};
 
-/// Writer threads (connections) per node. While one batch waits for the head row or its commit,
-/// the next is already at the database, so no round trip is idle; the head row still orders them.
+/// Writer threads (connections) per node: while one batch commits, the next is already at the
+/// database, so no round trip is idle.
 const WRITERS: usize = 2;
+
+/// How often a node's sequencer looks for batches nobody numbered (a node that died between its
+/// commit and its sequencing pass), when it has had nothing else to do.
+const IDLE_PASS: Duration = Duration::from_secs(1);
+
+/// The least time between the starts of two passes of one node's sequencer. A pass is a
+/// transaction of its own that the database must make durable; at most this often per node, it
+/// stays a small share of the database's commits however many batches arrive.
+const PASS_INTERVAL: Duration = Duration::from_millis(20);
+
+/// Most batches one sequencing transaction numbers.
+const SEQUENCE_LIMIT: i64 = 10_000;
 
 /// The audit log on PostgreSQL.
 pub struct PostgresAuditLog {
@@ -25,41 +55,40 @@ pub struct PostgresAuditLog {
 
 impl PostgresAuditLog {
     /// Connects (the schema must exist: open a [`super::PostgresStore`] first) and starts the
-    /// writer thread.
+    /// writer and sequencer threads.
     pub fn open(opts: &PostgresOptions) -> Result<Self, StoreError> {
         let connector = Connector::new(opts)?;
         let (queue, rx) = mpsc::channel::<Pending>();
         let rx = Arc::new(Mutex::new(rx));
+        let (committed, sequencer_rx) = mpsc::channel::<()>();
+        let sequencer_client = connector.connect()?;
+        let sequencer_connector = Arc::clone(&connector);
+        std::thread::Builder::new()
+            .name("audit-sequencer".into())
+            .spawn(move || sequencer(sequencer_connector, sequencer_client, &sequencer_rx))
+            .map_err(|e| StoreError::Backend(format!("cannot start audit sequencer: {e}")))?;
         for _ in 0..WRITERS {
             let client = connector.connect()?;
             let node = opts.node.clone();
             let writer_connector = Arc::clone(&connector);
             let rx = Arc::clone(&rx);
+            let committed = committed.clone();
             std::thread::Builder::new()
                 .name("audit-writer".into())
-                .spawn(move || writer(writer_connector, client, node, &rx))
+                .spawn(move || writer(writer_connector, client, node, &rx, &committed))
                 .map_err(|e| StoreError::Backend(format!("cannot start audit writer: {e}")))?;
         }
         Ok(Self { queue })
     }
 
-    /// Reads events through a connection of its own (for `rampart audit lookup-events`).
+    /// Numbers every committed record, then reads up to `limit` events with `seq > after`,
+    /// oldest first, through a connection of its own (for `rampart audit lookup-events`).
     pub fn read_from(opts: &PostgresOptions, after: u64, limit: usize) -> Result<Vec<StoredEvent>, StoreError> {
         let connector = Connector::new(opts)?;
-        read(&connector.connect()?, after, limit)
+        let mut client = connector.connect()?;
+        while sequence(&mut client).map_err(backend)? == Pass::Full {}
+        read(&client, after, limit)
     }
-}
-
-fn read(client: &Client, after: u64, limit: usize) -> Result<Vec<StoredEvent>, StoreError> {
-    let rows = wait(client.query(
-        "SELECT seq, body FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT $2",
-        &[&i64::try_from(after).unwrap_or(i64::MAX), &i64::try_from(limit).unwrap_or(i64::MAX)],
-    ))
-    .map_err(backend)?;
-    Ok(rows
-        .into_iter()
-        .map(|r| StoredEvent { seq: u64::try_from(r.get::<_, i64>(0)).unwrap_or(0), body: r.get(1) })
-        .collect())
 }
 
 impl AuditSink for PostgresAuditLog {
@@ -68,7 +97,117 @@ impl AuditSink for PostgresAuditLog {
     }
 }
 
-/// A connection with the batch statement prepared.
+/// Up to `limit` numbered events with `seq > after`, oldest first.
+pub(crate) fn read(client: &Client, after: u64, limit: usize) -> Result<Vec<StoredEvent>, StoreError> {
+    let mut events = Vec::new();
+    let mut after = i64::try_from(after).unwrap_or(i64::MAX);
+    while events.len() < limit {
+        let rows = wait(client.query(
+            "SELECT first_seq, bodies FROM audit_batches WHERE last_seq > $1 ORDER BY last_seq LIMIT 64",
+            &[&after],
+        ))
+        .map_err(backend)?;
+        if rows.is_empty() {
+            break;
+        }
+        for row in &rows {
+            let first: i64 = row.get(0);
+            let bodies: Vec<String> = row.get(1);
+            for (seq, body) in (first..).zip(bodies) {
+                if seq > after && events.len() < limit {
+                    events.push(StoredEvent { seq: u64::try_from(seq).unwrap_or(0), body });
+                    after = seq;
+                }
+            }
+        }
+    }
+    Ok(events)
+}
+
+/// How much a sequencing pass found.
+#[derive(Debug, PartialEq, Eq)]
+enum Pass {
+    /// Nothing was waiting.
+    Idle,
+    /// It numbered everything that was waiting when it began.
+    Done,
+    /// It stopped at [`SEQUENCE_LIMIT`] batches; run another.
+    Full,
+}
+
+/// Numbers the batches with no numbers yet, in one transaction under the head row's lock.
+fn sequence(client: &mut Client) -> Result<Pass, tokio_postgres::Error> {
+    // Cheap and lock-free when there is nothing to do, which is the common case of a timer pass.
+    let waiting: bool =
+        wait(client.query_one("SELECT EXISTS (SELECT 1 FROM audit_batches WHERE first_seq IS NULL)", &[]))?.get(0);
+    if !waiting {
+        return Ok(Pass::Idle);
+    }
+    let tx = wait(client.transaction())?;
+    // Taking the lock first, in its own statement, matters: at READ COMMITTED the next statement
+    // then sees every batch committed and every number given before the lock was ours.
+    let head: i64 = wait(tx.query_one("SELECT seq FROM audit_head WHERE id = 1 FOR UPDATE", &[]))?.get(0);
+    let numbered: i64 = wait(tx.query_one(NUMBER_BATCHES, &[&head, &SEQUENCE_LIMIT]))?.get(0);
+    wait(tx.commit())?;
+    Ok(if numbered >= SEQUENCE_LIMIT { Pass::Full } else { Pass::Done })
+}
+
+/// Gives the waiting batches (oldest arrival first) consecutive ranges after `$1` and moves the
+/// head past them; returns how many batches it numbered.
+const NUMBER_BATCHES: &str = "
+    WITH waiting AS (
+        SELECT arrival, records FROM audit_batches WHERE first_seq IS NULL ORDER BY arrival LIMIT $2
+    ), ranges AS (
+        SELECT arrival, $1 + sum(records) OVER (ORDER BY arrival) - records + 1 AS first FROM waiting
+    ), numbered AS (
+        UPDATE audit_batches b SET first_seq = r.first FROM ranges r WHERE b.arrival = r.arrival
+        RETURNING b.last_seq
+    ), head AS (
+        UPDATE audit_head SET seq = (SELECT max(last_seq) FROM numbered)
+        WHERE id = 1 AND EXISTS (SELECT 1 FROM numbered)
+    )
+    SELECT count(*) FROM numbered";
+
+/// Runs a pass after a writer reports a commit, at most once per [`PASS_INTERVAL`] (one pass
+/// covers every report that came in meanwhile), and every [`IDLE_PASS`] otherwise.
+fn sequencer(connector: Arc<Connector>, client: Client, committed: &mpsc::Receiver<()>) {
+    let mut client = Some(client);
+    let mut last_pass = std::time::Instant::now();
+    loop {
+        match committed.recv_timeout(IDLE_PASS) {
+            Ok(()) => std::thread::sleep(PASS_INTERVAL.saturating_sub(last_pass.elapsed())),
+            Err(mpsc::RecvTimeoutError::Timeout) => {}
+            Err(mpsc::RecvTimeoutError::Disconnected) => return,
+        }
+        // Every commit reported so far is visible to the pass below; later reports wake the next.
+        while committed.try_recv().is_ok() {}
+        last_pass = std::time::Instant::now();
+        loop {
+            if client.as_ref().is_none_or(Client::is_closed) {
+                client = connector
+                    .connect()
+                    .map_err(|e| tracing::warn!(error = %e, "audit sequencer cannot reconnect"))
+                    .ok();
+            }
+            let Some(c) = client.as_mut() else {
+                // The idle pass tries again.
+                break;
+            };
+            match sequence(c) {
+                Ok(Pass::Full) => continue,
+                Ok(_) => break,
+                Err(e) => {
+                    // Numbers not given now are given by the next pass (here or on any node).
+                    tracing::warn!(error = %super::connect::explain(&e), "audit sequencing pass failed");
+                    std::thread::sleep(Duration::from_millis(100));
+                    break;
+                }
+            }
+        }
+    }
+}
+
+/// A connection with the insert prepared.
 fn prepared(connector: &Arc<Connector>, client: Option<Client>) -> Result<(Client, Statement), StoreError> {
     let client = match client {
         Some(c) => c,
@@ -83,25 +222,27 @@ fn take_batch(rx: &Mutex<mpsc::Receiver<Pending>>, batch: &mut Vec<Pending>) -> 
     next_batch(&rx.lock().unwrap_or_else(|p| p.into_inner()), batch)
 }
 
-fn writer(connector: Arc<Connector>, client: Client, node: String, rx: &Mutex<mpsc::Receiver<Pending>>) {
+fn writer(
+    connector: Arc<Connector>,
+    client: Client,
+    node: String,
+    rx: &Mutex<mpsc::Receiver<Pending>>,
+    committed: &mpsc::Sender<()>,
+) {
     let mut client = prepared(&connector, Some(client))
         .map_err(|e| tracing::error!(error = %e, "audit writer cannot prepare its statement"))
         .ok();
     let mut batch: Vec<Pending> = Vec::with_capacity(64);
     while take_batch(rx, &mut batch) {
         let result = commit_with_retries(&connector, &mut client, &node, &batch);
-        match result {
-            Ok(first_seq) => {
-                for (p, seq) in batch.drain(..).zip(first_seq..) {
-                    let _ = p.done.send(Ok(seq));
-                }
-            }
-            Err(e) => {
-                tracing::error!(error = %e, records = batch.len(), "audit commit failed; the calls are refused");
-                for p in batch.drain(..) {
-                    let _ = p.done.send(Err(AuditError(e.clone())));
-                }
-            }
+        if result.is_ok() {
+            let _ = committed.send(());
+        }
+        for p in batch.drain(..) {
+            let _ = p.done.send(result.clone().map_err(AuditError));
+        }
+        if let Err(e) = result {
+            tracing::error!(error = %e, "audit commit failed; the calls were refused");
         }
     }
 }
@@ -109,78 +250,56 @@ fn writer(connector: Arc<Connector>, client: Client, node: String, rx: &Mutex<mp
 /// How long a batch is retried (reconnecting as needed) before its calls are refused. The
 /// calls have already taken effect when their records get here, so a lost connection must not
 /// lose their records: a batch is retried through connection failures and database restarts of
-/// up to this long. A retry first looks for the batch's first record: a batch is one atomic
-/// statement, so if that record is there the whole batch committed (its acknowledgement was
-/// lost) and is not written again.
-const RETRY_FOR: std::time::Duration = std::time::Duration::from_secs(10);
+/// up to this long. A retried batch carries the same id, so if its first attempt committed (and
+/// only the acknowledgement was lost) it is not written twice.
+const RETRY_FOR: Duration = Duration::from_secs(10);
 
 fn commit_with_retries(
     connector: &Arc<Connector>,
     client: &mut Option<(Client, Statement)>,
     node: &str,
     batch: &[Pending],
-) -> Result<u64, String> {
+) -> Result<(), String> {
     let started = std::time::Instant::now();
-    let mut pause = std::time::Duration::from_millis(10);
-    let mut retry = false;
+    let mut pause = Duration::from_millis(10);
     loop {
         if client.as_ref().is_none_or(|(c, _)| c.is_closed()) {
             *client =
                 prepared(connector, None).map_err(|e| tracing::warn!(error = %e, "audit writer cannot reconnect")).ok();
         }
         let result = match client.as_ref() {
-            Some((c, stmt)) => {
-                let committed = if retry { already_committed(c, batch) } else { Ok(None) };
-                match committed {
-                    Ok(Some(first)) => Ok(first),
-                    Ok(None) => commit(c, stmt, node, batch),
-                    Err(e) => Err(e),
-                }
-                .map_err(|e| super::connect::explain(&e))
-            }
+            Some((c, stmt)) => commit(c, stmt, node, batch).map_err(|e| super::connect::explain(&e)),
             None => Err("no connection to PostgreSQL".to_owned()),
         };
         match result {
-            Ok(first) => return Ok(first),
+            Ok(()) => return Ok(()),
             Err(e) if started.elapsed() < RETRY_FOR => {
                 tracing::warn!(error = %e, records = batch.len(), "audit commit failed; retrying");
-                retry = true;
                 if client.as_ref().is_some_and(|(c, _)| c.is_closed()) {
                     *client = None;
                 }
                 std::thread::sleep(pause);
-                pause = (pause * 2).min(std::time::Duration::from_millis(500));
+                pause = (pause * 2).min(Duration::from_millis(500));
             }
             Err(e) => return Err(e),
         }
     }
 }
 
-/// The sequence number of `batch`'s first record if the batch is already in the trail.
-fn already_committed(client: &Client, batch: &[Pending]) -> Result<Option<u64>, tokio_postgres::Error> {
-    let Some(first) = batch.first() else { return Ok(None) };
-    let row = wait(client.query_opt("SELECT seq FROM audit_events WHERE event_id = $1", &[&first.event_id]))?;
-    Ok(row.map(|r| u64::try_from(r.get::<_, i64>(0)).unwrap_or(0)))
-}
-
-/// Takes the batch's sequence numbers from the head row and inserts its records, in one statement
-/// (one round trip, committed on its own); returns the sequence number of its first record.
+/// One batch, one row, one statement committed on its own. The batch's id is its first record's
+/// event id (unique), which makes a retry of a committed batch a no-op.
 const INSERT_BATCH: &str = "
-    WITH head AS (UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq)
-    INSERT INTO audit_events (seq, event_id, event_time, event_source, event_name, node, body)
-    SELECT head.seq - $1 + x.o, x.i, x.t, x.src, x.nm, $2, x.b
-    FROM head, unnest($3::text[], $4::bigint[], $5::text[], $6::text[], $7::text[])
-               WITH ORDINALITY AS x(i, t, src, nm, b, o)
-    RETURNING seq";
+    INSERT INTO audit_batches (batch_id, node, records, first_time, last_time, bodies)
+    VALUES ($1, $2, $3, $4, $5, $6)
+    ON CONFLICT (batch_id) DO NOTHING";
 
-fn commit(client: &Client, stmt: &Statement, node: &str, batch: &[Pending]) -> Result<u64, tokio_postgres::Error> {
-    let n = i64::try_from(batch.len()).unwrap_or(i64::MAX);
-    let ids: Vec<&str> = batch.iter().map(|p| p.event_id.as_str()).collect();
-    let times: Vec<i64> = batch.iter().map(|p| p.event_time_ms).collect();
-    let sources: Vec<&str> = batch.iter().map(|p| &*p.event_source).collect();
-    let names: Vec<&str> = batch.iter().map(|p| &*p.event_name).collect();
+fn commit(client: &Client, stmt: &Statement, node: &str, batch: &[Pending]) -> Result<(), tokio_postgres::Error> {
+    debug_assert!(!batch.is_empty() && batch.len() <= MAX_BATCH);
+    let Some(first) = batch.first() else { return Ok(()) };
+    let records = i32::try_from(batch.len()).unwrap_or(i32::MAX);
+    let first_time = batch.iter().map(|p| p.event_time_ms).min().unwrap_or(0);
+    let last_time = batch.iter().map(|p| p.event_time_ms).max().unwrap_or(0);
     let bodies: Vec<&str> = batch.iter().map(|p| p.body.as_str()).collect();
-    let rows = wait(client.query(stmt, &[&n, &node, &ids, &times, &sources, &names, &bodies]))?;
-    let first = rows.iter().map(|r| r.get::<_, i64>(0)).min().unwrap_or(0);
-    Ok(u64::try_from(first).unwrap_or(0))
+    wait(client.execute(stmt, &[&first.event_id, &node, &records, &first_time, &last_time, &bodies]))?;
+    Ok(())
 }

@@ -180,6 +180,15 @@ fn describe(e: tokio_postgres::Error) -> StoreError {
 }
 
 /// Waits for a query future on the calling thread.
+///
+/// On a worker thread of a multi-threaded Tokio runtime (a server's request handler), the
+/// runtime is first told the thread is about to block, so the worker's other tasks move to
+/// another thread for the duration of the round trip instead of waiting behind it.
 pub(crate) fn wait<T>(fut: impl Future<Output = T>) -> T {
-    futures_executor::block_on(fut)
+    match tokio::runtime::Handle::try_current() {
+        Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(|| futures_executor::block_on(fut))
+        }
+        _ => futures_executor::block_on(fut),
+    }
 }
