@@ -490,4 +490,33 @@ pub(crate) mod tests {
         assert_eq!(page[0].body, events[7].body);
         assert_eq!(events.iter().filter(|e| e.body.contains("\"eventName\":\"A")).count(), 150);
     }
+
+    #[test]
+    fn a_node_numbers_the_batches_a_dead_node_left_unnumbered() {
+        let Some(opts) = fresh_database() else { return };
+        let _schema = PostgresStore::open(&opts).unwrap();
+        // A batch committed by a node that died before its sequencing pass.
+        let connector = Connector::new(&opts).unwrap();
+        let client = connector.connect().unwrap();
+        wait(client.batch_execute(
+            "INSERT INTO audit_batches (batch_id, node, records, first_time, last_time, bodies)
+             VALUES ('orphan', 'dead', 2, 1, 1, ARRAY['{}', '{}'])",
+        ))
+        .unwrap();
+        // A live node's sequencer numbers it on its idle pass, with nothing of its own to write.
+        let _live = PostgresAuditLog::open(&opts).unwrap();
+        let started = std::time::Instant::now();
+        loop {
+            let seq: Option<i64> =
+                wait(client.query_one("SELECT first_seq FROM audit_batches WHERE batch_id = 'orphan'", &[]))
+                    .unwrap()
+                    .get(0);
+            if seq.is_some() {
+                assert_eq!(seq, Some(1));
+                break;
+            }
+            assert!(started.elapsed() < Duration::from_secs(5), "not numbered within 5 s");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
 }
