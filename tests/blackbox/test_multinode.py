@@ -671,3 +671,29 @@ def test_account_create_with_another_master_key_is_refused(nodes, tmp_path):
                           "--master-key", str(stray.data_dir / "master.key")], capture_output=True, text=True)
     assert out.returncode != 0 and not out.stdout.strip(), "an account was created under another master key"
     assert re.search(r"master[ -]key", out.stderr, re.I), out.stderr
+
+
+def test_access_key_last_use_is_shared_by_the_nodes(tmp_path):
+    nodes = Nodes(tmp_path / "lastused", n=3)
+    try:
+        a, b, c = nodes
+        name, creds = new_user(a, a.client("iam"), inline=doc(allow(["sts:GetCallerIdentity", "iam:GetUser"])))
+        key = creds["AccessKeyId"]
+
+        def last_use_seen_by(node):
+            return node.client("iam").get_access_key_last_used(AccessKeyId=key)["AccessKeyLastUsed"]
+
+        assert last_use_seen_by(c)["ServiceName"] == "N/A", "never used yet"
+        # Used through node b, which then stops: its shutdown writes the use where all read it.
+        client_for(b, "sts", creds).get_caller_identity()
+        b.stop()
+        seen = last_use_seen_by(c)
+        assert seen["ServiceName"] == "sts" and seen["Region"] == "us-east-1" and "LastUsedDate" in seen
+        # Used through a live node: the others report it after that node's next flush (every 10 s).
+        client_for(a, "iam", creds).get_user()
+        assert time_until(lambda: last_use_seen_by(c)["ServiceName"] == "iam", timeout=15) is not None
+        # Deleting the key deletes its record of use: a node never writes a deleted key's use back.
+        a.client("iam").delete_access_key(UserName=name, AccessKeyId=key)
+        assert error_of(lambda: last_use_seen_by(c))[0] == "AccessDenied"
+    finally:
+        nodes.close()

@@ -8,13 +8,17 @@ use rampart_core::credentials::{Credential, CredentialProvider};
 use rampart_core::principal::{PrincipalKind, SessionContext};
 use rampart_core::{AwsError, Principal};
 use rampart_crypto::Keystore;
-use rampart_store::{Store, StoreExt};
+use rampart_store::{Store, StoreExt, TxnExt};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
 use time::OffsetDateTime;
 
+/// The table of access keys' last uses (not an authorization input: writing it leaves every
+/// cache valid).
+pub const LAST_USED: &str = "access_key_last_used";
+
 /// When and where an access key was last used.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct LastUsed {
     /// Unix seconds.
     pub at: i64,
@@ -35,7 +39,8 @@ pub struct IamCredentials {
     keystore: Arc<dyn Keystore>,
     clock: Arc<dyn Clock>,
     cache: RwLock<HashMap<String, (u64, Arc<Credential>)>>,
-    last_used: Mutex<HashMap<String, LastUsed>>,
+    /// Uses seen by this node, and whether each is newer than what it last wrote to the store.
+    last_used: Mutex<HashMap<String, (LastUsed, bool)>>,
 }
 
 impl IamCredentials {
@@ -49,9 +54,58 @@ impl IamCredentials {
         self.cache.write().unwrap_or_else(|p| p.into_inner()).remove(access_key_id);
     }
 
-    /// When `access_key_id` was last used since this process started.
-    pub fn last_used(&self, access_key_id: &str) -> Option<LastUsed> {
-        self.last_used.lock().unwrap_or_else(|p| p.into_inner()).get(access_key_id).cloned()
+    /// When `access_key_id` was last used: the latest of what any node has written to the store
+    /// and what this node saw since its last [`IamCredentials::flush_last_used`].
+    pub fn last_used(&self, access_key_id: &str) -> Result<Option<LastUsed>, AwsError> {
+        let stored = self.store.get_json::<LastUsed>(LAST_USED, access_key_id)?;
+        let here = self.last_used.lock().unwrap_or_else(|p| p.into_inner()).get(access_key_id).map(|(u, _)| u.clone());
+        Ok(match (stored, here) {
+            (Some(s), Some(h)) => Some(if h.at > s.at { h } else { s }),
+            (s, h) => s.or(h),
+        })
+    }
+
+    /// Writes the uses this node saw since the last flush to the store, in one transaction, so
+    /// that every node (and this one after a restart) reports them. A stored use is replaced only
+    /// by one at least as late, and a deleted key's use is not written back. Returns how many were written.
+    pub fn flush_last_used(&self) -> Result<usize, AwsError> {
+        let dirty: Vec<(String, LastUsed)> = {
+            let mut map = self.last_used.lock().unwrap_or_else(|p| p.into_inner());
+            map.iter_mut()
+                .filter(|(_, (_, d))| *d)
+                .map(|(k, (u, d))| {
+                    *d = false;
+                    (k.clone(), u.clone())
+                })
+                .collect()
+        };
+        if dirty.is_empty() {
+            return Ok(0);
+        }
+        let written = self.store.transact(|t| {
+            let mut written = 0;
+            for (key, used) in &dirty {
+                if t.get(ACCESS_KEYS, key)?.is_none() {
+                    continue;
+                }
+                if t.get_json::<LastUsed>(LAST_USED, key)?.is_none_or(|s| s.at <= used.at) {
+                    t.put_json(LAST_USED, key, used)?;
+                    written += 1;
+                }
+            }
+            Ok(written)
+        });
+        if written.is_err() {
+            // Not written: try again on the next flush (unless a newer use replaced it meanwhile).
+            let mut map = self.last_used.lock().unwrap_or_else(|p| p.into_inner());
+            for (key, used) in dirty {
+                if let Some((u, d)) = map.get_mut(&key).filter(|(u, _)| *u == used) {
+                    let _ = u;
+                    *d = true;
+                }
+            }
+        }
+        written
     }
 
     fn load(&self, access_key_id: &str) -> Result<Option<Arc<Credential>>, AwsError> {
@@ -145,12 +199,18 @@ impl CredentialProvider for IamCredentials {
         let mut map = self.last_used.lock().unwrap_or_else(|p| p.into_inner());
         match map.get_mut(access_key_id) {
             // Minute resolution is what AWS reports; skip the allocation otherwise.
-            Some(u) if now - u.at < 60 && u.service == service && u.region == region => {}
-            Some(u) => *u = LastUsed { at: now, service: service.to_owned(), region: region.to_owned() },
+            Some((u, _)) if now - u.at < 60 && u.service == service && u.region == region => {}
+            Some(entry) => {
+                *entry = (LastUsed { at: now, service: service.to_owned(), region: region.to_owned() }, true)
+            }
             None => {
+                if map.len() >= 100_000 {
+                    // Bounded memory: what was flushed is in the store; keep only what was not.
+                    map.retain(|_, (_, dirty)| *dirty);
+                }
                 map.insert(
                     access_key_id.to_owned(),
-                    LastUsed { at: now, service: service.to_owned(), region: region.to_owned() },
+                    (LastUsed { at: now, service: service.to_owned(), region: region.to_owned() }, true),
                 );
             }
         }

@@ -17,6 +17,9 @@ use std::sync::{Arc, RwLock};
 /// Most parsed resource policies kept in memory; the cache is cleared when it grows past this.
 const RESOURCE_POLICY_CACHE: usize = 10_000;
 
+/// How often a node writes the access-key uses it saw to the store.
+pub const LAST_USED_FLUSH: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// IAM's state, shared by the IAM and STS handlers, the credential provider and the authorizer.
 pub struct Iam {
     pub(crate) store: Arc<dyn Store>,
@@ -41,6 +44,26 @@ impl Iam {
             resource_policies: RwLock::new(HashMap::new()),
             identities: RwLock::new(HashMap::new()),
         })
+    }
+
+    /// Spawns IAM's background work on the current Tokio runtime: every
+    /// [`LAST_USED_FLUSH`] it writes the access-key uses this node saw to the store, where every
+    /// node's `GetAccessKeyLastUsed` reads them.
+    pub fn spawn_maintenance(self: &Arc<Self>) {
+        let credentials = Arc::clone(&self.credentials);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(LAST_USED_FLUSH);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                let c = Arc::clone(&credentials);
+                match tokio::task::spawn_blocking(move || c.flush_last_used()).await {
+                    Ok(Ok(_)) => {}
+                    Ok(Err(e)) => tracing::warn!(error = %e, "cannot record access keys' last use; retrying"),
+                    Err(e) => tracing::error!(error = %e, "access-key last-use flush panicked"),
+                }
+            }
+        });
     }
 
     /// The credential provider the pipeline uses.

@@ -98,6 +98,8 @@ pub fn run(config: Config) -> Result<(), String> {
     runtime.block_on(async move {
         // Key deletions, expiries of imported material and automatic rotations, on schedule.
         kms.spawn_maintenance();
+        // Access keys' last uses, written where every node reads them.
+        iam.spawn_maintenance();
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await
             .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
@@ -112,6 +114,13 @@ pub fn run(config: Config) -> Result<(), String> {
         let listener_config =
             ListenerConfig { tls, header_timeout: Duration::from_secs(30), drain_timeout: Duration::from_secs(10) };
         serve(listener, pipeline, listener_config, shutdown_signal()).await;
+        // The uses seen since the last flush, before the process goes.
+        let credentials = iam.credentials();
+        match tokio::task::spawn_blocking(move || credentials.flush_last_used()).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => tracing::warn!(error = %e, "cannot record access keys' last use at shutdown"),
+            Err(e) => tracing::error!(error = %e, "access-key last-use flush panicked"),
+        }
         Ok::<(), String>(())
     })?;
     tracing::info!("stopped");

@@ -208,6 +208,7 @@ fn delete(iam: &Iam, call: &Call) -> Result<String, AwsError> {
         }
         owned_key(t, acct, user.as_deref(), &key_id)?;
         t.delete(ACCESS_KEYS, &key_id)?;
+        t.delete(crate::credentials::LAST_USED, &key_id)?;
         t.delete(KEYS_BY_USER, &format!("{}{key_id}", owner_prefix(acct, user.as_deref())))?;
         Ok(())
     })?;
@@ -224,7 +225,7 @@ fn last_used(iam: &Iam, call: &Call) -> Result<String, AwsError> {
     let mut w = XmlWriter::new();
     w.optional("UserName", rec.user_name.as_deref());
     w.open("AccessKeyLastUsed");
-    match iam.credentials.last_used(key_id) {
+    match iam.credentials.last_used(key_id)? {
         Some(u) => {
             let date = time::OffsetDateTime::from_unix_timestamp(u.at)
                 .ok()
