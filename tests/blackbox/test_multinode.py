@@ -204,6 +204,27 @@ def test_explicit_deny_on_node_a_is_enforced_on_node_c_within_the_bound(nodes, r
                 lambda: error_of(lambda: on_c.get_user(UserName=name)) is None)
 
 
+def test_entity_reads_served_from_a_nodes_cache_follow_changes_made_elsewhere(nodes, record_property):
+    """GetUser and GetRole on a node answer from its read cache; a change made through another
+    node shows within the bound, and the node's own changes show at once."""
+    a, b, c = nodes
+    iam_a, iam_c = a.client("iam"), c.client("iam")
+    name, creds = new_user(a, iam_a, tags={"v": "1"})
+    for _ in range(3):
+        assert iam_c.get_user(UserName=name)["User"]["Tags"] == [{"Key": "v", "Value": "1"}]
+
+    propagation(record_property, "user tag (read cache)",
+                lambda: iam_a.tag_user(UserName=name, Tags=[{"Key": "v", "Value": "2"}]),
+                lambda: iam_c.get_user(UserName=name)["User"]["Tags"] == [{"Key": "v", "Value": "2"}])
+    # Read-your-writes on one node: no wait at all.
+    iam_c.tag_user(UserName=name, Tags=[{"Key": "v", "Value": "3"}])
+    assert iam_c.get_user(UserName=name)["User"]["Tags"] == [{"Key": "v", "Value": "3"}]
+    # A deletion elsewhere: the cached entity is gone within the bound too.
+    iam_a.delete_access_key(UserName=name, AccessKeyId=creds["AccessKeyId"])
+    propagation(record_property, "user deleted (read cache)", lambda: iam_a.delete_user(UserName=name),
+                lambda: error_of(lambda: iam_c.get_user(UserName=name)) == ("NoSuchEntity", 404))
+
+
 def test_group_and_managed_policy_changes_reach_other_nodes(nodes, record_property):
     a, b, c = nodes
     iam_a = a.client("iam")
