@@ -70,14 +70,8 @@ impl IamCredentials {
     /// by one at least as late, and a deleted key's use is not written back. Returns how many were written.
     pub fn flush_last_used(&self) -> Result<usize, AwsError> {
         let dirty: Vec<(String, LastUsed)> = {
-            let mut map = self.last_used.lock().unwrap_or_else(|p| p.into_inner());
-            map.iter_mut()
-                .filter(|(_, (_, d))| *d)
-                .map(|(k, (u, d))| {
-                    *d = false;
-                    (k.clone(), u.clone())
-                })
-                .collect()
+            let map = self.last_used.lock().unwrap_or_else(|p| p.into_inner());
+            map.iter().filter(|(_, (_, d))| *d).map(|(k, (u, _))| (k.clone(), u.clone())).collect()
         };
         if dirty.is_empty() {
             return Ok(0);
@@ -94,18 +88,17 @@ impl IamCredentials {
                 }
             }
             Ok(written)
-        });
-        if written.is_err() {
-            // Not written: try again on the next flush (unless a newer use replaced it meanwhile).
-            let mut map = self.last_used.lock().unwrap_or_else(|p| p.into_inner());
-            for (key, used) in dirty {
-                if let Some((u, d)) = map.get_mut(&key).filter(|(u, _)| *u == used) {
-                    let _ = u;
-                    *d = true;
-                }
+        })?;
+        // Clean only once stored, and only if no newer use came in meanwhile. Until then the entry
+        // stays dirty: the next flush (or the one at shutdown) writes it, and memory trimming
+        // keeps it.
+        let mut map = self.last_used.lock().unwrap_or_else(|p| p.into_inner());
+        for (key, used) in dirty {
+            if let Some((_, d)) = map.get_mut(&key).filter(|(u, _)| *u == used) {
+                *d = false;
             }
         }
-        written
+        Ok(written)
     }
 
     fn load(&self, access_key_id: &str) -> Result<Option<Arc<Credential>>, AwsError> {

@@ -213,23 +213,35 @@ pub fn sqlite_to_postgres(
                 let Some(last) = events.last() else { break };
                 let last_seq = last.0;
                 let tx = wait(client.transaction()).map_err(backend)?;
+                // The head row's lock keeps sequencers of nodes out while this batch is written;
+                // a head past what this migration wrote means a node is already numbering records
+                // of its own here, whose numbers the copied ones would collide with.
+                let head: i64 = wait(tx.query_one("SELECT seq FROM audit_head WHERE id = 1 FOR UPDATE", &[]))
+                    .map_err(backend)?
+                    .get(0);
+                if head != audit_after {
+                    return Err(StoreError::Backend(
+                        "a Rampart node is already writing audit records to the target database; stop every node \
+                         on it, then run the migration again"
+                            .into(),
+                    ));
+                }
                 // One batch row per run of consecutive numbers (the log has no gaps, so one per
                 // page), numbered as on the source.
                 for run in events.chunk_by(|a, b| b.0 == a.0 + 1) {
                     let records = i32::try_from(run.len()).unwrap_or(i32::MAX);
-                    let first_time = run.iter().map(|e| e.2).min().unwrap_or(0);
-                    let last_time = run.iter().map(|e| e.2).max().unwrap_or(0);
-                    let bodies: Vec<&str> = run.iter().map(|e| e.5.as_str()).collect();
+                    let first_time = run.iter().map(|e| e.1).min().unwrap_or(0);
+                    let last_time = run.iter().map(|e| e.1).max().unwrap_or(0);
+                    let bodies: Vec<&str> = run.iter().map(|e| e.2.as_str()).collect();
+                    let batch_id = format!("sqlite:{}", run[0].0);
                     wait(tx.execute(
                         "INSERT INTO audit_batches (batch_id, node, records, first_time, last_time, bodies, first_seq)
-                         VALUES ($1, 'migrated', $2, $3, $4, $5, $6)
-                         ON CONFLICT (batch_id) DO NOTHING",
-                        &[&run[0].1, &records, &first_time, &last_time, &bodies, &run[0].0],
+                         VALUES ($1, 'migrated', $2, $3, $4, $5, $6)",
+                        &[&batch_id, &records, &first_time, &last_time, &bodies, &run[0].0],
                     ))
                     .map_err(backend)?;
                 }
-                wait(tx.execute("UPDATE audit_head SET seq = greatest(seq, $1) WHERE id = 1", &[&last_seq]))
-                    .map_err(backend)?;
+                wait(tx.execute("UPDATE audit_head SET seq = $1 WHERE id = 1", &[&last_seq])).map_err(backend)?;
                 wait(tx.execute(
                     "UPDATE store_migrations SET audit_after_seq = $2 WHERE source = $1",
                     &[&source, &last_seq],
@@ -256,7 +268,8 @@ pub fn sqlite_to_postgres(
 }
 
 type StateRow = (String, String, Vec<u8>);
-type AuditRow = (i64, String, i64, String, String, String);
+/// Sequence number, event time (ms), body.
+type AuditRow = (i64, i64, String);
 
 fn state_page(conn: &Connection, after: Option<&(String, String)>, limit: usize) -> Result<Vec<StateRow>, StoreError> {
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
@@ -275,14 +288,9 @@ fn state_page(conn: &Connection, after: Option<&(String, String)>, limit: usize)
 
 fn audit_page(conn: &Connection, after: i64, limit: usize) -> Result<Vec<AuditRow>, StoreError> {
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-    conn.prepare_cached(
-        "SELECT seq, event_id, event_time, event_source, event_name, body FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2",
-    )
-    .and_then(|mut s| {
-        s.query_map(params![after, limit], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))?
-            .collect()
-    })
-    .map_err(sqlite)
+    conn.prepare_cached("SELECT seq, event_time, body FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2")
+        .and_then(|mut s| s.query_map(params![after, limit], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect())
+        .map_err(sqlite)
 }
 
 fn mismatch(what: String) -> StoreError {
@@ -379,7 +387,7 @@ fn verify_audit(
             return Err(mismatch(format!("audit events {}..={last_seq} differ in number", after + 1)));
         }
         for (o, t) in ours.iter().zip(&theirs) {
-            if i64::try_from(t.seq).ok() != Some(o.0) || t.body != o.5 {
+            if i64::try_from(t.seq).ok() != Some(o.0) || t.body != o.2 {
                 return Err(mismatch(format!("audit event {} differs", o.0)));
             }
         }

@@ -23,6 +23,7 @@ struct Entry {
 #[derive(Default)]
 struct Entries {
     map: HashMap<String, Entry>,
+    /// Bytes of keys and values in `map`.
     bytes: usize,
 }
 
@@ -60,9 +61,10 @@ impl ReadCache {
                 entries.map.clear();
                 entries.bytes = 0;
             }
-            entries.bytes += size + id.len();
+            let id_len = id.len();
+            entries.bytes += size + id_len;
             if let Some(old) = entries.map.insert(id, Entry { version, value: value.clone() }) {
-                entries.bytes -= old.value.as_ref().map_or(0, Vec::len);
+                entries.bytes -= old.value.as_ref().map_or(0, Vec::len) + id_len;
             }
         }
         Ok(value)
@@ -114,6 +116,17 @@ mod tests {
         assert!(cache.get(&changes, "iam", "none", load(b"5")).unwrap().is_none());
         assert!(cache.get(&changes, "iam", "bad", || Err(StoreError::Backend("x".into()))).is_err());
         assert_eq!(cache.get(&changes, "iam", "bad", load(b"6")).unwrap().unwrap(), b"6");
+    }
+
+    #[test]
+    fn replacing_an_entry_keeps_the_byte_count_exact() {
+        let changes = Changes::new();
+        let cache = ReadCache::default();
+        for _ in 0..100 {
+            changes.bump_mask(Changes::mask("iam"));
+            cache.get(&changes, "iam", "u", || Ok(Some(vec![0; 10]))).unwrap();
+        }
+        assert_eq!(cache.lock().bytes, "iam\0u".len() + 10);
     }
 
     #[test]

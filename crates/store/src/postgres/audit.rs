@@ -102,9 +102,11 @@ pub(crate) fn read(client: &Client, after: u64, limit: usize) -> Result<Vec<Stor
     let mut events = Vec::new();
     let mut after = i64::try_from(after).unwrap_or(i64::MAX);
     while events.len() < limit {
+        // Every batch holds at least one record, so no more batches than records are needed.
+        let batches = i64::try_from((limit - events.len()).min(64)).unwrap_or(64);
         let rows = wait(client.query(
-            "SELECT first_seq, bodies FROM audit_batches WHERE last_seq > $1 ORDER BY last_seq LIMIT 64",
-            &[&after],
+            "SELECT first_seq, bodies FROM audit_batches WHERE last_seq > $1 ORDER BY last_seq LIMIT $2",
+            &[&after, &batches],
         ))
         .map_err(backend)?;
         if rows.is_empty() {
@@ -143,22 +145,38 @@ fn sequence(client: &mut Client) -> Result<Pass, tokio_postgres::Error> {
     if !waiting {
         return Ok(Pass::Idle);
     }
-    let tx = wait(client.transaction())?;
-    // Taking the lock first, in its own statement, matters: at READ COMMITTED the next statement
-    // then sees every batch committed and every number given before the lock was ours.
-    let head: i64 = wait(tx.query_one("SELECT seq FROM audit_head WHERE id = 1 FOR UPDATE", &[]))?.get(0);
-    let numbered: i64 = wait(tx.query_one(NUMBER_BATCHES, &[&head, &SEQUENCE_LIMIT]))?.get(0);
-    wait(tx.commit())?;
+    let result = wait(client.simple_query(SEQUENCE_PASS));
+    if result.is_err() {
+        // The pass stopped at its failed statement, inside its transaction: end it.
+        let _ = wait(client.batch_execute("ROLLBACK"));
+    }
+    let numbered = result?
+        .iter()
+        .find_map(|m| match m {
+            tokio_postgres::SimpleQueryMessage::Row(r) => r.get(0).and_then(|v| v.parse::<i64>().ok()),
+            _ => None,
+        })
+        .unwrap_or(0);
     Ok(if numbered >= SEQUENCE_LIMIT { Pass::Full } else { Pass::Done })
 }
 
-/// Gives the waiting batches (oldest arrival first) consecutive ranges after `$1` and moves the
-/// head past them; returns how many batches it numbered.
-const NUMBER_BATCHES: &str = "
+/// One pass, sent as one message so the database runs it start to finish without waiting on this
+/// node: the head row's lock is never held across a round trip, so a node that freezes or loses
+/// its network mid-pass cannot stall the others. READ COMMITTED is spelled out, because the
+/// numbering statement must see, in a snapshot of its own, every batch committed and every number
+/// given before the lock was taken; the numbering reads the head in that same snapshot. It gives
+/// the waiting batches (oldest arrival first) consecutive ranges after the head, moves the head
+/// past them and returns how many batches it numbered.
+/// Its `LIMIT` is [`SEQUENCE_LIMIT`] (a test checks the two agree).
+const SEQUENCE_PASS: &str = "
+    BEGIN ISOLATION LEVEL READ COMMITTED;
+    SELECT 1 FROM audit_head WHERE id = 1 FOR UPDATE;
     WITH waiting AS (
-        SELECT arrival, records FROM audit_batches WHERE first_seq IS NULL ORDER BY arrival LIMIT $2
+        SELECT arrival, records FROM audit_batches WHERE first_seq IS NULL ORDER BY arrival LIMIT 10000
     ), ranges AS (
-        SELECT arrival, $1 + sum(records) OVER (ORDER BY arrival) - records + 1 AS first FROM waiting
+        SELECT arrival, (SELECT seq FROM audit_head WHERE id = 1) + sum(records) OVER (ORDER BY arrival)
+               - records + 1 AS first
+        FROM waiting
     ), numbered AS (
         UPDATE audit_batches b SET first_seq = r.first FROM ranges r WHERE b.arrival = r.arrival
         RETURNING b.last_seq
@@ -166,7 +184,8 @@ const NUMBER_BATCHES: &str = "
         UPDATE audit_head SET seq = (SELECT max(last_seq) FROM numbered)
         WHERE id = 1 AND EXISTS (SELECT 1 FROM numbered)
     )
-    SELECT count(*) FROM numbered";
+    SELECT count(*) FROM numbered;
+    COMMIT;";
 
 /// Runs a pass after a writer reports a commit, at most once per [`PASS_INTERVAL`] (one pass
 /// covers every report that came in meanwhile), and every [`IDLE_PASS`] otherwise.
@@ -302,4 +321,14 @@ fn commit(client: &Client, stmt: &Statement, node: &str, batch: &[Pending]) -> R
     let bodies: Vec<&str> = batch.iter().map(|p| p.body.as_str()).collect();
     wait(client.execute(stmt, &[&first.event_id, &node, &records, &first_time, &last_time, &bodies]))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_pass_numbers_at_most_its_declared_limit() {
+        assert!(SEQUENCE_PASS.contains(&format!("LIMIT {SEQUENCE_LIMIT}\n")));
+    }
 }

@@ -51,7 +51,8 @@ const MIGRATIONS: &[&str] = &[
     "#,
     // 3: the audit trail in batches. A node's commit takes no lock shared with other nodes; a
     // sequencer numbers committed batches afterwards (see `postgres::audit`). Earlier events
-    // become one-record batches that keep their numbers.
+    // become one-record batches that keep their numbers; their ids come from their numbers, since
+    // version 2 could store one event id twice (a retry racing its own first attempt).
     r#"
     CREATE TABLE audit_batches (
         arrival    bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -67,7 +68,7 @@ const MIGRATIONS: &[&str] = &[
     CREATE UNIQUE INDEX audit_batches_by_last_seq ON audit_batches (last_seq);
     CREATE INDEX audit_batches_unsequenced ON audit_batches (arrival) WHERE first_seq IS NULL;
     INSERT INTO audit_batches (batch_id, node, records, first_time, last_time, bodies, first_seq)
-        SELECT event_id, node, 1, event_time, event_time, ARRAY[body], seq FROM audit_events ORDER BY seq;
+        SELECT 'v2:' || seq, node, 1, event_time, event_time, ARRAY[body], seq FROM audit_events ORDER BY seq;
     DROP TABLE audit_events;
     "#,
 ];
@@ -123,22 +124,23 @@ mod tests {
     use crate::postgres::tests::fresh_database;
 
     #[test]
-    fn audit_events_of_version_2_become_numbered_batches() {
+    fn audit_events_of_version_2_become_numbered_batches_even_with_a_repeated_event_id() {
         let Some(opts) = fresh_database() else { return };
         let connector = Connector::new(&opts).unwrap();
         let mut client = connector.connect().unwrap();
         migrate_to(&mut client, 2).unwrap();
         wait(client.batch_execute(
             "INSERT INTO audit_events (seq, event_id, event_time, event_source, event_name, node, body) VALUES
-                (1, 'e1', 10, 's', 'A', 'n', '{\"a\":1}'), (2, 'e2', 11, 's', 'B', 'n', '{\"b\":2}');
-             UPDATE audit_head SET seq = 2",
+                (1, 'e1', 10, 's', 'A', 'n', '{\"a\":1}'), (2, 'e2', 11, 's', 'B', 'n', '{\"b\":2}'),
+                (3, 'e1', 10, 's', 'A', 'n', '{\"a\":1}');
+             UPDATE audit_head SET seq = 3",
         ))
         .unwrap();
         migrate(&mut client).unwrap();
         migrate(&mut client).unwrap();
         let events = crate::postgres::audit::read(&client, 0, 10).unwrap();
         let got: Vec<_> = events.iter().map(|e| (e.seq, e.body.as_str())).collect();
-        assert_eq!(got, [(1, r#"{"a":1}"#), (2, r#"{"b":2}"#)]);
+        assert_eq!(got, [(1, r#"{"a":1}"#), (2, r#"{"b":2}"#), (3, r#"{"a":1}"#)], "a duplicated event id is kept");
         let version: i32 = wait(client.query_one("SELECT max(version) FROM rampart_schema", &[])).unwrap().get(0);
         assert_eq!(version, LATEST);
     }
