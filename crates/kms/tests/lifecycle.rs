@@ -205,3 +205,29 @@ fn imported_material_expires() {
     assert_eq!(h.ok("DescribeKey", json!({"KeyId": key}))["KeyMetadata"]["KeyState"], "PendingImport");
     assert_eq!(h.err("Decrypt", json!({"CiphertextBlob": ct})), "KMSInvalidStateException");
 }
+
+#[test]
+fn a_due_rotation_seen_by_racing_sweeps_and_lookups_happens_once() {
+    let h = harness();
+    let key = h.ok("CreateKey", json!({}))["KeyMetadata"]["KeyId"].as_str().unwrap().to_owned();
+    h.ok("EnableKeyRotation", json!({"KeyId": key, "RotationPeriodInDays": 90}));
+    h.clock.set(T0 + 90 * DAY);
+    // Sweeps and calls that look the key up (each rotates a due key) all see it due at once;
+    // the check inside the rotation's transaction lets exactly one of them rotate.
+    std::thread::scope(|s| {
+        for i in 0..8 {
+            let (h, key) = (&h, &key);
+            s.spawn(move || {
+                if i % 2 == 0 {
+                    h.kms.sweep().unwrap();
+                } else {
+                    h.ok("Encrypt", json!({"KeyId": key, "Plaintext": b64(b"x")}));
+                }
+            });
+        }
+    });
+    let rotations = h.ok("ListKeyRotations", json!({"KeyId": key}));
+    assert_eq!(rotations["Rotations"].as_array().unwrap().len(), 1, "{rotations}");
+    let status = h.ok("GetKeyRotationStatus", json!({"KeyId": key}));
+    assert_eq!(status["NextRotationDate"].as_f64().unwrap() as i64, T0 + 180 * DAY);
+}
