@@ -50,20 +50,29 @@ impl Iam {
     /// [`LAST_USED_FLUSH`] it writes the access-key uses this node saw to the store, where every
     /// node's `GetAccessKeyLastUsed` reads them.
     pub fn spawn_maintenance(self: &Arc<Self>) {
-        let credentials = Arc::clone(&self.credentials);
+        let iam = Arc::clone(self);
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(LAST_USED_FLUSH);
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 tick.tick().await;
-                let c = Arc::clone(&credentials);
-                match tokio::task::spawn_blocking(move || c.flush_last_used()).await {
-                    Ok(Ok(_)) => {}
-                    Ok(Err(e)) => tracing::warn!(error = %e, "cannot record access keys' last use; retrying"),
-                    Err(e) => tracing::error!(error = %e, "access-key last-use flush panicked"),
-                }
+                iam.flush_last_used().await;
             }
         });
+    }
+
+    /// Writes the access-key uses this node saw since the last flush to the store (off the
+    /// request threads); a failure is logged and the uses stay for the next flush. The server
+    /// calls it once more at shutdown.
+    pub async fn flush_last_used(&self) {
+        let credentials = Arc::clone(&self.credentials);
+        match tokio::task::spawn_blocking(move || credentials.flush_last_used()).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "cannot record access keys' last use; they are kept for the next try")
+            }
+            Err(e) => tracing::error!(error = %e, "access-key last-use flush panicked"),
+        }
     }
 
     /// The credential provider the pipeline uses.

@@ -115,12 +115,7 @@ pub fn run(config: Config) -> Result<(), String> {
             ListenerConfig { tls, header_timeout: Duration::from_secs(30), drain_timeout: Duration::from_secs(10) };
         serve(listener, pipeline, listener_config, shutdown_signal()).await;
         // The uses seen since the last flush, before the process goes.
-        let credentials = iam.credentials();
-        match tokio::task::spawn_blocking(move || credentials.flush_last_used()).await {
-            Ok(Ok(_)) => {}
-            Ok(Err(e)) => tracing::warn!(error = %e, "cannot record access keys' last use at shutdown"),
-            Err(e) => tracing::error!(error = %e, "access-key last-use flush panicked"),
-        }
+        iam.flush_last_used().await;
         Ok::<(), String>(())
     })?;
     tracing::info!("stopped");
