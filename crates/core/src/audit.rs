@@ -53,6 +53,29 @@ pub struct AuditRecord {
     pub read_only: bool,
 }
 
+/// The longest `userAgent` a record keeps, in bytes; a longer one is cut there.
+pub const MAX_USER_AGENT: usize = 1024;
+/// The longest `errorMessage` a record keeps, in bytes (the client's answer is not cut).
+pub const MAX_ERROR_MESSAGE: usize = 1024;
+/// The longest `awsRegion` a record keeps, in bytes.
+pub const MAX_REGION: usize = 64;
+/// The largest `requestParameters` a record keeps, in bytes of JSON; larger ones are left out
+/// (`null`).
+pub const MAX_REQUEST_PARAMETERS: usize = 100 * 1024;
+
+/// `text` cut to at most `max` bytes on a character boundary; notes in `cut` that it was.
+fn bounded<'a>(text: &'a str, max: usize, cut: &mut bool) -> &'a str {
+    if text.len() <= max {
+        return text;
+    }
+    *cut = true;
+    let mut at = max;
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    &text[..at]
+}
+
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct UnknownIdentity<'a> {
@@ -70,6 +93,10 @@ impl AuditRecord {
     }
 
     /// The event as CloudTrail's JSON text.
+    ///
+    /// Fields the client controls are bounded as CloudTrail bounds them: a field over its limit
+    /// ([`MAX_USER_AGENT`], [`MAX_ERROR_MESSAGE`], [`MAX_REGION`], [`MAX_REQUEST_PARAMETERS`]) is
+    /// cut or left out, and the record then carries `"omitted": true`.
     ///
     /// Written directly rather than through `serde`: it runs for every call, and its strings
     /// (ids, ARNs, base64 blobs among the request parameters) almost never need escaping, which
@@ -90,6 +117,10 @@ impl AuditRecord {
         };
         let time =
             self.event_time.replace_nanosecond(0).unwrap_or(self.event_time).format(&Rfc3339).unwrap_or_default();
+        let mut omitted = false;
+        let region = bounded(&self.aws_region, MAX_REGION, &mut omitted);
+        let user_agent = bounded(&self.user_agent, MAX_USER_AGENT, &mut omitted);
+        let error_message = self.error_message.as_deref().map(|m| bounded(m, MAX_ERROR_MESSAGE, &mut omitted));
         let mut out = String::with_capacity(512 + user_identity.get().len());
         out.push_str(r#"{"eventVersion":"1.08","userIdentity":"#);
         out.push_str(user_identity.get());
@@ -97,11 +128,11 @@ impl AuditRecord {
             ("eventTime", Some(time.as_str())),
             ("eventSource", Some(&*self.event_source)),
             ("eventName", Some(&*self.event_name)),
-            ("awsRegion", Some(self.aws_region.as_str())),
+            ("awsRegion", Some(region)),
             ("sourceIPAddress", Some(self.source_ip.as_str())),
-            ("userAgent", Some(self.user_agent.as_str())),
+            ("userAgent", Some(user_agent)),
             ("errorCode", self.error_code.as_deref()),
-            ("errorMessage", self.error_message.as_deref()),
+            ("errorMessage", error_message),
         ] {
             if let Some(value) = value {
                 out.push_str(",\"");
@@ -111,7 +142,13 @@ impl AuditRecord {
             }
         }
         out.push_str(r#","requestParameters":"#);
+        let at = out.len();
         push_json_value(&mut out, &self.request_parameters);
+        if out.len() - at > MAX_REQUEST_PARAMETERS {
+            out.truncate(at);
+            out.push_str("null");
+            omitted = true;
+        }
         out.push_str(r#","responseElements":null,"requestID":"#);
         push_json_str(&mut out, &self.request_id);
         out.push_str(r#","eventID":"#);
@@ -121,6 +158,9 @@ impl AuditRecord {
         if let Some(account) = account {
             out.push_str(r#","recipientAccountId":"#);
             push_json_str(&mut out, account);
+        }
+        if omitted {
+            out.push_str(r#","omitted":true"#);
         }
         out.push('}');
         out
@@ -301,5 +341,29 @@ mod tests {
         ] {
             assert_eq!(r.to_json_string(), with_serde(&r));
         }
+    }
+
+    #[test]
+    fn client_controlled_fields_are_bounded() {
+        let mut r = record(
+            CallerIdentity::Unknown { access_key_id: Some("AKIAEXAMPLE".into()) },
+            json!({"policyDocument": "x".repeat(MAX_REQUEST_PARAMETERS)}),
+        );
+        r.user_agent = "é".repeat(100_000);
+        r.aws_region = "zz-".repeat(70_000);
+        r.set_error(&AwsError::new("InvalidClientTokenId", 403, "m".repeat(50_000)));
+        let text = r.to_json_string();
+        assert!(text.len() < 4 * 1024, "a record of {} bytes", text.len());
+        let v: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(v["omitted"], json!(true));
+        assert_eq!(v["requestParameters"], Value::Null);
+        assert_eq!(v["userAgent"].as_str().unwrap().len(), MAX_USER_AGENT);
+        assert_eq!(v["errorMessage"].as_str().unwrap().len(), MAX_ERROR_MESSAGE);
+        assert!(v["awsRegion"].as_str().unwrap().len() <= MAX_REGION);
+        // Within every bound, nothing is cut and no `omitted` appears.
+        let small = record(CallerIdentity::Unknown { access_key_id: None }, json!({"userName": "alice"}));
+        let v: Value = serde_json::from_str(&small.to_json_string()).unwrap();
+        assert!(v.get("omitted").is_none());
+        assert_eq!(v["requestParameters"], json!({"userName": "alice"}));
     }
 }

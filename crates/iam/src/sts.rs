@@ -29,7 +29,7 @@ pub fn service(iam: &Arc<Iam>) -> Service {
     let assume_target = Arc::clone(iam);
     let session = Arc::clone(iam);
     let info = Arc::clone(iam);
-    let mut svc = Service::new("sts", Protocol::Query);
+    let mut svc = Service::new("sts", Protocol::Query).global_endpoint();
     for op in crate::web_identity::operations(iam) {
         svc = svc.operation(op);
     }

@@ -9,8 +9,8 @@ use std::path::PathBuf;
 
 /// Options of `rampart serve`. Each may also be set in the TOML file given with `--config`
 /// (same names, with underscores: `data_dir`, `listen`, `http`, `region`, `tls_cert`,
-/// `tls_key`, `max_body_bytes`, `log_format`, `pkcs11_module`, `store`, `store_ca_cert`,
-/// `master_key`); flags win over the file.
+/// `tls_key`, `max_body_bytes`, `max_buffered_body_bytes`, `max_connections`, `idle_timeout_secs`,
+/// `log_format`, `pkcs11_module`, `store`, `store_ca_cert`, `master_key`); flags win over the file.
 #[derive(Debug, Args, Default)]
 pub struct ServeArgs {
     /// TOML configuration file.
@@ -38,6 +38,18 @@ pub struct ServeArgs {
     /// Largest query or JSON request body accepted, in bytes [default: 1048576].
     #[arg(long, value_name = "BYTES")]
     pub max_body_bytes: Option<usize>,
+    /// Most memory all buffered request bodies may hold together, in bytes; a body that finds no
+    /// room waits up to 5 s, then its call is refused as throttled [default: 67108864].
+    #[arg(long, value_name = "BYTES")]
+    pub max_buffered_body_bytes: Option<usize>,
+    /// Most connections served at once; more wait in the accept queue [default: 4096, and at
+    /// most three quarters of the process's open-file limit].
+    #[arg(long, value_name = "N")]
+    pub max_connections: Option<usize>,
+    /// Seconds a connection may stay silent (no byte moving) with no request in flight: before
+    /// its first request, between requests, in its TLS handshake or HTTP/2 preface [default: 20].
+    #[arg(long, value_name = "SECONDS")]
+    pub idle_timeout_secs: Option<u64>,
     /// Log format: `text` or `json` [default: text]. Verbosity comes from RUST_LOG.
     #[arg(long, value_name = "FORMAT")]
     pub log_format: Option<LogFormat>,
@@ -90,6 +102,12 @@ pub struct Config {
     pub tls_key: Option<PathBuf>,
     /// Body limit for buffered protocols.
     pub max_body_bytes: usize,
+    /// Memory cap of all buffered bodies together.
+    pub max_buffered_body_bytes: usize,
+    /// Connection cap (further capped by the open-file limit).
+    pub max_connections: usize,
+    /// Idle connection timeout, in seconds.
+    pub idle_timeout_secs: u64,
     /// Log format.
     pub log_format: LogFormat,
     /// PKCS#11 module for HSM-backed KMS key stores.
@@ -112,6 +130,9 @@ impl Default for Config {
             tls_cert: None,
             tls_key: None,
             max_body_bytes: 1 << 20,
+            max_buffered_body_bytes: 64 << 20,
+            max_connections: 4096,
+            idle_timeout_secs: 20,
             log_format: LogFormat::Text,
             pkcs11_module: None,
             store: None,
@@ -151,6 +172,15 @@ impl Config {
         if let Some(v) = args.max_body_bytes {
             config.max_body_bytes = v;
         }
+        if let Some(v) = args.max_buffered_body_bytes {
+            config.max_buffered_body_bytes = v;
+        }
+        if let Some(v) = args.max_connections {
+            config.max_connections = v;
+        }
+        if let Some(v) = args.idle_timeout_secs {
+            config.idle_timeout_secs = v;
+        }
         if let Some(v) = args.log_format {
             config.log_format = v;
         }
@@ -171,6 +201,15 @@ impl Config {
         }
         if config.max_body_bytes < 1024 {
             return Err("max_body_bytes must be at least 1024".into());
+        }
+        if config.max_buffered_body_bytes < config.max_body_bytes {
+            return Err("max_buffered_body_bytes must be at least max_body_bytes".into());
+        }
+        if config.max_connections == 0 {
+            return Err("max_connections must be at least 1".into());
+        }
+        if !(1..=3600).contains(&config.idle_timeout_secs) {
+            return Err("idle_timeout_secs must be between 1 and 3600".into());
         }
         Ok(config)
     }

@@ -8,7 +8,7 @@ use rampart_core::clock::{Clock, SystemClock};
 use rampart_core::ids::AccountId;
 use rampart_iam::{BootstrapOptions, Iam, IamAuthorizer, bootstrap};
 use rampart_kms::{Kms, KmsConfig};
-use rampart_server::{ListenerConfig, Pipeline, PipelineConfig, serve};
+use rampart_server::{ConnectionLimits, ListenerConfig, Pipeline, PipelineConfig, serve};
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::sync::Arc;
@@ -87,7 +87,11 @@ pub fn run(config: Config) -> Result<(), String> {
         Arc::new(IamAuthorizer::new(Arc::clone(&iam))),
         audit,
         clock,
-        PipelineConfig { default_region: config.region.clone(), max_body_bytes: config.max_body_bytes },
+        PipelineConfig {
+            default_region: config.region.clone(),
+            max_body_bytes: config.max_body_bytes,
+            max_buffered_body_bytes: config.max_buffered_body_bytes,
+        },
     ));
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -111,8 +115,18 @@ pub fn run(config: Config) -> Result<(), String> {
         let ca_bundle = (tls.is_some() && config.tls_cert.is_none()).then(|| TlsPaths::new(data_dir).ca_cert);
         write_server_info(data_dir, &ServerInfo { endpoint_url: endpoint_url.clone(), ca_bundle, region: config.region.clone() })?;
         tracing::info!(endpoint = %endpoint_url, account_id = %root.account_id, data_dir = %data_dir.display(), "rampart is ready");
-        let listener_config =
-            ListenerConfig { tls, header_timeout: Duration::from_secs(30), drain_timeout: Duration::from_secs(10) };
+        let limits = ConnectionLimits {
+            idle_timeout: Duration::from_secs(config.idle_timeout_secs),
+            max_connections: connection_cap(config.max_connections),
+            ..ConnectionLimits::default()
+        };
+        tracing::info!(
+            max_connections = limits.max_connections,
+            idle_timeout_secs = config.idle_timeout_secs,
+            max_buffered_body_bytes = config.max_buffered_body_bytes,
+            "connection limits"
+        );
+        let listener_config = ListenerConfig { tls, limits, drain_timeout: Duration::from_secs(10) };
         serve(listener, pipeline, listener_config, shutdown_signal()).await;
         // The uses seen since the last flush, before the process goes.
         iam.flush_last_used().await;
@@ -129,6 +143,28 @@ async fn shutdown_signal() {
         _ = tokio::signal::ctrl_c() => {}
         _ = term.recv() => {}
     }
+}
+
+/// The connection cap: the configured one, but never above three quarters of the open-file
+/// limit (raised to its hard maximum first), so that connections can never take the files the
+/// store and the audit log need.
+fn connection_cap(configured: usize) -> usize {
+    use rustix::process::{Resource, getrlimit, setrlimit};
+    let mut limit = getrlimit(Resource::Nofile);
+    if let (Some(cur), Some(max)) = (limit.current, limit.maximum)
+        && cur < max
+    {
+        limit.current = Some(max);
+        if let Err(e) = setrlimit(Resource::Nofile, limit.clone()) {
+            tracing::debug!(error = %e, "cannot raise the open-file limit");
+        }
+    }
+    let files = getrlimit(Resource::Nofile).current.unwrap_or(u64::MAX);
+    let cap = usize::try_from(files / 4 * 3).unwrap_or(usize::MAX).max(16);
+    if configured > cap {
+        tracing::warn!(configured, cap, open_file_limit = files, "max_connections lowered below the open-file limit");
+    }
+    configured.min(cap)
 }
 
 /// This node's name in the audit trail of a shared store: host name and port.

@@ -13,14 +13,13 @@ pub const MAX_SKEW: Duration = Duration::minutes(15);
 /// Why authentication failed: the failure to report, and the credential's key id if known.
 pub(crate) type AuthResult = Result<Arc<Credential>, AuthFailure>;
 
-/// Checks time window, credential, session token and signature, in AWS's order.
-pub(crate) fn authenticate(
+/// Checks everything that needs no body, in AWS's order: time window, credential, session token,
+/// expiry. The pipeline runs it before reading the body, so a request that cannot succeed costs
+/// no body bytes (and `Expect: 100-continue` gets its final answer at once).
+pub(crate) fn precheck(
     credentials: &dyn CredentialProvider,
     clock: &dyn Clock,
-    parts: &SignedParts<'_>,
     sig: &SignatureV4,
-    payload_hash: &str,
-    mode: UriMode,
 ) -> Result<AuthResult, rampart_core::AwsError> {
     let now = clock.now();
     let fmt = sigv4::format_amz_date;
@@ -74,7 +73,18 @@ pub(crate) fn authenticate(
     if credential.expires_at().is_some_and(|exp| exp <= now) {
         return Ok(Err(AuthFailure::TokenExpired));
     }
+    Ok(Ok(credential))
+}
 
+/// Checks the signature of a request whose credential [`precheck`] accepted, once the payload
+/// hash is known.
+pub(crate) fn verify(
+    credential: &Credential,
+    parts: &SignedParts<'_>,
+    sig: &SignatureV4,
+    payload_hash: &str,
+    mode: UriMode,
+) -> Result<(), AuthFailure> {
     let key = credential.signing_key(&sig.scope_date, &sig.region, &sig.service, || {
         sigv4::derive_signing_key(credential.secret(), &sig.scope_date, &sig.region, &sig.service)
     });
@@ -83,11 +93,11 @@ pub(crate) fn authenticate(
             let creq = sigv4::canonical_request(parts, sig, payload_hash, mode);
             tracing::debug!(canonical_request = %redact_token(&creq), "signature mismatch");
         }
-        return Ok(Err(AuthFailure::Mismatch(
+        return Err(AuthFailure::Mismatch(
             "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.".into(),
-        )));
+        ));
     }
-    Ok(Ok(credential))
+    Ok(())
 }
 
 /// The canonical request with the session token removed: it is a credential and is never logged.
@@ -191,7 +201,8 @@ mod tests {
         };
         let sig = sigv4::parse(&parts).unwrap().unwrap();
         let clock = FixedClock::at(now);
-        authenticate(keys, &clock, &parts, &sig, &hash, UriMode::NormalizedDoubleEncoded).unwrap().map(|_| ())
+        let cred = precheck(keys, &clock, &sig).unwrap()?;
+        verify(&cred, &parts, &sig, &hash, UriMode::NormalizedDoubleEncoded)
     }
 
     #[test]

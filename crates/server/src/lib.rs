@@ -8,5 +8,5 @@ mod authenticate;
 mod listener;
 mod pipeline;
 
-pub use listener::{ListenerConfig, serve};
+pub use listener::{ConnectionLimits, ListenerConfig, serve};
 pub use pipeline::{Pipeline, PipelineConfig};

@@ -1,6 +1,6 @@
 //! The pipeline: one function every request goes through.
 
-use crate::authenticate::authenticate;
+use crate::authenticate::{precheck, verify};
 use bytes::Bytes;
 use http::{Request, Response, header};
 use http_body_util::BodyExt;
@@ -10,7 +10,9 @@ use rampart_core::clock::Clock;
 use rampart_core::credentials::CredentialProvider;
 use rampart_core::ids::new_request_id;
 use rampart_core::{AwsError, Principal};
-use rampart_wire::protocol::{ResponseBody, access_denied, body_too_large, malformed_body, unknown_operation};
+use rampart_wire::protocol::{
+    ResponseBody, access_denied, body_timeout, body_too_large, malformed_body, unknown_operation, unknown_service,
+};
 use rampart_wire::query::QueryParams;
 use rampart_wire::service::Access;
 use rampart_wire::sigv4::{self, SignedParts, UriMode};
@@ -19,6 +21,8 @@ use serde_json::Value;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// Settings of the pipeline.
 #[derive(Debug, Clone)]
@@ -27,13 +31,32 @@ pub struct PipelineConfig {
     pub default_region: String,
     /// The largest buffered (query or JSON) request body, in bytes.
     pub max_body_bytes: usize,
+    /// The most memory all buffered request bodies may hold together, in bytes.
+    pub max_buffered_body_bytes: usize,
 }
 
 impl Default for PipelineConfig {
     fn default() -> Self {
-        Self { default_region: "us-east-1".into(), max_body_bytes: 1 << 20 }
+        Self { default_region: "us-east-1".into(), max_body_bytes: 1 << 20, max_buffered_body_bytes: 64 << 20 }
     }
 }
+
+/// A request body is cut off when nothing of it arrives for this long...
+const BODY_IDLE_TIMEOUT: Duration = Duration::from_secs(10);
+/// ...or when, after [`BODY_RATE_GRACE`], it has arrived at less than this many bytes a second
+/// on average.
+const BODY_MIN_RATE: u64 = 8 * 1024;
+/// The time a body is given before its average rate is checked.
+const BODY_RATE_GRACE: Duration = Duration::from_secs(5);
+/// How long a body waits for room under `max_buffered_body_bytes` before the call is refused.
+const BODY_BUDGET_WAIT: Duration = Duration::from_secs(5);
+/// What is read and dropped of a body refused before it was read, so that an HTTP/1.1 client
+/// still sending sees the answer rather than a reset connection: at most this much...
+const LINGER_BYTES: u64 = 256 * 1024;
+/// ...for at most this long, after the answer has been sent.
+const LINGER_TIME: Duration = Duration::from_secs(2);
+/// Access key ids are at most 128 characters; a longer claimed id is cut there in the audit record.
+const MAX_ACCESS_KEY_ID: usize = 128;
 
 /// Routes, authenticates, authorizes, dispatches and audits requests.
 pub struct Pipeline {
@@ -46,6 +69,8 @@ pub struct Pipeline {
     audit: Arc<dyn AuditSink>,
     clock: Arc<dyn Clock>,
     config: PipelineConfig,
+    body_budget: Arc<Semaphore>,
+    budget_warned: std::sync::Mutex<Option<Instant>>,
 }
 
 /// Where a request came from.
@@ -99,7 +124,19 @@ impl Pipeline {
                 }
             }
         }
-        Self { services: by_name, by_target_prefix, anonymous_query, credentials, authorizer, audit, clock, config }
+        let body_budget = Arc::new(Semaphore::new(config.max_buffered_body_bytes.min(Semaphore::MAX_PERMITS)));
+        Self {
+            services: by_name,
+            by_target_prefix,
+            anonymous_query,
+            credentials,
+            authorizer,
+            audit,
+            clock,
+            config,
+            body_budget,
+            budget_warned: std::sync::Mutex::new(None),
+        }
     }
 
     /// Serves one request. Never panics on input and never answers without an audit record.
@@ -131,12 +168,22 @@ impl Pipeline {
             received_at,
         };
 
+        let http1 = parts.version < http::Version::HTTP_2;
+        let expects_continue = parts
+            .headers
+            .get(header::EXPECT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.eq_ignore_ascii_case("100-continue"));
         let mut body = Some(body);
         let result = self.process(parts, &mut body, context, &mut draft, &mut protocol, &mut xmlns).await;
-        if let (Err(_), Some(unread)) = (&result, body.as_mut()) {
-            // Refused before its body was read: take in (and drop) what the client is still
-            // sending, up to a bound, so that it reads our error rather than a reset connection.
-            drain(std::pin::Pin::new(unread), 0, self.config.max_body_bytes as u64 * DRAIN_FACTOR).await;
+        // A body refused before it was all read. An HTTP/1.1 client that did not wait for
+        // `100 Continue` may still be sending it: read (and drop) a bounded amount in the
+        // background while the answer goes out, so that it reads the answer rather than a reset
+        // connection, and close the connection after the answer. A client that asked for
+        // `100 Continue` never got it and sends nothing; HTTP/2 resets just the stream.
+        let unread = result.is_err() && body.is_some();
+        if let (true, Some(unread), false) = (unread && http1, body.take(), expects_continue) {
+            tokio::spawn(linger(unread));
         }
 
         let mut record = AuditRecord {
@@ -183,6 +230,10 @@ impl Pipeline {
                 xmlns,
             ),
         };
+        let mut response = response;
+        if unread && http1 {
+            response.headers_mut().insert(header::CONNECTION, http::HeaderValue::from_static("close"));
+        }
         tracing::debug!(request_id, status = response.status().as_u16(), event = %record.event_name, "request served");
         response
     }
@@ -220,20 +271,16 @@ impl Pipeline {
             failure.to_error(*protocol)
         })?;
         if let Some(s) = &sig {
-            draft.region = s.region.clone();
-            context.region = s.region.clone();
-            draft.caller = CallerIdentity::Unknown { access_key_id: Some(s.access_key_id.clone()) };
+            let mut key_id = s.access_key_id.clone();
+            truncate_chars(&mut key_id, MAX_ACCESS_KEY_ID);
+            draft.caller = CallerIdentity::Unknown { access_key_id: Some(key_id) };
         }
 
         // 2. Service: from the credential scope, or for unsigned calls from the request shape.
         let service = match &sig {
-            Some(s) => self.services.get(s.service.as_str()).cloned().ok_or_else(|| {
-                unknown_operation(
-                    *protocol,
-                    &format!("{} (service `{}` is not served by Rampart)", "request", s.service),
-                    None,
-                )
-            })?,
+            Some(s) => {
+                self.services.get(s.service.as_str()).cloned().ok_or_else(|| unknown_service(*protocol, &s.service))?
+            }
             None => self
                 .unsigned_service(&parts.headers, &raw_query, *protocol)
                 .ok_or_else(|| AuthFailure::Missing.to_error(*protocol))?,
@@ -242,60 +289,84 @@ impl Pipeline {
         *xmlns = service.namespace();
         draft.event_source = service.event_source();
 
-        // 3. Body: buffered (bounded) for query and JSON; REST bodies stream to the handler.
-        let (input, payload_hash) = match service.protocol() {
-            Protocol::Query | Protocol::Json11 => {
-                let bytes = self.read_body(&parts.headers, body.take().expect("body read once")).await?;
-                let hash = sigv4::payload_hash(&bytes);
-                let input = if service.protocol() == Protocol::Query {
-                    if !bytes.is_empty() && std::str::from_utf8(&bytes).is_err() {
-                        return Err(malformed_body(Protocol::Query, "The request body is not valid UTF-8 form data."));
-                    }
-                    Input::Query(QueryParams::parse(&raw_query, &bytes))
-                } else {
-                    let value: Value = if bytes.is_empty() {
-                        Value::Object(Default::default())
-                    } else {
-                        serde_json::from_slice(&bytes)
-                            .map_err(|e| malformed_body(Protocol::Json11, &format!("Malformed JSON body: {e}")))?
-                    };
-                    if !value.is_object() {
-                        return Err(malformed_body(Protocol::Json11, "The request body must be a JSON object."));
-                    }
-                    Input::Json(value)
-                };
-                (input, hash)
+        // 3. What needs no body: the credential scope's region, the declared length, and the
+        // credential itself. A request refused here costs no body bytes.
+        if let Some(s) = &sig {
+            if !service.accepts_signing_region(&s.region, &self.config.default_region) {
+                let mut shown = s.region.clone();
+                truncate_chars(&mut shown, 64);
+                return Err(AuthFailure::Mismatch(format!(
+                    "Credential should be scoped to a valid region, not '{shown}'. This endpoint serves {}.",
+                    self.config.default_region
+                ))
+                .to_error(*protocol));
             }
-            Protocol::RestXml => {
-                let declared = parts
-                    .headers
-                    .get("x-amz-content-sha256")
-                    .and_then(|v| v.to_str().ok())
-                    .unwrap_or(sigv4::UNSIGNED_PAYLOAD)
-                    .to_owned();
-                let body = body.take().expect("body read once").map_err(Into::into).boxed_unsync();
-                (Input::Rest(Box::new(parts.clone()), body), declared)
-            }
-        };
-
-        // 4. Authenticate.
-        let principal: Option<Arc<Principal>> = match &sig {
+            draft.region = s.region.clone();
+            context.region = s.region.clone();
+        }
+        let buffered = matches!(service.protocol(), Protocol::Query | Protocol::Json11);
+        if buffered && declared_length(&parts.headers).is_some_and(|n| n > self.config.max_body_bytes as u64) {
+            return Err(body_too_large(self.config.max_body_bytes));
+        }
+        let credential = match &sig {
             None => None,
-            Some(s) => {
-                let mode = if service.signing_name() == "s3" { UriMode::S3 } else { UriMode::NormalizedDoubleEncoded };
-                match authenticate(self.credentials.as_ref(), self.clock.as_ref(), &signed, s, &payload_hash, mode)? {
-                    Ok(cred) => {
-                        self.credentials.record_use(&s.access_key_id, service.signing_name(), &s.region);
-                        let p = Arc::clone(cred.principal());
-                        draft.caller = CallerIdentity::Principal(Arc::clone(&p));
-                        Some(p)
-                    }
-                    Err(failure) => return Err(failure.to_error(*protocol)),
-                }
-            }
+            Some(s) => match precheck(self.credentials.as_ref(), self.clock.as_ref(), s)? {
+                Ok(cred) => Some(cred),
+                Err(failure) => return Err(failure.to_error(*protocol)),
+            },
         };
 
-        // 5. Operation.
+        // 4. Body: buffered (bounded) for query and JSON; REST bodies stream to the handler.
+        let _body_permit;
+        let (input, payload_hash) = if buffered {
+            let (bytes, permit) =
+                self.read_body(&parts.headers, body.as_mut().expect("body read once"), *protocol).await?;
+            *body = None;
+            _body_permit = permit;
+            let hash = sigv4::payload_hash(&bytes);
+            let input = if service.protocol() == Protocol::Query {
+                if !bytes.is_empty() && std::str::from_utf8(&bytes).is_err() {
+                    return Err(malformed_body(Protocol::Query, "The request body is not valid UTF-8 form data."));
+                }
+                Input::Query(QueryParams::parse(&raw_query, &bytes))
+            } else {
+                let value: Value = if bytes.is_empty() {
+                    Value::Object(Default::default())
+                } else {
+                    serde_json::from_slice(&bytes)
+                        .map_err(|e| malformed_body(Protocol::Json11, &format!("Malformed JSON body: {e}")))?
+                };
+                if !value.is_object() {
+                    return Err(malformed_body(Protocol::Json11, "The request body must be a JSON object."));
+                }
+                Input::Json(value)
+            };
+            (input, hash)
+        } else {
+            let declared = parts
+                .headers
+                .get("x-amz-content-sha256")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or(sigv4::UNSIGNED_PAYLOAD)
+                .to_owned();
+            let body = body.take().expect("body read once").map_err(Into::into).boxed_unsync();
+            (Input::Rest(Box::new(parts.clone()), body), declared)
+        };
+
+        // 5. The signature, over the canonical request and the payload hash.
+        let principal: Option<Arc<Principal>> = match (&sig, credential) {
+            (Some(s), Some(cred)) => {
+                let mode = if service.signing_name() == "s3" { UriMode::S3 } else { UriMode::NormalizedDoubleEncoded };
+                verify(&cred, &signed, s, &payload_hash, mode).map_err(|f| f.to_error(*protocol))?;
+                self.credentials.record_use(&s.access_key_id, service.signing_name(), &s.region);
+                let p = Arc::clone(cred.principal());
+                draft.caller = CallerIdentity::Principal(Arc::clone(&p));
+                Some(p)
+            }
+            _ => None,
+        };
+
+        // 6. Operation.
         let op_name = match (&input, service.protocol()) {
             (Input::Query(q), _) => {
                 q.action().map(str::to_owned).ok_or_else(|| AwsError::new("MissingAction", 400, "Missing Action"))?
@@ -324,7 +395,7 @@ impl Pipeline {
             Input::Rest(..) => Value::Null,
         };
 
-        // 6. Authorize, from the operation's declaration.
+        // 7. Authorize, from the operation's declaration.
         let mut call =
             Call { principal: principal.clone(), context: Arc::new(context), input, resolved: Default::default() };
         match (&principal, op.access_rule()) {
@@ -365,7 +436,7 @@ impl Pipeline {
             }
         }
 
-        // 7. Handler.
+        // 8. Handler.
         let request_id = call.context.request_id.clone();
         let output = op.invoke(call).await?;
         Ok(match output {
@@ -401,41 +472,112 @@ impl Pipeline {
         }
     }
 
-    async fn read_body<B>(&self, headers: &http::HeaderMap, mut body: B) -> Result<Bytes, AwsError>
+    /// Reads a query or JSON body whole: at most `max_body_bytes`, within the shared
+    /// `max_buffered_body_bytes` (the returned permit holds its share until the call ends), and
+    /// no slower than the minimum rate. On failure the body is left where it was, partly read.
+    async fn read_body<B>(
+        &self,
+        headers: &http::HeaderMap,
+        body: &mut B,
+        protocol: Protocol,
+    ) -> Result<(Bytes, Option<OwnedSemaphorePermit>), AwsError>
     where
         B: http_body::Body<Data = Bytes> + Send + Unpin + 'static,
         B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
     {
-        let limit = self.config.max_body_bytes;
-        let declared =
-            headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
-        let mut body = std::pin::Pin::new(&mut body);
-        let mut buf = bytes::BytesMut::with_capacity(declared.map_or(1024, |n| n.min(limit as u64) as usize));
+        let limit = self.config.max_body_bytes as u64;
+        let declared = declared_length(headers);
+        let mut body = std::pin::Pin::new(body);
+        let mut buf = bytes::BytesMut::with_capacity(declared.map_or(1024, |n| n.min(64 * 1024) as usize));
+        let mut permit: Option<OwnedSemaphorePermit> = None;
+        let started = tokio::time::Instant::now();
         let mut seen: u64 = 0;
-        while let Some(frame) = body.frame().await {
-            let frame = frame.map_err(|e| {
-                AwsError::new("IncompleteBody", 400, format!("The request body could not be read: {}", e.into()))
-            })?;
+        loop {
+            // The next bytes must come within the idle timeout, and soon enough to keep the
+            // average rate once the grace period is over.
+            let rate_deadline = started + BODY_RATE_GRACE + Duration::from_millis(seen.saturating_mul(1000) / BODY_MIN_RATE);
+            let deadline = rate_deadline.min(tokio::time::Instant::now() + BODY_IDLE_TIMEOUT);
+            let frame = match tokio::time::timeout_at(deadline, body.frame()).await {
+                Err(_) => {
+                    tracing::debug!(seen, elapsed_ms = started.elapsed().as_millis() as u64, "request body too slow; cut off");
+                    return Err(body_timeout());
+                }
+                Ok(None) => break,
+                Ok(Some(frame)) => frame.map_err(|e| {
+                    AwsError::new("IncompleteBody", 400, format!("The request body could not be read: {}", e.into()))
+                })?,
+            };
             let Ok(data) = frame.into_data() else { continue };
             seen += data.len() as u64;
-            if seen > limit as u64 {
-                // Read (and drop) what the client is still sending, up to a bound, so that it
-                // sees the 413 instead of a reset connection.
-                drain(body.as_mut(), seen, limit as u64 * DRAIN_FACTOR).await;
-                return Err(body_too_large(limit));
+            if seen > limit {
+                return Err(body_too_large(self.config.max_body_bytes));
+            }
+            if data.is_empty() {
+                continue;
+            }
+            let more = self.reserve(data.len(), protocol).await?;
+            match permit.as_mut() {
+                Some(p) => p.merge(more),
+                None => permit = Some(more),
             }
             buf.extend_from_slice(&data);
         }
-        Ok(buf.freeze())
+        Ok((buf.freeze(), permit))
+    }
+
+    /// Room for `n` more buffered body bytes under `max_buffered_body_bytes`, waiting a little
+    /// when the server is full.
+    async fn reserve(&self, n: usize, protocol: Protocol) -> Result<OwnedSemaphorePermit, AwsError> {
+        let n = u32::try_from(n).unwrap_or(u32::MAX);
+        if let Ok(p) = Arc::clone(&self.body_budget).try_acquire_many_owned(n) {
+            return Ok(p);
+        }
+        {
+            let mut warned = self.budget_warned.lock().unwrap_or_else(|e| e.into_inner());
+            if warned.is_none_or(|t| t.elapsed() > Duration::from_secs(60)) {
+                tracing::warn!(
+                    max_buffered_body_bytes = self.config.max_buffered_body_bytes,
+                    "buffered request bodies reached their memory cap: new bodies wait, then are refused (--max-buffered-body-bytes)"
+                );
+                *warned = Some(Instant::now());
+            }
+        }
+        match tokio::time::timeout(BODY_BUDGET_WAIT, Arc::clone(&self.body_budget).acquire_many_owned(n)).await {
+            Ok(Ok(p)) => Ok(p),
+            _ => Err(match protocol {
+                Protocol::Json11 => AwsError::new(
+                    "ThrottlingException",
+                    400,
+                    "Rampart is holding as many request bodies as it may; retry with backoff.",
+                ),
+                _ => AwsError::new("Throttling", 400, "Rampart is holding as many request bodies as it may; retry with backoff."),
+            }),
+        }
     }
 }
 
-/// How much of an oversize body is read and dropped, as a multiple of the limit.
-const DRAIN_FACTOR: u64 = 16;
+/// The `Content-Length` the client declared, if any.
+fn declared_length(headers: &http::HeaderMap) -> Option<u64> {
+    headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok())
+}
 
-async fn drain<B: http_body::Body<Data = Bytes>>(mut body: std::pin::Pin<&mut B>, mut seen: u64, bound: u64) {
-    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
-    while seen <= bound {
+/// Cuts `s` to at most `max` bytes, on a character boundary.
+fn truncate_chars(s: &mut String, max: usize) {
+    if s.len() > max {
+        let mut at = max;
+        while !s.is_char_boundary(at) {
+            at -= 1;
+        }
+        s.truncate(at);
+    }
+}
+
+/// Reads and drops what remains of a refused body, bounded in bytes and time.
+async fn linger<B: http_body::Body<Data = Bytes> + Unpin>(mut body: B) {
+    let deadline = tokio::time::Instant::now() + LINGER_TIME;
+    let mut body = std::pin::Pin::new(&mut body);
+    let mut seen = 0u64;
+    while seen <= LINGER_BYTES {
         match tokio::time::timeout_at(deadline, body.frame()).await {
             Ok(Some(Ok(frame))) => seen += frame.data_ref().map_or(0, |d| d.len() as u64),
             _ => break,

@@ -240,6 +240,29 @@ pub fn unknown_operation(protocol: Protocol, name: &str, version: Option<&str>) 
     }
 }
 
+/// A signed request for a service Rampart does not serve, in the protocol's shape. The name is
+/// the client's (from its credential scope), so only its first 64 characters are echoed.
+pub fn unknown_service(protocol: Protocol, service: &str) -> AwsError {
+    let shown: String = service.chars().take(64).collect();
+    let more = if shown.len() < service.len() { "…" } else { "" };
+    let message = format!("Rampart does not serve the service `{shown}{more}`.");
+    match protocol {
+        Protocol::Query => AwsError::new("InvalidAction", 400, message),
+        Protocol::Json11 => AwsError::new("UnknownOperationException", 400, message),
+        Protocol::RestXml => AwsError::new("NotImplemented", 501, message),
+    }
+}
+
+/// A request body that stopped arriving, or arrived below the minimum rate: spelled as S3
+/// spells it (`RequestTimeout`, 400) for every protocol.
+pub fn body_timeout() -> AwsError {
+    AwsError::new(
+        "RequestTimeout",
+        400,
+        "Your socket connection to the server was not read from or written to within the timeout period. Idle connections will be closed.",
+    )
+}
+
 /// The body is larger than the protocol's limit.
 pub fn body_too_large(limit: usize) -> AwsError {
     AwsError::new("RequestEntityTooLarge", 413, format!("Request body is larger than the limit of {limit} bytes."))

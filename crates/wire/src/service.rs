@@ -228,8 +228,12 @@ pub struct Service {
     protocol: Protocol,
     xml_namespace: &'static str,
     json_target_prefix: &'static str,
+    global: bool,
     operations: HashMap<&'static str, Operation>,
 }
+
+/// The signing region of AWS's global endpoints (IAM, and STS's global endpoint).
+pub const GLOBAL_SIGNING_REGION: &str = "us-east-1";
 
 impl Service {
     /// A service signed as `signing_name` (`sts`, `iam`, `kms`, `s3`) speaking `protocol`.
@@ -242,6 +246,7 @@ impl Service {
             protocol,
             xml_namespace: "",
             json_target_prefix: "",
+            global: false,
             operations: HashMap::new(),
         }
     }
@@ -256,6 +261,20 @@ impl Service {
     pub fn json_target_prefix(mut self, prefix: &'static str) -> Self {
         self.json_target_prefix = prefix;
         self
+    }
+
+    /// Marks a service that AWS also serves from a global endpoint (IAM, STS): requests signed
+    /// for `us-east-1`, that endpoint's signing region, are accepted besides the served region.
+    pub fn global_endpoint(mut self) -> Self {
+        self.global = true;
+        self
+    }
+
+    /// Whether a request signed for `region` may be served by a Rampart serving `served`: AWS
+    /// refuses a credential scope naming any other region ("Credential should be scoped to a
+    /// valid region").
+    pub fn accepts_signing_region(&self, region: &str, served: &str) -> bool {
+        region == served || (self.global && region == GLOBAL_SIGNING_REGION)
     }
 
     /// Registers an operation.

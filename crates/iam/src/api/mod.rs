@@ -187,7 +187,7 @@ pub(crate) fn index_root_key(t: &mut dyn rampart_store::Txn, acct: &AccountId, k
 
 /// The IAM service definition.
 pub fn service(iam: &Arc<Iam>) -> Service {
-    let mut svc = Service::new("iam", Protocol::Query).xml_namespace(NAMESPACE);
+    let mut svc = Service::new("iam", Protocol::Query).xml_namespace(NAMESPACE).global_endpoint();
     for o in users::operations(iam)
         .into_iter()
         .chain(access_keys::operations(iam))
