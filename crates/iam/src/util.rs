@@ -37,7 +37,8 @@ pub fn malformed_policy(message: impl Into<String>) -> AwsError {
     AwsError::new("MalformedPolicyDocument", 400, message)
 }
 
-fn constraint(param: &str, value: &str, rule: &str) -> AwsError {
+/// AWS's `ValidationError` for `value` of `param` breaking `rule`.
+pub(crate) fn constraint(param: &str, value: &str, rule: &str) -> AwsError {
     AwsError::validation(format!(
         "1 validation error detected: Value '{value}' at '{}' failed to satisfy constraint: {rule}",
         rampart_wire::query::lower_first(param)

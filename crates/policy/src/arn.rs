@@ -30,6 +30,14 @@ pub(crate) enum ArnPattern {
 }
 
 impl ArnPattern {
+    /// The pattern's length in bytes (see [`Pattern::bytes`]).
+    pub(crate) fn bytes(&self) -> usize {
+        match self {
+            ArnPattern::Parts(p) => p.parts.iter().map(Pattern::bytes).sum::<usize>() + 5,
+            ArnPattern::Whole(p) => p.bytes(),
+        }
+    }
+
     /// Compiles `text`. Colons inside `${...}` variables do not split components.
     pub(crate) fn compile(text: &str, variables: bool) -> ArnPattern {
         let tokens = tokenize(text, Syntax { wildcards: true, variables });

@@ -170,6 +170,32 @@ pub(crate) struct Condition {
     values: Values,
 }
 
+impl Condition {
+    /// How many policy-side values evaluating the condition may compare (see [`crate::Policy::weight`]).
+    pub(crate) fn weight(&self) -> usize {
+        match &self.values {
+            Values::Text(v) => v.len(),
+            Values::Bool(v) => v.len(),
+            Values::Number(v) => v.len(),
+            Values::Date(v) => v.len(),
+            Values::Binary(v) => v.len(),
+            Values::Ip(v) => v.len(),
+            Values::Arn(v) => v.len(),
+            Values::Null(v) => v.len(),
+        }
+    }
+
+    /// The length in bytes of the condition's text and ARN patterns.
+    pub(crate) fn pattern_bytes(&self) -> usize {
+        match &self.values {
+            Values::Text(v) => v.iter().map(Pattern::bytes).sum(),
+            Values::Bool(v) => v.iter().map(|b| b.as_ref().map_or_else(Pattern::bytes, |_| 0)).sum(),
+            Values::Arn(v) => v.iter().map(ArnPattern::bytes).sum(),
+            _ => 0,
+        }
+    }
+}
+
 /// Parses a `Condition` element. `variables` is true for `Version` 2012-10-17.
 pub(crate) fn parse_block(block: &Json, variables: bool, location: &str) -> Result<Vec<Condition>, PolicyError> {
     let wrong_type = || PolicyError::InvalidElementType { element: "Condition".into(), location: location.into() };

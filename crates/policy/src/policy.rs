@@ -209,6 +209,36 @@ impl Policy {
         &self.statements
     }
 
+    /// A measure of the work one evaluation of this policy can take: one per statement, plus its
+    /// action, resource and principal patterns and its condition values. Callers that evaluate
+    /// many requests in one call (the policy simulator) bound their work with it.
+    pub fn weight(&self) -> usize {
+        self.statements
+            .iter()
+            .map(|st| {
+                1 + st.action.patterns.len()
+                    + st.resource.as_ref().map_or(0, |r| r.patterns.len())
+                    + st.principal.as_ref().map_or(0, |p| p.set.weight())
+                    + st.conditions.iter().map(Condition::weight).sum::<usize>()
+            })
+            .sum()
+    }
+
+    /// The length in bytes of the policy's action, resource and condition patterns. Matching a
+    /// pattern against a text can take time proportional to both lengths (a `*` followed by a
+    /// literal is retried at each position of the text), so callers bounding their work charge
+    /// this times the length of what is matched.
+    pub fn pattern_bytes(&self) -> usize {
+        self.statements
+            .iter()
+            .map(|st| {
+                st.action.patterns.iter().map(Pattern::bytes).sum::<usize>()
+                    + st.resource.as_ref().map_or(0, |r| r.patterns.iter().map(Pattern::bytes).sum())
+                    + st.conditions.iter().map(Condition::pattern_bytes).sum::<usize>()
+            })
+            .sum()
+    }
+
     /// Every context key evaluating the policy can read, each once.
     pub(crate) fn keys_read(&self) -> &[KeyName] {
         &self.keys_read
@@ -429,4 +459,25 @@ fn parse_resources(
 fn validate_resource(r: &str) -> Result<(), PolicyError> {
     let ok = r == "*" || (r.starts_with("arn:") && (r.matches(':').count() >= 5 || r.contains('*')));
     if ok { Ok(()) } else { Err(PolicyError::InvalidResource { resource: r.into() }) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn weight_counts_statements_patterns_principals_and_condition_values() {
+        let doc = r#"{"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"], "Resource": "*",
+             "Condition": {"StringEquals": {"aws:username": ["a", "b", "c"]}}},
+            {"Effect": "Deny", "NotAction": "iam:*", "NotResource": ["arn:aws:s3:::a", "arn:aws:s3:::b"]}
+        ]}"#;
+        assert_eq!(Policy::parse(doc).unwrap().weight(), (1 + 2 + 1 + 3) + (1 + 1 + 2));
+        // Actions are lower-cased; `*` counts one.
+        let bytes = ("s3:getobject".len() + "s3:putobject".len() + 1 + 3) + ("iam:".len() + 1 + 2 * 14);
+        assert_eq!(Policy::parse(doc).unwrap().pattern_bytes(), bytes);
+        let trust = r#"{"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "sts:AssumeRole",
+            "Principal": {"AWS": ["arn:aws:iam::123456789012:root", "arn:aws:iam::111122223333:root"]}}}"#;
+        assert_eq!(Policy::parse_as(trust, PolicyKind::Trust).unwrap().weight(), 1 + 1 + 2);
+    }
 }

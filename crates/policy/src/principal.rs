@@ -41,6 +41,11 @@ pub(crate) struct PrincipalSet {
 }
 
 impl PrincipalSet {
+    /// How many principals the set names (`*` counts one).
+    pub(crate) fn weight(&self) -> usize {
+        usize::from(self.any) + self.aws.len() + self.service.len() + self.federated.len() + self.canonical.len()
+    }
+
     /// Parses a `Principal` element value.
     pub(crate) fn parse(value: &Json) -> Result<PrincipalSet, PolicyError> {
         let mut set = PrincipalSet { any: false, aws: vec![], service: vec![], federated: vec![], canonical: vec![] };

@@ -31,6 +31,11 @@ enum Shape {
 }
 
 impl Pattern {
+    /// The pattern's length: its literal text in bytes, and one for each wildcard or variable.
+    pub(crate) fn bytes(&self) -> usize {
+        self.tokens.iter().map(|t| if let Token::Lit(s) = t { s.len() } else { 1 }).sum()
+    }
+
     /// Compiles `text` with the given syntax.
     pub(crate) fn compile(text: &str, syntax: Syntax) -> Pattern {
         Pattern::from_tokens(tokenize(text, syntax))

@@ -1,19 +1,100 @@
 //! Policy simulation: `SimulatePrincipalPolicy` and `SimulateCustomPolicy` answer from the same
 //! engine that enforces calls, and say which statements decided.
+//!
+//! The answer is paged as AWS pages it (`MaxItems`, `Marker`, `IsTruncated`): one
+//! `EvaluationResult` per action and resource, actions in the order of `ActionNames` and, for each
+//! action, resources in the order of `ResourceArns`. Only the page asked for is evaluated, and a
+//! page's work is bounded (see [`PAGE_WORK`]), so what a request costs does not grow with the
+//! product of its lists. Every page validates the whole request, as the first one does.
 
 use super::{On, op};
 use crate::identity::IdentityPolicies;
 use crate::state::Iam;
-use crate::util::{invalid_input, malformed_policy};
+use crate::util::{constraint, invalid_input, malformed_policy, paging};
+use aws_lc_rs::digest;
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rampart_core::AwsError;
 use rampart_policy::{
-    AuthzContext, ConditionContext, Decision, MatchedStatement, Policy, PolicyKind, PolicyLayer, PolicySet,
+    AuthzContext, ConditionContext, Decision, Effect, MatchedStatement, Policy, PolicyKind, PolicyLayer, PolicySet,
     PrincipalInfo, ResourcePolicy,
 };
 use rampart_wire::query::QueryParams;
 use rampart_wire::xml::XmlWriter;
 use rampart_wire::{Call, Operation};
+use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::sync::Arc;
+
+// Input limits of both operations, as AWS's IAM API reference gives them for
+// SimulatePrincipalPolicy and SimulateCustomPolicy (the same constraints as AWS's service model,
+// `iam/2010-05-08`, that the SDKs ship): (minimum, maximum) length in characters.
+
+/// `ActionNames` members (`ActionNameType`).
+const ACTION_NAME: (usize, usize) = (3, 128);
+/// `ResourceArns` members, `ResourceOwner` and `CallerArn` (`ResourceNameType`).
+const RESOURCE_NAME: (usize, usize) = (1, 2048);
+/// `PolicySourceArn` (`arnType`).
+const SOURCE_ARN: (usize, usize) = (20, 2048);
+/// `PolicyInputList` and `PermissionsBoundaryPolicyInputList` members and `ResourcePolicy`
+/// (`policyDocumentType`, also limited to tab, LF, CR and U+0020 to U+00FF).
+const POLICY_DOCUMENT: (usize, usize) = (1, 131_072);
+/// `ContextEntries.member.N.ContextKeyName` (`ContextKeyNameType`).
+const CONTEXT_KEY_NAME: (usize, usize) = (5, 256);
+/// `ResourceHandlingOption` (`ResourceHandlingOptionType`).
+const RESOURCE_HANDLING_OPTION: (usize, usize) = (1, 64);
+/// `Marker` (`markerType`).
+const MARKER: (usize, usize) = (1, 320);
+/// `ContextEntries.member.N.ContextKeyType` (`ContextKeyTypeEnum`).
+const CONTEXT_KEY_TYPES: [&str; 12] = [
+    "string",
+    "stringList",
+    "numeric",
+    "numericList",
+    "boolean",
+    "booleanList",
+    "ip",
+    "ipList",
+    "binary",
+    "binaryList",
+    "date",
+    "dateList",
+];
+
+/// The work one page may do, in units of about 10 ns of a release build's time.
+///
+/// AWS limits neither the number of actions nor of resources, so a page's work cannot be bounded
+/// by `MaxItems` alone: one evaluation compares the request with every statement in play, the
+/// simulated policies can be as large as the request body allows, and matching a pattern can take
+/// time proportional to its length times the length of the text it is matched against (a
+/// resource ARN of up to 2,048 characters, context values of any length). Each evaluation is
+/// therefore charged (see [`Charge`]) [`RESULT_WEIGHT`], plus the [`Policy::weight`] of every
+/// policy in play (statements, patterns and condition values: about 7 ns each in the engine's
+/// `authorize` benchmark), plus their [`Policy::pattern_bytes`] times the bytes of the action,
+/// the resource and the context values, over [`TEXT_BYTES_PER_UNIT`] (measured on patterns built
+/// to make matching retry at every position of a 2 KiB ARN: about 10 ns per unit).
+///
+/// A page ends before the evaluation that would pass this budget; it always holds at least one,
+/// so paging makes progress. As AWS documents for these operations, a page may then hold fewer
+/// results than `MaxItems` while `IsTruncated` is true, and clients (the SDKs' paginators) follow
+/// the `Marker`. A page thus costs on the order of 10 ms of evaluation at most (a single
+/// evaluation of the largest policies a request can carry may cost more: that bound is the
+/// request body's). With ordinary policies (a weight in the tens, patterns of tens of bytes),
+/// `MaxItems` is the only limit.
+const PAGE_WORK: usize = 1_000_000;
+
+/// Bytes of pattern times bytes of text matched that are charged one unit of [`PAGE_WORK`].
+const TEXT_BYTES_PER_UNIT: usize = 512;
+
+/// What each context value is charged besides its bytes, as text matched by patterns.
+const CONTEXT_VALUE_BYTES: usize = 16;
+
+/// What each evaluation is charged besides the policies it reads: writing its result (action and
+/// resource names of up to 2 KiB).
+const RESULT_WEIGHT: usize = 16;
+
+/// The version byte at the start of every marker this module writes.
+const MARKER_VERSION: u8 = 1;
 
 pub(super) fn operations(iam: &Arc<Iam>) -> Vec<Operation> {
     vec![
@@ -22,13 +103,102 @@ pub(super) fn operations(iam: &Arc<Iam>) -> Vec<Operation> {
     ]
 }
 
-fn numbered(q: &QueryParams, name: &str) -> Vec<String> {
-    q.list(name).into_iter().map(str::to_owned).collect()
+/// The request's parameters, indexed once. [`QueryParams::get`] scans every pair, so reading each
+/// of thousands of list members through it would cost the square of the request's size.
+struct Params<'q> {
+    first: HashMap<&'q str, &'q str>,
 }
 
-fn parse_list(q: &QueryParams, name: &str, kind: PolicyKind, label: &str) -> Result<Vec<Policy>, AwsError> {
-    numbered(q, name)
-        .iter()
+impl<'q> Params<'q> {
+    fn new(q: &'q QueryParams) -> Self {
+        let mut first = HashMap::with_capacity(q.pairs().len());
+        for (k, v) in q.pairs() {
+            first.entry(k.as_str()).or_insert(v.as_str());
+        }
+        Self { first }
+    }
+
+    /// The first value of `name`.
+    fn get(&self, name: &str) -> Option<&'q str> {
+        self.first.get(name).copied()
+    }
+
+    /// `name.member.N` for N = 1, 2, ... up to the first gap, as [`QueryParams::list`] reads it.
+    fn list(&self, name: &str) -> Vec<&'q str> {
+        let mut out = Vec::new();
+        let mut key = String::new();
+        for i in 1.. {
+            key.clear();
+            let _ = write!(key, "{name}.member.{i}");
+            match self.get(&key) {
+                Some(v) => out.push(v),
+                None => break,
+            }
+        }
+        out
+    }
+}
+
+/// `value` as an error message shows it: long values (policy documents) cut short.
+fn shown(value: &str) -> String {
+    const MAX: usize = 64;
+    match value.char_indices().nth(MAX) {
+        Some((cut, _)) => format!("{}...", &value[..cut]),
+        None => value.to_owned(),
+    }
+}
+
+/// Checks the length of a single-valued parameter.
+fn check_len(param: &str, value: &str, (min, max): (usize, usize)) -> Result<(), AwsError> {
+    let n = value.chars().count();
+    if n < min {
+        return Err(constraint(
+            param,
+            &shown(value),
+            &format!("Member must have length greater than or equal to {min}"),
+        ));
+    }
+    if n > max {
+        return Err(constraint(param, &shown(value), &format!("Member must have length less than or equal to {max}")));
+    }
+    Ok(())
+}
+
+/// Checks the length of every member of a list parameter.
+fn check_members(param: &str, values: &[&str], (min, max): (usize, usize)) -> Result<(), AwsError> {
+    match values.iter().find(|v| !(min..=max).contains(&v.chars().count())) {
+        Some(bad) => Err(constraint(
+            param,
+            &shown(bad),
+            &format!(
+                "Member must satisfy constraint: [Member must have length less than or equal to {max}, \
+                 Member must have length greater than or equal to {min}]"
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// Checks a policy document's length and characters (`policyDocumentType`).
+fn check_document(param: &str, doc: &str) -> Result<(), AwsError> {
+    check_len(param, doc, POLICY_DOCUMENT)?;
+    if !doc.chars().all(|c| matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{ff}')) {
+        return Err(constraint(
+            param,
+            &shown(doc),
+            "Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u00FF]+",
+        ));
+    }
+    Ok(())
+}
+
+/// The policy documents of a list parameter, checked and parsed, named `{label}{N}`.
+fn parse_list(p: &Params<'_>, name: &str, kind: PolicyKind, label: &str) -> Result<Vec<Policy>, AwsError> {
+    let docs = p.list(name);
+    for doc in &docs {
+        check_document(name, doc)?;
+    }
+    docs.iter()
         .enumerate()
         .map(|(i, doc)| {
             Policy::parse_as(doc, kind)
@@ -38,17 +208,147 @@ fn parse_list(q: &QueryParams, name: &str, kind: PolicyKind, label: &str) -> Res
         .collect()
 }
 
-/// `ContextEntries.member.N.{ContextKeyName, ContextKeyValues.member.M, ContextKeyType}`.
-fn context_entries(q: &QueryParams, ctx: &mut ConditionContext) -> Result<(), AwsError> {
+/// `ContextEntries.member.N.{ContextKeyName, ContextKeyValues.member.M, ContextKeyType}`, added
+/// to `ctx`; returns the bytes of the values, plus [`CONTEXT_VALUE_BYTES`] for each.
+fn context_entries(p: &Params<'_>, ctx: &mut ConditionContext) -> Result<usize, AwsError> {
+    let mut bytes = 0usize;
     for i in 1.. {
-        let Some(name) = q.get(&format!("ContextEntries.member.{i}.ContextKeyName")) else { break };
-        let values = q.list(&format!("ContextEntries.member.{i}.ContextKeyValues"));
+        let entry = format!("ContextEntries.member.{i}");
+        let Some(name) = p.get(&format!("{entry}.ContextKeyName")) else { break };
+        check_len("ContextKeyName", name, CONTEXT_KEY_NAME)?;
+        if let Some(kind) = p.get(&format!("{entry}.ContextKeyType"))
+            && !CONTEXT_KEY_TYPES.contains(&kind)
+        {
+            return Err(constraint(
+                "ContextKeyType",
+                &shown(kind),
+                &format!("Member must satisfy enum value set: [{}]", CONTEXT_KEY_TYPES.join(", ")),
+            ));
+        }
+        let values = p.list(&format!("{entry}.ContextKeyValues"));
         if values.is_empty() {
             return Err(invalid_input(format!("Context key {name} has no values.")));
         }
+        bytes = values.iter().fold(bytes, |b, v| b.saturating_add(v.len() + CONTEXT_VALUE_BYTES));
         ctx.insert_multi(name, values.into_iter().map(str::to_owned));
     }
-    Ok(())
+    Ok(bytes)
+}
+
+/// What both simulations ask besides the policies: the actions and resources, and the page.
+struct Request<'q> {
+    actions: Vec<&'q str>,
+    /// `["*"]` when `ResourceArns` is absent, as AWS simulates.
+    resources: Vec<&'q str>,
+    /// Index (in action-major order) of the first evaluation of the page asked for.
+    start: usize,
+    max_items: usize,
+    /// Binds markers to these actions and resources.
+    fingerprint: [u8; 12],
+}
+
+impl<'q> Request<'q> {
+    /// Reads and checks `ActionNames`, `ResourceArns`, the scalar parameters both operations take,
+    /// `MaxItems` and `Marker`: everything AWS limits, before anything costly is done.
+    fn parse(q: &QueryParams, p: &Params<'q>) -> Result<Self, AwsError> {
+        let actions = p.list("ActionNames");
+        if actions.is_empty() {
+            return Err(AwsError::validation(
+                "1 validation error detected: Value null at 'actionNames' failed to satisfy constraint: Member must not be null",
+            ));
+        }
+        check_members("ActionNames", &actions, ACTION_NAME)?;
+        let mut resources = p.list("ResourceArns");
+        check_members("ResourceArns", &resources, RESOURCE_NAME)?;
+        if resources.is_empty() {
+            resources.push("*");
+        }
+        for name in ["ResourceOwner", "CallerArn"] {
+            if let Some(v) = p.get(name) {
+                check_len(name, v, RESOURCE_NAME)?;
+            }
+        }
+        if let Some(v) = p.get("ResourceHandlingOption") {
+            check_len("ResourceHandlingOption", v, RESOURCE_HANDLING_OPTION)?;
+        }
+        let (max_items, marker) = paging(q)?;
+        let fingerprint = fingerprint(&actions, &resources);
+        let total = actions.len().saturating_mul(resources.len());
+        let start = match marker {
+            None => 0,
+            Some(m) => {
+                check_len("Marker", &m, MARKER)?;
+                decode_marker(&m, &fingerprint, total)?
+            }
+        };
+        Ok(Self { actions, resources, start, max_items, fingerprint })
+    }
+
+    /// How many evaluations the whole simulation has.
+    fn total(&self) -> usize {
+        self.actions.len().saturating_mul(self.resources.len())
+    }
+
+    /// The action and resource of evaluation `index`.
+    fn pair(&self, index: usize) -> (&'q str, &'q str) {
+        let n = self.resources.len();
+        (self.actions[index / n], self.resources[index % n])
+    }
+}
+
+/// A digest of the actions and resources (each length-prefixed, so no two lists share one).
+fn fingerprint(actions: &[&str], resources: &[&str]) -> [u8; 12] {
+    let mut ctx = digest::Context::new(&digest::SHA256);
+    ctx.update(b"rampart/iam/simulate-marker\0");
+    for list in [actions, resources] {
+        ctx.update(&(list.len() as u64).to_be_bytes());
+        for item in list {
+            ctx.update(&(item.len() as u64).to_be_bytes());
+            ctx.update(item.as_bytes());
+        }
+    }
+    let mut out = [0u8; 12];
+    out.copy_from_slice(&ctx.finish().as_ref()[..12]);
+    out
+}
+
+/// The marker of the page that starts at evaluation `next`: opaque to clients (a version, the
+/// index, and the request's fingerprint), checked by [`decode_marker`].
+fn encode_marker(next: usize, fingerprint: &[u8; 12]) -> String {
+    let mut raw = Vec::with_capacity(21);
+    raw.push(MARKER_VERSION);
+    raw.extend_from_slice(&(next as u64).to_be_bytes());
+    raw.extend_from_slice(fingerprint);
+    URL_SAFE_NO_PAD.encode(raw)
+}
+
+/// The index a marker points at. Refused (`ValidationError` "Invalid Marker.", as IAM answers a
+/// marker it did not issue) unless it is one [`encode_marker`] wrote for these same actions and
+/// resources and it points inside them.
+fn decode_marker(marker: &str, fingerprint: &[u8; 12], total: usize) -> Result<usize, AwsError> {
+    let invalid = || AwsError::validation("Invalid Marker.");
+    let raw = URL_SAFE_NO_PAD.decode(marker).map_err(|_| invalid())?;
+    if raw.len() != 21 || raw[0] != MARKER_VERSION || raw[9..] != fingerprint[..] {
+        return Err(invalid());
+    }
+    let mut index = [0u8; 8];
+    index.copy_from_slice(&raw[1..9]);
+    usize::try_from(u64::from_be_bytes(index)).ok().filter(|i| (1..total).contains(i)).ok_or_else(invalid)
+}
+
+/// Where the page that starts at `start` ends (exclusive): after `max_items` evaluations, the
+/// last one, or the last that fits in [`PAGE_WORK`] when evaluation `i` costs `charge(i)`,
+/// whichever comes first; never before `start + 1` when `start < total`.
+fn page_end(start: usize, total: usize, max_items: usize, charge: impl Fn(usize) -> usize) -> usize {
+    let (mut end, mut spent) = (start, 0usize);
+    while end < total && end - start < max_items {
+        spent = spent.saturating_add(charge(end));
+        if end > start && spent > PAGE_WORK {
+            break;
+        }
+        end += 1;
+    }
+    end
 }
 
 fn source_type(m: &MatchedStatement<'_>) -> &'static str {
@@ -70,140 +370,417 @@ struct Inputs<'a> {
     resource: Option<&'a Policy>,
     resource_owner: Option<String>,
     context: ConditionContext,
+    /// The bytes of every context value, plus [`CONTEXT_VALUE_BYTES`] for each.
+    context_bytes: usize,
 }
 
-fn simulate(q: &QueryParams, inputs: &Inputs<'_>) -> Result<String, AwsError> {
-    let actions = numbered(q, "ActionNames");
-    if actions.is_empty() {
-        return Err(AwsError::validation(
-            "1 validation error detected: Value null at 'actionNames' failed to satisfy constraint: Member must not be null",
-        ));
-    }
-    let mut resources = numbered(q, "ResourceArns");
-    if resources.is_empty() {
-        resources.push("*".to_owned());
-    }
-    let owner = inputs.resource_owner.clone().or_else(|| inputs.principal.account.clone()).unwrap_or_default();
-    let mut w = XmlWriter::new();
-    w.open("EvaluationResults");
-    for action in &actions {
-        for resource in &resources {
-            let policies = PolicySet {
-                identity: &inputs.identity,
-                resource: inputs.resource.map(|p| ResourcePolicy::new(p, &owner)),
-                resource_owner: None,
-                boundary: inputs.boundary,
-                session: &[],
-            };
-            let result =
-                AuthzContext { principal: &inputs.principal, action, resource, context: &inputs.context, policies }
-                    .evaluate();
-            let decision = match result.decision {
-                Decision::Allow => "allowed",
-                Decision::ExplicitDeny => "explicitDeny",
-                Decision::ImplicitDeny => "implicitDeny",
-            };
-            w.open("member")
-                .element("EvalActionName", action)
-                .element("EvalResourceName", resource)
-                .element("EvalDecision", decision);
-            w.open("MatchedStatements");
-            for m in &result.matched {
-                w.open("member")
-                    .element("SourcePolicyId", m.policy_name)
-                    .element("SourcePolicyType", source_type(m))
-                    .close("member");
-            }
-            w.close("MatchedStatements");
-            w.open("MissingContextValues").close("MissingContextValues");
-            if let Some(b) = inputs.boundary {
-                let allowed = !result
-                    .matched
-                    .iter()
-                    .any(|m| m.layer == PolicyLayer::Boundary && m.effect == rampart_policy::Effect::Deny)
-                    && result.matched.iter().any(|m| m.layer == PolicyLayer::Boundary);
-                let _ = b;
-                w.open("PermissionsBoundaryDecisionDetail")
-                    .element("AllowedByPermissionsBoundary", if allowed { "true" } else { "false" })
-                    .close("PermissionsBoundaryDecisionDetail");
-            }
-            w.close("member");
+impl Inputs<'_> {
+    /// How the evaluations of these inputs are charged against [`PAGE_WORK`].
+    fn charge(&self) -> Charge {
+        let policies = || self.identity.iter().copied().chain(self.boundary).chain(self.resource);
+        Charge {
+            fixed: RESULT_WEIGHT.saturating_add(policies().map(Policy::weight).fold(0, usize::saturating_add)),
+            pattern_bytes: policies().map(Policy::pattern_bytes).fold(0, usize::saturating_add),
+            context_bytes: self.context_bytes,
         }
     }
-    w.close("EvaluationResults").element("IsTruncated", "false");
-    Ok(w.finish())
 }
 
-fn base_context(call: &Call, extra: &[(String, Vec<String>)]) -> Result<ConditionContext, AwsError> {
+/// The cost of one evaluation, in units of [`PAGE_WORK`].
+struct Charge {
+    /// [`RESULT_WEIGHT`] and the weight of the policies.
+    fixed: usize,
+    /// The policies' pattern bytes.
+    pattern_bytes: usize,
+    /// The context values' bytes.
+    context_bytes: usize,
+}
+
+impl Charge {
+    /// The charge for evaluating `action` on `resource`.
+    fn of(&self, action: &str, resource: &str) -> usize {
+        let text = action.len().saturating_add(resource.len()).saturating_add(self.context_bytes);
+        self.fixed.saturating_add(self.pattern_bytes.saturating_mul(text) / TEXT_BYTES_PER_UNIT)
+    }
+}
+
+/// Evaluates the page `req` asks for and writes the response.
+fn simulate(req: &Request<'_>, inputs: &Inputs<'_>) -> String {
+    let owner = inputs.resource_owner.clone().or_else(|| inputs.principal.account.clone()).unwrap_or_default();
+    let total = req.total();
+    let charge = inputs.charge();
+    let end = page_end(req.start, total, req.max_items, |i| {
+        let (action, resource) = req.pair(i);
+        charge.of(action, resource)
+    });
+    let mut w = XmlWriter::new();
+    w.open("EvaluationResults");
+    for index in req.start..end {
+        let (action, resource) = req.pair(index);
+        let policies = PolicySet {
+            identity: &inputs.identity,
+            resource: inputs.resource.map(|p| ResourcePolicy::new(p, &owner)),
+            resource_owner: None,
+            boundary: inputs.boundary,
+            session: &[],
+        };
+        let result =
+            AuthzContext { principal: &inputs.principal, action, resource, context: &inputs.context, policies }
+                .evaluate();
+        let decision = match result.decision {
+            Decision::Allow => "allowed",
+            Decision::ExplicitDeny => "explicitDeny",
+            Decision::ImplicitDeny => "implicitDeny",
+        };
+        w.open("member")
+            .element("EvalActionName", action)
+            .element("EvalResourceName", resource)
+            .element("EvalDecision", decision);
+        w.open("MatchedStatements");
+        for m in &result.matched {
+            w.open("member")
+                .element("SourcePolicyId", m.policy_name)
+                .element("SourcePolicyType", source_type(m))
+                .close("member");
+        }
+        w.close("MatchedStatements");
+        w.open("MissingContextValues").close("MissingContextValues");
+        if inputs.boundary.is_some() {
+            let boundary = || result.matched.iter().filter(|m| m.layer == PolicyLayer::Boundary);
+            let allowed = boundary().next().is_some() && !boundary().any(|m| m.effect == Effect::Deny);
+            w.open("PermissionsBoundaryDecisionDetail")
+                .element("AllowedByPermissionsBoundary", if allowed { "true" } else { "false" })
+                .close("PermissionsBoundaryDecisionDetail");
+        }
+        w.close("member");
+    }
+    w.close("EvaluationResults");
+    let truncated = end < total;
+    w.element("IsTruncated", if truncated { "true" } else { "false" });
+    if truncated {
+        w.element("Marker", &encode_marker(end, &req.fingerprint));
+    }
+    w.finish()
+}
+
+/// The condition context of a simulation, and its values' bytes (see [`Inputs::context_bytes`]).
+fn base_context(
+    call: &Call,
+    p: &Params<'_>,
+    extra: &[(String, Vec<String>)],
+) -> Result<(ConditionContext, usize), AwsError> {
     let mut ctx = ConditionContext::new();
     ctx.set_current_time(call.context.received_at);
+    let mut bytes = 0usize;
     for (k, v) in extra {
+        bytes = v.iter().fold(bytes, |b, v| b.saturating_add(v.len() + CONTEXT_VALUE_BYTES));
         ctx.insert_multi(k, v.iter().cloned());
     }
-    context_entries(call.query(), &mut ctx)?;
-    Ok(ctx)
+    bytes = bytes.saturating_add(context_entries(p, &mut ctx)?);
+    Ok((ctx, bytes))
+}
+
+/// The `ResourceOwner` parameter as an account id.
+fn resource_owner(p: &Params<'_>) -> Option<String> {
+    p.get("ResourceOwner").map(|o| o.rsplit(':').next().unwrap_or(o).to_owned())
 }
 
 fn simulate_principal(iam: &Iam, call: &Call) -> Result<String, AwsError> {
     let q = call.query();
+    let p = Params::new(q);
     let source = q.require("PolicySourceArn")?;
+    check_len("PolicySourceArn", source, SOURCE_ARN)?;
+    let req = Request::parse(q, &p)?;
     let entity: IdentityPolicies = iam.entity_policies(source)?;
-    let extra = parse_list(q, "PolicyInputList", PolicyKind::Identity, "PolicyInputList.")?;
-    let (boundary_input, resource) = boundary_and_resource_inputs(q)?;
+    let extra = parse_list(&p, "PolicyInputList", PolicyKind::Identity, "PolicyInputList.")?;
+    let (boundary_input, resource) = boundary_and_resource_inputs(&p)?;
     let mut identity: Vec<&Policy> = entity.identity.iter().map(Arc::as_ref).collect();
     identity.extend(extra.iter());
+    let (context, context_bytes) = base_context(call, &p, &entity.keys)?;
     let mut principal = entity.info.clone();
-    if let Some(caller) = q.get("CallerArn") {
+    if let Some(caller) = p.get("CallerArn") {
         principal = PrincipalInfo::user(caller);
     }
     let inputs = Inputs {
         principal,
         identity,
-        boundary: boundary_input.first().or(entity.boundary.as_deref()),
+        boundary: boundary_input.as_ref().or(entity.boundary.as_deref()),
         resource: resource.as_ref(),
-        resource_owner: q.get("ResourceOwner").map(|o| o.rsplit(':').next().unwrap_or(o).to_owned()),
-        context: base_context(call, &entity.keys)?,
+        resource_owner: resource_owner(&p),
+        context,
+        context_bytes,
     };
-    simulate(q, &inputs)
+    Ok(simulate(&req, &inputs))
 }
 
-/// The `PermissionsBoundaryPolicyInputList` and `ResourcePolicy` parameters, parsed: the same for
-/// both simulations.
-fn boundary_and_resource_inputs(q: &QueryParams) -> Result<(Vec<Policy>, Option<Policy>), AwsError> {
-    let boundary = parse_list(
-        q,
+/// The `PermissionsBoundaryPolicyInputList` and `ResourcePolicy` parameters, checked and parsed:
+/// the same for both simulations. AWS takes one permissions boundary at most.
+fn boundary_and_resource_inputs(p: &Params<'_>) -> Result<(Option<Policy>, Option<Policy>), AwsError> {
+    let mut boundary = parse_list(
+        p,
         "PermissionsBoundaryPolicyInputList",
         PolicyKind::Boundary,
         "PermissionsBoundaryPolicyInputList.",
     )?;
-    let resource = q
-        .get("ResourcePolicy")
-        .map(|d| Policy::parse_as(d, PolicyKind::Resource).map_err(|e| malformed_policy(e.aws_message())))
-        .transpose()?;
-    Ok((boundary, resource))
+    if boundary.len() > 1 {
+        return Err(invalid_input(
+            "You can input only one permissions boundary in PermissionsBoundaryPolicyInputList: an entity has one \
+             permissions boundary at most.",
+        ));
+    }
+    let resource = match p.get("ResourcePolicy") {
+        Some(doc) => {
+            check_document("ResourcePolicy", doc)?;
+            Some(Policy::parse_as(doc, PolicyKind::Resource).map_err(|e| malformed_policy(e.aws_message()))?)
+        }
+        None => None,
+    };
+    Ok((boundary.pop(), resource))
 }
 
 fn simulate_custom(_iam: &Iam, call: &Call) -> Result<String, AwsError> {
     let q = call.query();
-    let policies = parse_list(q, "PolicyInputList", PolicyKind::Identity, "PolicyInputList.")?;
-    if policies.is_empty() {
+    let p = Params::new(q);
+    if p.list("PolicyInputList").is_empty() {
         return Err(AwsError::validation(
             "1 validation error detected: Value null at 'policyInputList' failed to satisfy constraint: Member must not be null",
         ));
     }
-    let (boundary, resource) = boundary_and_resource_inputs(q)?;
+    let req = Request::parse(q, &p)?;
+    let policies = parse_list(&p, "PolicyInputList", PolicyKind::Identity, "PolicyInputList.")?;
+    let (boundary, resource) = boundary_and_resource_inputs(&p)?;
+    let (context, context_bytes) = base_context(call, &p, &[])?;
     let caller = call.caller()?;
-    let principal = match q.get("CallerArn") {
+    let principal = match p.get("CallerArn") {
         Some(arn) => PrincipalInfo::user(arn),
         None => PrincipalInfo::user(&format!("arn:aws:iam::{}:user/simulated", caller.account_id)),
     };
     let inputs = Inputs {
         principal,
         identity: policies.iter().collect(),
-        boundary: boundary.first(),
+        boundary: boundary.as_ref(),
         resource: resource.as_ref(),
-        resource_owner: q.get("ResourceOwner").map(|o| o.rsplit(':').next().unwrap_or(o).to_owned()),
-        context: base_context(call, &[])?,
+        resource_owner: resource_owner(&p),
+        context,
+        context_bytes,
     };
-    simulate(q, &inputs)
+    Ok(simulate(&req, &inputs))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn query(pairs: &[(&str, String)]) -> QueryParams {
+        let body: String = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(pairs.iter().map(|(k, v)| (*k, v.as_str())))
+            .finish();
+        QueryParams::parse("", body.as_bytes())
+    }
+
+    fn members(name: &str, values: &[String]) -> Vec<(String, String)> {
+        values.iter().enumerate().map(|(i, v)| (format!("{name}.member.{}", i + 1), v.clone())).collect()
+    }
+
+    /// A request of `actions` × `resources`, with extra parameters.
+    fn request(actions: usize, resources: usize, extra: &[(&str, String)]) -> QueryParams {
+        let actions: Vec<String> = (0..actions).map(|i| format!("s3:Action{i}")).collect();
+        let resources: Vec<String> = (0..resources).map(|i| format!("arn:aws:s3:::bucket/{i}")).collect();
+        let mut pairs: Vec<(String, String)> = members("ActionNames", &actions);
+        pairs.extend(members("ResourceArns", &resources));
+        pairs.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), v.clone())));
+        let refs: Vec<(&str, String)> = pairs.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
+        query(&refs)
+    }
+
+    fn inputs(policy: &Policy) -> Inputs<'_> {
+        Inputs {
+            principal: PrincipalInfo::user("arn:aws:iam::111122223333:user/alice"),
+            identity: vec![policy],
+            boundary: None,
+            resource: None,
+            resource_owner: None,
+            context: ConditionContext::new(),
+            context_bytes: 0,
+        }
+    }
+
+    /// A page read back: the (action, resource) of every result, `IsTruncated`, and the marker.
+    type Page = (Vec<(String, String)>, bool, Option<String>);
+
+    fn results(xml: &str) -> Page {
+        let texts = |tag: &str| -> Vec<String> {
+            let (open, close) = (format!("<{tag}>"), format!("</{tag}>"));
+            xml.split(&open).skip(1).filter_map(|s| s.split(&close).next()).map(str::to_owned).collect()
+        };
+        let pairs = texts("EvalActionName").into_iter().zip(texts("EvalResourceName")).collect();
+        (pairs, texts("IsTruncated") == ["true"], texts("Marker").pop())
+    }
+
+    /// Simulates the page `q` asks for with `policy` as the only identity policy.
+    fn run(q: &QueryParams, policy: &Policy) -> Result<Page, AwsError> {
+        let p = Params::new(q);
+        let req = Request::parse(q, &p)?;
+        Ok(results(&simulate(&req, &inputs(policy))))
+    }
+
+    fn allow_s3() -> Policy {
+        Policy::parse(
+            r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:Action1*","Resource":"*"}}"#,
+        )
+        .expect("policy")
+    }
+
+    #[test]
+    fn params_read_lists_as_query_params_do() {
+        let q = query(&[
+            ("A.member.2", "b".into()),
+            ("A.member.1", "a".into()),
+            ("A.member.1", "shadowed".into()),
+            ("A.member.4", "after a gap".into()),
+        ]);
+        let p = Params::new(&q);
+        assert_eq!(p.list("A"), q.list("A"));
+        assert_eq!(p.list("A"), ["a", "b"]);
+        assert_eq!(p.get("A.member.1"), q.get("A.member.1"));
+        assert!(p.list("B").is_empty());
+    }
+
+    #[test]
+    fn pages_concatenated_are_the_whole_answer_in_action_major_order() {
+        let policy = allow_s3();
+        let (all, truncated, marker) = run(&request(7, 3, &[("MaxItems", "1000".into())]), &policy).unwrap();
+        assert_eq!(all.len(), 21);
+        assert!(!truncated && marker.is_none());
+        assert_eq!(all[0], ("s3:Action0".into(), "arn:aws:s3:::bucket/0".into()));
+        assert_eq!(all[4], ("s3:Action1".into(), "arn:aws:s3:::bucket/1".into()));
+        for max in [1, 2, 5, 20, 21] {
+            let mut paged = Vec::new();
+            let mut marker: Option<String> = None;
+            loop {
+                let mut extra = vec![("MaxItems", max.to_string())];
+                extra.extend(marker.iter().map(|m| ("Marker", m.clone())));
+                let (page, truncated, next) = run(&request(7, 3, &extra), &policy).unwrap();
+                assert!(page.len() <= max && !page.is_empty());
+                paged.extend(page);
+                assert_eq!(truncated, next.is_some());
+                marker = next;
+                if marker.is_none() {
+                    break;
+                }
+            }
+            assert_eq!(paged, all, "MaxItems {max}");
+        }
+    }
+
+    #[test]
+    fn default_page_is_100_and_only_the_page_is_answered() {
+        let (page, truncated, marker) = run(&request(1000, 100, &[]), &allow_s3()).unwrap();
+        assert_eq!(page.len(), 100);
+        assert!(truncated && marker.is_some());
+        assert_eq!(page[99], ("s3:Action0".into(), "arn:aws:s3:::bucket/99".into()));
+    }
+
+    #[test]
+    fn markers_are_checked() {
+        let fp = fingerprint(&["s3:A", "s3:B"], &["*"]);
+        assert_eq!(decode_marker(&encode_marker(1, &fp), &fp, 2).unwrap(), 1);
+        let invalid = |m: &str, total: usize| decode_marker(m, &fp, total).unwrap_err();
+        for e in [
+            invalid(&encode_marker(0, &fp), 2),
+            invalid(&encode_marker(2, &fp), 2),
+            invalid(&encode_marker(usize::MAX, &fp), 2),
+            invalid(&encode_marker(1, &fingerprint(&["s3:A", "s3:C"], &["*"])), 2),
+            invalid("not a marker", 2),
+            invalid("", 2),
+            invalid(&encode_marker(1, &fp)[1..], 2),
+        ] {
+            assert_eq!((e.code(), e.status(), e.message()), ("ValidationError", 400, "Invalid Marker."));
+        }
+        // A marker of another request (other actions) is refused, even if in range.
+        let q = request(4, 1, &[("MaxItems", "2".into())]);
+        let (_, _, marker) = run(&q, &allow_s3()).unwrap();
+        let other = request(5, 1, &[("Marker", marker.unwrap())]);
+        assert_eq!(run(&other, &allow_s3()).unwrap_err().message(), "Invalid Marker.");
+        let long = request(1, 1, &[("Marker", "x".repeat(321))]);
+        assert!(run(&long, &allow_s3()).unwrap_err().message().contains("less than or equal to 320"));
+    }
+
+    #[test]
+    fn a_page_ends_at_the_work_budget_but_always_progresses() {
+        assert_eq!(page_end(0, 10, 100, |_| 1), 10);
+        assert_eq!(page_end(4, 10, 3, |_| 1), 7);
+        assert_eq!(page_end(0, 10_000, 1000, |_| PAGE_WORK / 10), 10);
+        assert_eq!(page_end(5, 10_000, 1000, |_| PAGE_WORK * 2), 6);
+        assert_eq!(page_end(9, 10, 1000, |_| usize::MAX), 10);
+        assert_eq!(page_end(0, 10, 1000, |i| if i < 3 { 1 } else { PAGE_WORK }), 3);
+        assert_eq!(page_end(10, 10, 1000, |_| 1), 10);
+        // A policy heavy enough that 1000 results do not fit in one page's work.
+        let actions: Vec<String> = (0..2_000).map(|i| format!("\"s3:Get{i}\"")).collect();
+        let heavy = Policy::parse(&format!(
+            r#"{{"Version":"2012-10-17","Statement":{{"Effect":"Allow","Action":[{}],"Resource":"*"}}}}"#,
+            actions.join(",")
+        ))
+        .unwrap();
+        let charge = inputs(&heavy).charge();
+        let expected = PAGE_WORK / charge.of("s3:Action0", "arn:aws:s3:::bucket/0");
+        assert!(expected < 1000);
+        let (page, truncated, _) = run(&request(1000, 2, &[("MaxItems", "1000".into())]), &heavy).unwrap();
+        // Action0 and bucket/0 are the shortest names, so the cheapest evaluation.
+        assert!(truncated && page.len() <= expected && page.len() >= expected * 9 / 10, "{} of {expected}", page.len());
+    }
+
+    #[test]
+    fn aws_input_limits_are_applied() {
+        let code = |q: QueryParams| run(&q, &allow_s3()).map(|_| ()).unwrap_err();
+        let e = code(request(0, 1, &[]));
+        assert_eq!((e.code(), e.status()), ("ValidationError", 400));
+        let e = code(query(&[("ActionNames.member.1", "s3".into())]));
+        assert!(e.message().contains("'actionNames'") && e.message().contains("greater than or equal to 3"));
+        let e = code(query(&[("ActionNames.member.1", format!("s3:{}", "x".repeat(127)))]));
+        assert_eq!(e.code(), "ValidationError");
+        let e = code(request(1, 0, &[("ResourceArns.member.1", "x".repeat(2049))]));
+        assert!(e.message().contains("'resourceArns'"));
+        for (param, value) in [("CallerArn", String::new()), ("ResourceOwner", "x".repeat(2049))] {
+            assert!(code(request(1, 1, &[(param, value)])).message().contains("validation error"));
+        }
+        assert_eq!(code(request(1, 1, &[("ResourceHandlingOption", "x".repeat(65))])).code(), "ValidationError");
+        for max in ["0", "1001", "-1", "x"] {
+            assert!(code(request(1, 1, &[("MaxItems", max.into())])).message().contains("between 1 and 1000"));
+        }
+        assert!(run(&request(1, 1, &[("MaxItems", "1000".into())]), &allow_s3()).is_ok());
+        assert!(run(&request(1, 2048, &[("ResourceArns.member.1", "x".repeat(2048))]), &allow_s3()).is_ok());
+
+        assert!(check_document("PolicyInputList", &"x".repeat(131_072)).is_ok());
+        let e = check_document("PolicyInputList", &"x".repeat(131_073)).unwrap_err();
+        assert!(e.message().contains("131072") && e.message().len() < 300, "{}", e.message());
+        assert!(check_document("ResourcePolicy", "{\"\u{0100}\": 1}").unwrap_err().message().contains("pattern"));
+        assert!(check_document("ResourcePolicy", "").is_err());
+
+        let entries = |name: &str, kind: &str| {
+            query(&[
+                ("ContextEntries.member.1.ContextKeyName", name.into()),
+                ("ContextEntries.member.1.ContextKeyType", kind.into()),
+                ("ContextEntries.member.1.ContextKeyValues.member.1", "v".into()),
+            ])
+        };
+        let context = |q: QueryParams| context_entries(&Params::new(&q), &mut ConditionContext::new());
+        assert!(context(entries("aws:username", "string")).is_ok());
+        assert!(context(entries("a:b", "string")).unwrap_err().message().contains("greater than or equal to 5"));
+        assert!(context(entries(&format!("aws:{}", "k".repeat(253)), "string")).is_err());
+        assert!(context(entries("aws:username", "text")).unwrap_err().message().contains("enum value set"));
+    }
+
+    #[test]
+    fn one_permissions_boundary_at_most() {
+        let doc = r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}"#;
+        let q = query(&[
+            ("PermissionsBoundaryPolicyInputList.member.1", doc.into()),
+            ("PermissionsBoundaryPolicyInputList.member.2", doc.into()),
+        ]);
+        let e = boundary_and_resource_inputs(&Params::new(&q)).unwrap_err();
+        assert_eq!((e.code(), e.status()), ("InvalidInput", 400));
+        let q = query(&[("PermissionsBoundaryPolicyInputList.member.1", doc.into())]);
+        assert!(boundary_and_resource_inputs(&Params::new(&q)).unwrap().0.is_some());
+    }
 }
