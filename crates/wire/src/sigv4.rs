@@ -6,6 +6,7 @@
 
 use aws_lc_rs::{constant_time, digest, hmac};
 use http::HeaderMap;
+use std::borrow::Cow;
 use std::fmt::Write as _;
 use time::{OffsetDateTime, PrimitiveDateTime, format_description::FormatItem, macros::format_description};
 
@@ -65,7 +66,8 @@ pub struct SignatureV4 {
     pub region: String,
     /// The scope service (the signing name, e.g. `sts`, `kms`, `s3`).
     pub service: String,
-    /// Lower-case signed header names, in the order given.
+    /// The signed header names as sent: lower-case, sorted, each once (`parse` refuses any other
+    /// spelling of the list).
     pub signed_headers: Vec<String>,
     /// The 32-byte signature.
     pub signature: [u8; 32],
@@ -100,16 +102,47 @@ pub enum SigV4Error {
     InvalidExpires(String),
 }
 
+/// Headers of which a signed request may carry at most one: each is one value of the signature
+/// (or, for `x-amz-content-sha256`, the payload hash the body is checked against). Two copies
+/// would let the value acted on differ from the one a reader of the request sees.
+const SINGLE_VALUED: [&str; 3] = ["x-amz-date", "x-amz-security-token", "x-amz-content-sha256"];
+
+/// Whether `name` appears more than once in `headers`.
+fn repeated<K: http::header::AsHeaderName>(headers: &HeaderMap, name: K) -> bool {
+    headers.get_all(name).iter().nth(1).is_some()
+}
+
+fn refuse_repeated(headers: &HeaderMap) -> Result<(), SigV4Error> {
+    match SINGLE_VALUED.iter().find(|name| repeated(headers, **name)) {
+        Some(name) => Err(SigV4Error::Incomplete(format!(
+            "The request has more than one '{name}' header; a signed request may carry it only once."
+        ))),
+        None => Ok(()),
+    }
+}
+
 /// Reads the SigV4 signature from the `Authorization` header or the presigned query.
 ///
-/// `Ok(None)` means the request carries no signature at all (anonymous).
+/// `Ok(None)` means the request carries no signature at all (anonymous). A request whose
+/// signature could be read more than one way (a second `Authorization`, `X-Amz-Date`,
+/// `X-Amz-Security-Token` or `X-Amz-Content-Sha256` header, a repeated presign parameter or
+/// `Authorization` component, a `SignedHeaders` list that is not lower-case, sorted and
+/// without repeats) is `Incomplete`.
 pub fn parse(parts: &SignedParts<'_>) -> Result<Option<SignatureV4>, SigV4Error> {
-    if let Some(value) = parts.headers.get(http::header::AUTHORIZATION) {
+    let mut authorization = parts.headers.get_all(http::header::AUTHORIZATION).iter();
+    if let Some(value) = authorization.next() {
+        if authorization.next().is_some() {
+            return Err(SigV4Error::Incomplete(
+                "The request has more than one Authorization header; a request carries exactly one signature.".into(),
+            ));
+        }
+        refuse_repeated(parts.headers)?;
         let value =
             value.to_str().map_err(|_| SigV4Error::Incomplete("Authorization header is not valid ASCII.".into()))?;
         return parse_header(value, parts.headers).map(Some);
     }
     if query_has(parts.raw_query, "X-Amz-Signature") || query_has(parts.raw_query, "X-Amz-Credential") {
+        refuse_repeated(parts.headers)?;
         return parse_query(parts.raw_query).map(Some);
     }
     Ok(None)
@@ -128,6 +161,7 @@ fn parse_header(value: &str, headers: &HeaderMap) -> Result<SignatureV4, SigV4Er
     }
     let (mut credential, mut signed_headers, mut signature) = (None, None, None);
     for component in rest.split(',') {
+        // Space around a component is the separator's; the value is taken exactly as sent.
         let component = component.trim();
         if component.is_empty() {
             continue;
@@ -137,11 +171,23 @@ fn parse_header(value: &str, headers: &HeaderMap) -> Result<SignatureV4, SigV4Er
                 "Authorization header requires each component to be of the form key=value; got `{component}`."
             )));
         };
-        match k.trim() {
-            "Credential" => credential = Some(v.trim()),
-            "SignedHeaders" => signed_headers = Some(v.trim()),
-            "Signature" => signature = Some(v.trim()),
-            _ => {}
+        let (name, slot) = match k.trim() {
+            "Credential" => ("Credential", &mut credential),
+            "SignedHeaders" => ("SignedHeaders", &mut signed_headers),
+            "Signature" => ("Signature", &mut signature),
+            _ => continue,
+        };
+        if slot.replace(v).is_some() {
+            return Err(SigV4Error::Incomplete(format!(
+                "Authorization header has more than one '{name}' component; each must appear exactly once."
+            )));
+        }
+        // AWS splits the header at spaces too, so `Credential= AKID/...` is malformed there.
+        // (SignedHeaders has its own, more precise, message.)
+        if name != "SignedHeaders" && v.bytes().any(|b| b.is_ascii_whitespace()) {
+            return Err(SigV4Error::Incomplete(format!(
+                "Authorization header component '{name}' must not contain spaces."
+            )));
         }
     }
     let mut missing = String::new();
@@ -200,6 +246,11 @@ fn request_time(headers: &HeaderMap) -> Result<(String, OffsetDateTime), SigV4Er
             "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.".into(),
         )
     })?;
+    if repeated(headers, http::header::DATE) {
+        return Err(SigV4Error::Incomplete(
+            "The request has more than one 'Date' header; the request time must be sent once.".into(),
+        ));
+    }
     let s = v.to_str().map_err(|_| SigV4Error::Incomplete("Date is not valid ASCII.".into()))?;
     let t = OffsetDateTime::parse(s, &time::format_description::well_known::Rfc2822)
         .map_err(|_| SigV4Error::Incomplete(format!("Date header `{s}` is not an RFC 1123 date.")))?;
@@ -238,7 +289,13 @@ fn parse_query(raw_query: &str) -> Result<SignatureV4, SigV4Error> {
         (None, None, None, None, None, None, None);
     for part in raw_query.split('&') {
         let (k, v) = part.split_once('=').unwrap_or((part, ""));
-        let slot = match k {
+        // The name as the canonical query reads it: `X%2DAmz-Signature` is `X-Amz-Signature` there.
+        let k = if k.contains('%') {
+            Cow::Owned(String::from_utf8_lossy(&uri_decode(k)).into_owned())
+        } else {
+            Cow::Borrowed(k)
+        };
+        let slot = match k.as_ref() {
             "X-Amz-Algorithm" => &mut algorithm,
             "X-Amz-Credential" => &mut credential,
             "X-Amz-Date" => &mut date,
@@ -248,6 +305,11 @@ fn parse_query(raw_query: &str) -> Result<SignatureV4, SigV4Error> {
             "X-Amz-Security-Token" => &mut token,
             _ => continue,
         };
+        if slot.is_some() {
+            return Err(SigV4Error::Incomplete(format!(
+                "The query string has more than one '{k}' parameter; each presign parameter must appear exactly once."
+            )));
+        }
         // Decoded exactly as the canonical query decodes it (`+` is a literal plus), so the value
         // acted on is the value that was signed.
         *slot = Some(String::from_utf8_lossy(&uri_decode(v)).into_owned());
@@ -350,8 +412,7 @@ fn build(
     let mut sig_bytes = [0u8; 32];
     hex::decode_to_slice(signature, &mut sig_bytes)
         .map_err(|_| SigV4Error::Mismatch("The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.".into()))?;
-    let signed: Vec<String> =
-        signed_headers.split(';').filter(|h| !h.is_empty()).map(str::to_ascii_lowercase).collect();
+    let signed = signed_header_names(signed_headers, location)?;
     if !signed.iter().any(|h| h == "host") {
         return Err(SigV4Error::Incomplete(
             "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.".into(),
@@ -370,6 +431,43 @@ fn build(
         expires,
         security_token,
     })
+}
+
+/// A byte of a lower-case HTTP field name: an RFC 9110 `tchar` other than an upper-case letter.
+fn is_lower_tchar(b: u8) -> bool {
+    b.is_ascii_lowercase()
+        || b.is_ascii_digit()
+        || matches!(
+            b,
+            b'!' | b'#' | b'$' | b'%' | b'&' | b'\'' | b'*' | b'+' | b'-' | b'.' | b'^' | b'_' | b'`' | b'|' | b'~'
+        )
+}
+
+/// The names of a `SignedHeaders` list, which must be exactly as SigV4 defines it: lower-case
+/// names, sorted, each once, separated by single `;` (no spaces, no empty names). Anything else
+/// is refused rather than normalized, so that one signature has one spelling.
+fn signed_header_names(list: &str, location: AuthLocation) -> Result<Vec<String>, SigV4Error> {
+    let field = match location {
+        AuthLocation::Header => "SignedHeaders",
+        AuthLocation::Query => "X-Amz-SignedHeaders",
+    };
+    let mut names = Vec::with_capacity(list.bytes().filter(|&b| b == b';').count() + 1);
+    let mut previous: Option<&str> = None;
+    for name in list.split(';') {
+        if name.is_empty() || !name.bytes().all(is_lower_tchar) {
+            return Err(SigV4Error::Incomplete(format!(
+                "{field} must be lower-case header names separated by ';', with no spaces or empty names; got `{list}`."
+            )));
+        }
+        if previous.is_some_and(|p| p >= name) {
+            return Err(SigV4Error::Incomplete(format!(
+                "{field} must list each header name once, in alphabetical order; got `{list}`."
+            )));
+        }
+        previous = Some(name);
+        names.push(name.to_owned());
+    }
+    Ok(names)
 }
 
 /// Characters SigV4 leaves unencoded: RFC 3986 unreserved.
@@ -655,6 +753,215 @@ mod tests {
         let sig = parse(&parts).unwrap().unwrap();
         assert_eq!(sig.security_token.as_deref(), Some("ab+cd+ef"));
         assert_eq!(sig.access_key_id, "AKID");
+    }
+
+    const DOC_AUTHORIZATION: &str = "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/iam/aws4_request, SignedHeaders=content-type;host;x-amz-date, Signature=5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7";
+
+    /// The documentation example's headers, with `authorization` as its Authorization header and
+    /// `extra` appended.
+    fn doc_headers(authorization: &str, extra: &[(&str, &str)]) -> HeaderMap {
+        let mut h = headers(&[
+            ("host", "iam.amazonaws.com"),
+            ("content-type", "application/x-www-form-urlencoded; charset=utf-8"),
+            ("x-amz-date", "20150830T123600Z"),
+            ("authorization", authorization),
+        ]);
+        for (k, v) in extra {
+            h.append(http::HeaderName::from_bytes(k.as_bytes()).unwrap(), http::HeaderValue::from_str(v).unwrap());
+        }
+        h
+    }
+
+    fn doc_parse(h: &HeaderMap) -> Result<Option<SignatureV4>, SigV4Error> {
+        let q = "Action=ListUsers&Version=2010-05-08";
+        parse(&SignedParts { method: "GET", raw_path: "/", raw_query: q, headers: h, authority: None })
+    }
+
+    fn incomplete(r: Result<Option<SignatureV4>, SigV4Error>, needle: &str) {
+        match r {
+            Err(SigV4Error::Incomplete(m)) => assert!(m.contains(needle), "{needle:?} not in {m:?}"),
+            other => panic!("expected Incomplete({needle:?}), got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_second_authorization_header_is_refused() {
+        assert!(doc_parse(&doc_headers(DOC_AUTHORIZATION, &[])).unwrap().is_some());
+        // The first is the valid one; the second is anything, even the same again.
+        for second in [DOC_AUTHORIZATION, "AWS4-HMAC-SHA256 Credential=X/20150830/us-east-1/iam/aws4_request", "junk"] {
+            incomplete(
+                doc_parse(&doc_headers(DOC_AUTHORIZATION, &[("authorization", second)])),
+                "more than one Authorization",
+            );
+        }
+    }
+
+    #[test]
+    fn a_second_copy_of_a_single_valued_header_is_refused() {
+        for (name, first, second) in [
+            ("x-amz-date", None, "20150830T123600Z"),
+            ("x-amz-date", None, "20150830T123700Z"),
+            ("x-amz-security-token", Some("token"), "token"),
+            ("x-amz-security-token", Some("token"), "other"),
+            ("x-amz-content-sha256", Some(UNSIGNED_PAYLOAD), UNSIGNED_PAYLOAD),
+        ] {
+            let mut extra = vec![(name, second)];
+            if let Some(first) = first {
+                extra.insert(0, (name, first));
+                // Once is fine.
+                assert!(doc_parse(&doc_headers(DOC_AUTHORIZATION, &extra[..1])).unwrap().is_some());
+            }
+            incomplete(doc_parse(&doc_headers(DOC_AUTHORIZATION, &extra)), name);
+        }
+        // Presigned: the headers are checked too.
+        let h = headers(&[("x-amz-content-sha256", UNSIGNED_PAYLOAD), ("x-amz-content-sha256", "0")]);
+        incomplete(
+            parse(&SignedParts { method: "GET", raw_path: "/", raw_query: PRESIGNED, headers: &h, authority: None }),
+            "x-amz-content-sha256",
+        );
+    }
+
+    #[test]
+    fn a_second_date_header_is_refused_when_it_is_the_request_time() {
+        let auth = "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20110909/us-east-1/host/aws4_request, SignedHeaders=date;host, Signature=b27ccfbfa7df52a200ff74193ca6e32d4b48b8856fab7ebf1c595d0670a7e470";
+        let mut h =
+            headers(&[("date", "Mon, 09 Sep 2011 23:36:00 GMT"), ("host", "host.foo.com"), ("authorization", auth)]);
+        assert!(doc_parse(&h).unwrap().is_some());
+        h.append(http::header::DATE, http::HeaderValue::from_static("Mon, 09 Sep 2011 23:36:00 GMT"));
+        incomplete(doc_parse(&h), "'Date'");
+    }
+
+    #[test]
+    fn repeated_authorization_components_are_refused() {
+        for (component, name) in [
+            ("Credential=AKIDEXAMPLE/20150830/us-east-1/iam/aws4_request", "'Credential'"),
+            ("SignedHeaders=host", "'SignedHeaders'"),
+            ("Signature=0000000000000000000000000000000000000000000000000000000000000000", "'Signature'"),
+        ] {
+            incomplete(doc_parse(&doc_headers(&format!("{DOC_AUTHORIZATION}, {component}"), &[])), name);
+        }
+    }
+
+    #[test]
+    fn component_values_are_taken_exactly() {
+        for (from, to, name) in [
+            ("Credential=AKIDEXAMPLE", "Credential= AKIDEXAMPLE", "'Credential'"),
+            ("AKIDEXAMPLE/", "AKIDEXAMPLE /", "'Credential'"),
+            ("Signature=5d67", "Signature=\t5d67", "'Signature'"),
+            ("SignedHeaders=content-type", "SignedHeaders= content-type", "SignedHeaders must"),
+        ] {
+            incomplete(doc_parse(&doc_headers(&DOC_AUTHORIZATION.replace(from, to), &[])), name);
+        }
+        // Space around a whole component is the separators'.
+        let spaced = DOC_AUTHORIZATION.replace(", ", " ,  ");
+        assert!(doc_parse(&doc_headers(&spaced, &[])).unwrap().is_some());
+    }
+
+    #[test]
+    fn signed_headers_must_be_canonical() {
+        let with = |list: &str| DOC_AUTHORIZATION.replace("content-type;host;x-amz-date", list);
+        for list in [
+            "Content-Type;Host;X-Amz-Date",
+            "content-type;Host;x-amz-date",
+            "content-type;host;x-amz-datE",
+            "content-type ; host ; x-amz-date",
+            "content-type;host ;x-amz-date",
+            "content-type;\thost;x-amz-date",
+            " content-type;host;x-amz-date",
+            "content-type;host;x-amz-date ;",
+            "content-type;;host;x-amz-date",
+            "content-type;host;x-amz-date;",
+            ";content-type;host;x-amz-date",
+            "content-type;host:x;x-amz-date",
+        ] {
+            let h = doc_headers(&with(list), &[]);
+            incomplete(doc_parse(&h), "lower-case header names");
+        }
+        for list in
+            ["host;content-type;x-amz-date", "content-type;x-amz-date;host", "content-type;host;host;x-amz-date"]
+        {
+            incomplete(doc_parse(&doc_headers(&with(list), &[])), "once, in alphabetical order");
+        }
+        // A name and a longer name it is the start of: the shorter sorts first.
+        let sig = doc_parse(&doc_headers(&with("content-type;host;x-amz-date;x-amz-date-x"), &[])).unwrap().unwrap();
+        assert_eq!(sig.signed_headers, ["content-type", "host", "x-amz-date", "x-amz-date-x"]);
+        incomplete(doc_parse(&doc_headers(&with("content-type;host;x-amz-date-x;x-amz-date"), &[])), "alphabetical");
+        // Presigned, the same rules.
+        let q = PRESIGNED.replace("X-Amz-SignedHeaders=host", "X-Amz-SignedHeaders=Host");
+        let h = HeaderMap::new();
+        incomplete(
+            parse(&SignedParts { method: "GET", raw_path: "/", raw_query: &q, headers: &h, authority: None }),
+            "X-Amz-SignedHeaders must be lower-case",
+        );
+    }
+
+    /// A valid presigned query (the signature is not checked by `parse`).
+    const PRESIGNED: &str = "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKID%2F20150830%2Fus-east-1%2Fsts%2Faws4_request\
+        &X-Amz-Date=20150830T123600Z&X-Amz-Expires=60&X-Amz-SignedHeaders=host&X-Amz-Security-Token=tok\
+        &X-Amz-Signature=0000000000000000000000000000000000000000000000000000000000000000";
+
+    #[test]
+    fn repeated_presign_parameters_are_refused() {
+        let h = HeaderMap::new();
+        let run =
+            |q: &str| parse(&SignedParts { method: "GET", raw_path: "/", raw_query: q, headers: &h, authority: None });
+        assert!(run(PRESIGNED).unwrap().is_some());
+        for (param, value) in [
+            ("X-Amz-Algorithm", "AWS4-HMAC-SHA256"),
+            ("X-Amz-Credential", "OTHER%2F20150830%2Fus-east-1%2Fsts%2Faws4_request"),
+            ("X-Amz-Date", "20150830T123600Z"),
+            ("X-Amz-Expires", "60"),
+            ("X-Amz-SignedHeaders", "host"),
+            ("X-Amz-Signature", "1111111111111111111111111111111111111111111111111111111111111111"),
+            ("X-Amz-Security-Token", "tok"),
+        ] {
+            incomplete(run(&format!("{PRESIGNED}&{param}={value}")), param);
+            incomplete(run(&format!("{param}={value}&{PRESIGNED}")), param);
+            // Spelled with an escape, it is still that parameter (the canonical query decodes names).
+            let escaped = param.replacen('-', "%2D", 1);
+            incomplete(run(&format!("{PRESIGNED}&{escaped}={value}")), param);
+        }
+        // Other parameters may repeat: they are the request's own.
+        assert!(run(&format!("{PRESIGNED}&a=1&a=2")).unwrap().is_some());
+    }
+
+    /// A header repeated with the same name is signed as its values joined with commas (SigV4);
+    /// only the headers that carry the signature itself must be single.
+    #[test]
+    fn ordinary_signed_headers_may_repeat() {
+        let auth =
+            DOC_AUTHORIZATION.replace("content-type;host;x-amz-date", "content-type;host;x-amz-date;x-amz-meta-a");
+        let h = doc_headers(&auth, &[("x-amz-meta-a", "one"), ("x-amz-meta-a", "two")]);
+        let parts = SignedParts {
+            method: "GET",
+            raw_path: "/",
+            raw_query: "Action=ListUsers&Version=2010-05-08",
+            headers: &h,
+            authority: None,
+        };
+        let sig = parse(&parts).unwrap().unwrap();
+        let creq = canonical_request(&parts, &sig, &payload_hash(b""), UriMode::NormalizedDoubleEncoded);
+        assert!(creq.contains("\nx-amz-meta-a:one,two\n"), "{creq}");
+        let key = derive_signing_key("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "20150830", "us-east-1", "iam");
+        let signature = hex::encode(sign(&key, &string_to_sign(&sig, &creq)));
+        let auth = auth.replace("5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7", &signature);
+        let h = doc_headers(&auth, &[("x-amz-meta-a", "one"), ("x-amz-meta-a", "two")]);
+        let parts = SignedParts { headers: &h, ..parts };
+        let sig = parse(&parts).unwrap().unwrap();
+        assert!(verify(&parts, &sig, &payload_hash(b""), UriMode::NormalizedDoubleEncoded, &key));
+    }
+
+    /// A signed header the request does not carry is signed with an empty value, as AWS does
+    /// (clients that list e.g. `content-length` without sending it work against AWS).
+    #[test]
+    fn a_signed_header_not_sent_is_signed_empty() {
+        let auth =
+            DOC_AUTHORIZATION.replace("content-type;host;x-amz-date", "content-type;host;x-amz-date;x-amz-meta-a");
+        let h = doc_headers(&auth, &[]);
+        let parts = SignedParts { method: "GET", raw_path: "/", raw_query: "", headers: &h, authority: None };
+        let sig = parse(&parts).unwrap().unwrap();
+        let creq = canonical_request(&parts, &sig, &payload_hash(b""), UriMode::NormalizedDoubleEncoded);
+        assert!(creq.contains("\nx-amz-meta-a:\n\ncontent-type;host;x-amz-date;x-amz-meta-a\n"), "{creq}");
     }
 
     #[test]

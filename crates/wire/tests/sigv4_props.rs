@@ -3,7 +3,12 @@
 //!   `Authorization` header, date headers or query string hold;
 //! - a request signed with the module's own functions verifies, in header and presigned form, and
 //!   stops verifying when one byte of the body (hash), of a signed header value, of the query or of
-//!   the secret changes; changing a header that is not signed does not matter.
+//!   the secret changes; changing a header that is not signed does not matter; an ordinary signed
+//!   header sent twice verifies (its values are signed joined);
+//! - a signature that could be read two ways is refused as `Incomplete` before any secret is
+//!   involved: a `SignedHeaders` list with an upper-case letter, a space around a name, an empty
+//!   name, names out of order or repeated; a second `Authorization`, `X-Amz-Date`,
+//!   `X-Amz-Security-Token` or `X-Amz-Content-Sha256` header; a repeated presign parameter.
 
 use http::header::{HeaderMap, HeaderName, HeaderValue};
 use proptest::prelude::*;
@@ -409,6 +414,11 @@ impl Request {
 
     /// The headers, with `Authorization` carrying `signature` in header form.
     fn headers(&self, signature: Option<&str>) -> HeaderMap {
+        self.headers_with(signature, &self.signed_header_names())
+    }
+
+    /// [`Request::headers`] with `signed_headers` as the `SignedHeaders` list.
+    fn headers_with(&self, signature: Option<&str>, signed_headers: &str) -> HeaderMap {
         let mut h = HeaderMap::new();
         let mut put = |n: &str, v: &str| {
             h.append(HeaderName::from_bytes(n.as_bytes()).unwrap(), HeaderValue::from_str(v).unwrap());
@@ -420,9 +430,8 @@ impl Request {
         }
         if let Some(signature) = signature {
             let authorization = format!(
-                "AWS4-HMAC-SHA256 Credential=AKIDPROP/{}, SignedHeaders={}, Signature={signature}",
+                "AWS4-HMAC-SHA256 Credential=AKIDPROP/{}, SignedHeaders={signed_headers}, Signature={signature}",
                 self.scope(),
-                self.signed_header_names()
             );
             put("authorization", &authorization);
         }
@@ -431,6 +440,12 @@ impl Request {
 
     /// The query of the presigned form, with `signature`.
     fn presigned_query(&self, signature: &str) -> String {
+        self.presigned_query_with(signature, &self.signed_header_names())
+    }
+
+    /// [`Request::presigned_query`] with `signed_headers` as `X-Amz-SignedHeaders` (every byte
+    /// but letters and digits percent-encoded, so that a space is a space, not a `+`).
+    fn presigned_query_with(&self, signature: &str, signed_headers: &str) -> String {
         let enc = |s: &str| form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
         let mut q = self.query.clone();
         if !q.is_empty() {
@@ -441,7 +456,7 @@ impl Request {
              &X-Amz-SignedHeaders={}&X-Amz-Signature={signature}",
             enc(&format!("AKIDPROP/{}", self.scope())),
             self.amz_date,
-            enc(&self.signed_header_names()),
+            percent_encoding::utf8_percent_encode(signed_headers, percent_encoding::NON_ALPHANUMERIC),
         ));
         q
     }
@@ -644,4 +659,192 @@ fn non_utf8_signed_header_values_never_verify() {
     let headers = with_meta(&signature, b"a\xfe");
     let parts = req.parts("", &headers);
     assert!(!verify(&parts, &parsed(&parts), &payload_hash(b""), req.mode, &req.key()));
+}
+
+// ---------------------------------------------------------------------------------------------
+// (c) one signature, one reading
+// ---------------------------------------------------------------------------------------------
+
+/// A way to spell a `SignedHeaders` list other than the canonical one.
+#[derive(Debug, Clone)]
+enum Respelling {
+    /// One letter of one name in upper case.
+    Upper { name: usize, letter: usize },
+    /// A space or tab before (`true`) or after one name.
+    Space { name: usize, before: bool, tab: bool },
+    /// Two neighbouring names swapped.
+    Swap { name: usize },
+    /// One name twice.
+    Repeat { name: usize },
+    /// An empty name inserted.
+    Empty { at: usize },
+}
+
+fn respelling() -> impl Strategy<Value = Respelling> {
+    prop_oneof![
+        (any::<usize>(), any::<usize>()).prop_map(|(name, letter)| Respelling::Upper { name, letter }),
+        (any::<usize>(), any::<bool>(), any::<bool>()).prop_map(|(name, before, tab)| Respelling::Space {
+            name,
+            before,
+            tab
+        }),
+        any::<usize>().prop_map(|name| Respelling::Swap { name }),
+        any::<usize>().prop_map(|name| Respelling::Repeat { name }),
+        any::<usize>().prop_map(|at| Respelling::Empty { at }),
+    ]
+}
+
+/// `canonical` (sorted, lower-case, at least `host` and `x-amz-date`) respelled. In header form a
+/// space after the last name is not a respelling: it is the space before the next component's
+/// comma, so `last_space` says whether it may be used.
+fn respell(canonical: &str, how: &Respelling, last_space: bool) -> String {
+    let mut names: Vec<String> = canonical.split(';').map(str::to_owned).collect();
+    let n = names.len();
+    match *how {
+        Respelling::Upper { name, letter } => {
+            let name = &mut names[name % n];
+            let letters: Vec<usize> =
+                name.char_indices().filter(|(_, c)| c.is_ascii_lowercase()).map(|(i, _)| i).collect();
+            let i = letters[letter % letters.len()];
+            name.replace_range(i..=i, &name[i..=i].to_ascii_uppercase());
+        }
+        Respelling::Space { name, before, tab } => {
+            let ws = if tab { "\t" } else { " " };
+            let i = name % n;
+            let before = before || (i == n - 1 && !last_space);
+            names[i] = if before { format!("{ws}{}", names[i]) } else { format!("{}{ws}", names[i]) };
+        }
+        Respelling::Swap { name } => {
+            let i = name % (n - 1);
+            names.swap(i, i + 1);
+        }
+        Respelling::Repeat { name } => {
+            let i = name % n;
+            names.insert(i, names[i].clone());
+        }
+        Respelling::Empty { at } => names.insert(at % (n + 1), String::new()),
+    }
+    names.join(";")
+}
+
+fn is_incomplete(parts: &SignedParts<'_>) -> bool {
+    matches!(sigv4::parse(parts), Err(sigv4::SigV4Error::Incomplete(_)))
+}
+
+/// The request in header form, `headers` as given plus an `Authorization` header that signs them
+/// with the module's own functions.
+fn signed_as_sent(req: &Request, headers: &HeaderMap) -> HeaderMap {
+    let authorization = |signature: &str| {
+        HeaderValue::from_str(&format!(
+            "AWS4-HMAC-SHA256 Credential=AKIDPROP/{}, SignedHeaders={}, Signature={signature}",
+            req.scope(),
+            req.signed_header_names()
+        ))
+        .unwrap()
+    };
+    let mut h = headers.clone();
+    h.insert(http::header::AUTHORIZATION, authorization(PLACEHOLDER));
+    let parts = req.parts(&req.query, &h);
+    let sig = parsed(&parts);
+    let creq = canonical_request(&parts, &sig, &payload_hash(&req.body), req.mode);
+    let signature = hex::encode(sigv4::sign(&req.key(), &string_to_sign(&sig, &creq)));
+    h.insert(http::header::AUTHORIZATION, authorization(&signature));
+    h
+}
+
+/// The headers that carry the signature, of which a request may send one.
+const SINGLE_VALUED: [&str; 4] = ["authorization", "x-amz-date", "x-amz-security-token", "x-amz-content-sha256"];
+
+proptest! {
+    #![proptest_config(config(256))]
+
+    #[test]
+    fn respelled_signed_headers_are_refused(req in request(), how in respelling()) {
+        let canonical = req.signed_header_names();
+        let header_form = respell(&canonical, &how, false);
+        prop_assert_ne!(&header_form, &canonical);
+        let headers = req.headers_with(Some(PLACEHOLDER), &header_form);
+        prop_assert!(is_incomplete(&req.parts(&req.query, &headers)), "SignedHeaders={:?}", header_form);
+
+        let query_form = respell(&canonical, &how, true);
+        let query = req.presigned_query_with(PLACEHOLDER, &query_form);
+        let headers = req.headers(None);
+        prop_assert!(is_incomplete(&req.parts(&query, &headers)), "X-Amz-SignedHeaders={:?}", query_form);
+    }
+
+    #[test]
+    fn canonical_signed_headers_are_read_as_sent(req in request()) {
+        let headers = req.headers(Some(PLACEHOLDER));
+        let sig = parsed(&req.parts(&req.query, &headers));
+        prop_assert_eq!(sig.signed_headers.join(";"), req.signed_header_names());
+    }
+
+    #[test]
+    fn a_second_single_valued_header_is_refused(
+        req in request(),
+        which in select(SINGLE_VALUED.to_vec()),
+        same in any::<bool>(),
+        presigned in any::<bool>(),
+    ) {
+        if presigned && which == "authorization" {
+            // A presigned request with an Authorization header is read as header form.
+            return Ok(());
+        }
+        let signature = signature_of(&req, if presigned { AuthLocation::Query } else { AuthLocation::Header });
+        let (query, mut headers) = if presigned {
+            (req.presigned_query(&signature), req.headers(None))
+        } else {
+            (req.query.clone(), req.headers(Some(&signature)))
+        };
+        let name = HeaderName::from_static(which);
+        let first = headers.get(&name).cloned().unwrap_or_else(|| HeaderValue::from_static("first"));
+        headers.insert(name.clone(), first.clone());
+        // Once, it parses (whatever it then verifies to).
+        prop_assert!(sigv4::parse(&req.parts(&query, &headers)).is_ok());
+        headers.append(name, if same { first } else { HeaderValue::from_static("second") });
+        prop_assert!(is_incomplete(&req.parts(&query, &headers)), "{} twice", which);
+    }
+
+    #[test]
+    fn a_repeated_presign_parameter_is_refused(
+        req in request(),
+        which in select(vec![
+            "X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date", "X-Amz-Expires", "X-Amz-SignedHeaders",
+            "X-Amz-Signature", "X-Amz-Security-Token",
+        ]),
+        value in "[A-Za-z0-9]{0,8}",
+        front in any::<bool>(),
+        escaped in any::<bool>(),
+    ) {
+        let query = req.presigned_query(&signature_of(&req, AuthLocation::Query));
+        let query = if which == "X-Amz-Security-Token" { format!("{query}&X-Amz-Security-Token=t") } else { query };
+        let headers = req.headers(None);
+        prop_assert!(sigv4::parse(&req.parts(&query, &headers)).is_ok());
+        let name = if escaped { which.replacen('-', "%2D", 1) } else { which.to_owned() };
+        let query = if front { format!("{name}={value}&{query}") } else { format!("{query}&{name}={value}") };
+        prop_assert!(is_incomplete(&req.parts(&query, &headers)), "{}", query);
+    }
+
+    #[test]
+    fn an_ordinary_signed_header_sent_twice_verifies(req in request(), which in any::<usize>(), second in header_value()) {
+        let ordinary: Vec<&(String, String)> =
+            req.signed.iter().filter(|(n, _)| !SINGLE_VALUED.contains(&n.as_str())).collect();
+        if ordinary.is_empty() {
+            return Ok(());
+        }
+        let (name, _) = ordinary[which % ordinary.len()];
+        let mut headers = req.headers(None);
+        headers.append(HeaderName::from_bytes(name.as_bytes()).unwrap(), HeaderValue::from_str(&second).unwrap());
+        let headers = signed_as_sent(&req, &headers);
+        let parts = req.parts(&req.query, &headers);
+        let sig = parsed(&parts);
+        prop_assert!(verify(&parts, &sig, &payload_hash(&req.body), req.mode, &req.key()));
+
+        // Without its second value it is another request.
+        let mut fewer = headers.clone();
+        let first = fewer.get(name.as_str()).cloned().unwrap();
+        fewer.insert(HeaderName::from_bytes(name.as_bytes()).unwrap(), first);
+        let parts = req.parts(&req.query, &fewer);
+        prop_assert!(!verify(&parts, &sig, &payload_hash(&req.body), req.mode, &req.key()));
+    }
 }
