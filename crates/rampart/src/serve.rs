@@ -155,7 +155,7 @@ fn connection_cap(configured: usize) -> usize {
         && cur < max
     {
         limit.current = Some(max);
-        if let Err(e) = setrlimit(Resource::Nofile, limit.clone()) {
+        if let Err(e) = setrlimit(Resource::Nofile, limit) {
             tracing::debug!(error = %e, "cannot raise the open-file limit");
         }
     }

@@ -300,11 +300,13 @@ impl Conn {
         let stream = Watched { inner: stream, activity: Arc::clone(&activity) };
         let addr = self.peer.addr;
         match acceptor {
-            Some(acceptor) => match tokio::time::timeout(self.limits.handshake_timeout, acceptor.accept(stream)).await {
-                Ok(Ok(tls)) => self.serve(tls, activity).await,
-                Ok(Err(e)) => tracing::debug!(%addr, error = %e, "TLS handshake failed"),
-                Err(_) => tracing::debug!(%addr, "TLS handshake timed out"),
-            },
+            Some(acceptor) => {
+                match tokio::time::timeout(self.limits.handshake_timeout, acceptor.accept(stream)).await {
+                    Ok(Ok(tls)) => self.serve(tls, activity).await,
+                    Ok(Err(e)) => tracing::debug!(%addr, error = %e, "TLS handshake failed"),
+                    Err(_) => tracing::debug!(%addr, "TLS handshake timed out"),
+                }
+            }
             None => self.serve(stream, activity).await,
         }
     }

@@ -495,11 +495,16 @@ impl Pipeline {
         loop {
             // The next bytes must come within the idle timeout, and soon enough to keep the
             // average rate once the grace period is over.
-            let rate_deadline = started + BODY_RATE_GRACE + Duration::from_millis(seen.saturating_mul(1000) / BODY_MIN_RATE);
+            let rate_deadline =
+                started + BODY_RATE_GRACE + Duration::from_millis(seen.saturating_mul(1000) / BODY_MIN_RATE);
             let deadline = rate_deadline.min(tokio::time::Instant::now() + BODY_IDLE_TIMEOUT);
             let frame = match tokio::time::timeout_at(deadline, body.frame()).await {
                 Err(_) => {
-                    tracing::debug!(seen, elapsed_ms = started.elapsed().as_millis() as u64, "request body too slow; cut off");
+                    tracing::debug!(
+                        seen,
+                        elapsed_ms = started.elapsed().as_millis() as u64,
+                        "request body too slow; cut off"
+                    );
                     return Err(body_timeout());
                 }
                 Ok(None) => break,
@@ -550,7 +555,11 @@ impl Pipeline {
                     400,
                     "Rampart is holding as many request bodies as it may; retry with backoff.",
                 ),
-                _ => AwsError::new("Throttling", 400, "Rampart is holding as many request bodies as it may; retry with backoff."),
+                _ => AwsError::new(
+                    "Throttling",
+                    400,
+                    "Rampart is holding as many request bodies as it may; retry with backoff.",
+                ),
             }),
         }
     }
