@@ -251,7 +251,7 @@ impl Pipeline {
                     if !bytes.is_empty() && std::str::from_utf8(&bytes).is_err() {
                         return Err(malformed_body(Protocol::Query, "The request body is not valid UTF-8 form data."));
                     }
-                    Input::Query(QueryParams::parse(&raw_query, &bytes))
+                    Input::Query(QueryParams::parse(&raw_query, &bytes)?)
                 } else {
                     let value: Value = if bytes.is_empty() {
                         Value::Object(Default::default())

@@ -22,12 +22,12 @@ pub(super) fn operations(iam: &Arc<Iam>) -> Vec<Operation> {
     ]
 }
 
-fn numbered(q: &QueryParams, name: &str) -> Vec<String> {
-    q.list(name).into_iter().map(str::to_owned).collect()
+fn numbered(q: &QueryParams, name: &str) -> Result<Vec<String>, AwsError> {
+    Ok(q.list(name)?.into_iter().map(str::to_owned).collect())
 }
 
 fn parse_list(q: &QueryParams, name: &str, kind: PolicyKind, label: &str) -> Result<Vec<Policy>, AwsError> {
-    numbered(q, name)
+    numbered(q, name)?
         .iter()
         .enumerate()
         .map(|(i, doc)| {
@@ -39,10 +39,14 @@ fn parse_list(q: &QueryParams, name: &str, kind: PolicyKind, label: &str) -> Res
 }
 
 /// `ContextEntries.member.N.{ContextKeyName, ContextKeyValues.member.M, ContextKeyType}`.
+///
+/// IAM's model marks no member of `ContextEntry` required, but an entry without a key name can
+/// only be a mistake: it is refused ("Value null at 'contextEntries.N.member.contextKeyName'")
+/// rather than skipped.
 fn context_entries(q: &QueryParams, ctx: &mut ConditionContext) -> Result<(), AwsError> {
-    for i in 1.. {
-        let Some(name) = q.get(&format!("ContextEntries.member.{i}.ContextKeyName")) else { break };
-        let values = q.list(&format!("ContextEntries.member.{i}.ContextKeyValues"));
+    for entry in q.structures("ContextEntries")? {
+        let name = entry.require("ContextKeyName")?;
+        let values = entry.list("ContextKeyValues")?;
         if values.is_empty() {
             return Err(invalid_input(format!("Context key {name} has no values.")));
         }
@@ -73,13 +77,13 @@ struct Inputs<'a> {
 }
 
 fn simulate(q: &QueryParams, inputs: &Inputs<'_>) -> Result<String, AwsError> {
-    let actions = numbered(q, "ActionNames");
+    let actions = numbered(q, "ActionNames")?;
     if actions.is_empty() {
         return Err(AwsError::validation(
             "1 validation error detected: Value null at 'actionNames' failed to satisfy constraint: Member must not be null",
         ));
     }
-    let mut resources = numbered(q, "ResourceArns");
+    let mut resources = numbered(q, "ResourceArns")?;
     if resources.is_empty() {
         resources.push("*".to_owned());
     }
