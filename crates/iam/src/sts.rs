@@ -156,7 +156,7 @@ fn assume_role_target(iam: &Iam, call: &Call) -> Result<Target, AwsError> {
         }
         keys.push(("aws:TagKeys".into(), tags.iter().map(|t| t.key.clone()).collect()));
     }
-    let transitive = q.list("TransitiveTagKeys");
+    let transitive = q.list("TransitiveTagKeys")?;
     if !transitive.is_empty() {
         keys.push(("sts:TransitiveTagKeys".into(), transitive.iter().map(|s| (*s).to_owned()).collect()));
     }
@@ -252,13 +252,14 @@ pub(crate) fn session_policies(iam: &Iam, q: &QueryParams) -> Result<(Vec<String
         packed += limits::policy_size(p);
         docs.push(p.to_owned());
     }
-    let mut arns = Vec::new();
-    for i in 1.. {
-        match q.get(&format!("PolicyArns.member.{i}.arn")) {
-            Some(a) => arns.push(a.to_owned()),
-            None => break,
-        }
-    }
+    // `arn` is not a required member of STS's `PolicyDescriptorType`, but a descriptor without
+    // one names no policy: refused ("Value null at 'policyArns.N.member.arn'") rather than
+    // silently dropped, since the caller meant to narrow the session with it.
+    let arns = q
+        .structures("PolicyArns")?
+        .iter()
+        .map(|m| m.require("arn").map(str::to_owned))
+        .collect::<Result<Vec<_>, _>>()?;
     if arns.len() > 10 {
         return Err(validation(
             "PolicyArns",
@@ -309,7 +310,7 @@ fn assume_role(iam: &Iam, call: &Call) -> Result<String, AwsError> {
     }
     let (policies, mut packed) = session_policies(iam, q)?;
     let mut tags = crate::util::tags_param(q, "Tags")?;
-    let transitive: Vec<String> = q.list("TransitiveTagKeys").into_iter().map(str::to_owned).collect();
+    let transitive: Vec<String> = q.list("TransitiveTagKeys")?.into_iter().map(str::to_owned).collect();
     for k in &transitive {
         if !tags.iter().any(|t| t.key.eq_ignore_ascii_case(k)) {
             return Err(invalid_input(format!("The transitive tag key {k} is not among the session tags.")));

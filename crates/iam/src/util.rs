@@ -57,23 +57,57 @@ pub fn check_name(param: &str, value: &str, max: usize) -> Result<(), AwsError> 
     Ok(())
 }
 
-/// Checks a path: `/` or `/.../` of printable ASCII, at most 512 characters.
+/// IAM's `pathType` pattern: `/` alone, or `/.../` of printable ASCII.
+const PATH_PATTERN: &str = "(\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)";
+/// IAM's `pathPrefixType` pattern (`ListUsers`, `ListRoles`, `ListGroups`, `ListInstanceProfiles`).
+const PATH_PREFIX_PATTERN: &str = "\\u002F[\\u0021-\\u007F]*";
+/// IAM's `policyPathType` pattern (`CreatePolicy`, `ListPolicies`, `ListAttached*Policies`).
+const POLICY_PATH_PATTERN: &str = "((/[A-Za-z0-9\\.,\\+@=_-]+)*)/";
+/// Every IAM path and path prefix is 1 to 512 characters.
+const MAX_PATH: usize = 512;
+
+/// Checks a path against IAM's `pathType`: `(\u002F)|(\u002F[\u0021-\u007E]+\u002F)`, 1 to
+/// 512 characters (`/` and `/a/` are paths, `//` is not).
 pub fn check_path(param: &str, value: &str) -> Result<(), AwsError> {
     let ok = value == "/"
-        || (value.len() >= 2
-            && value.len() <= 512
+        || (value.len() >= 3
             && value.starts_with('/')
             && value.ends_with('/')
             && value.bytes().all(|b| (0x21..=0x7e).contains(&b)));
-    if ok {
-        Ok(())
-    } else {
-        Err(constraint(
-            param,
-            value,
-            "Member must satisfy regular expression pattern: (\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)",
-        ))
+    check_path_shape(param, value, ok, PATH_PATTERN)
+}
+
+/// Checks a path prefix against IAM's `pathPrefixType`: `\u002F[\u0021-\u007F]*`, 1 to 512
+/// characters.
+pub fn check_path_prefix(param: &str, value: &str) -> Result<(), AwsError> {
+    let ok = value.starts_with('/') && value.bytes().all(|b| (0x21..=0x7f).contains(&b));
+    check_path_shape(param, value, ok, PATH_PREFIX_PATTERN)
+}
+
+/// Checks a managed policy's path (or path prefix) against IAM's `policyPathType`:
+/// `((/[A-Za-z0-9\.,\+@=_-]+)*)/`, 1 to 512 characters.
+pub fn check_policy_path(param: &str, value: &str) -> Result<(), AwsError> {
+    let segment_ok = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b".,+@=_-".contains(&b));
+    let ok = value == "/"
+        || value
+            .strip_prefix('/')
+            .and_then(|v| v.strip_suffix('/'))
+            .is_some_and(|inner| inner.split('/').all(segment_ok));
+    check_path_shape(param, value, ok, POLICY_PATH_PATTERN)
+}
+
+/// The length rule every path shares, then the pattern's verdict `matches`.
+fn check_path_shape(param: &str, value: &str, matches: bool, pattern: &str) -> Result<(), AwsError> {
+    if value.is_empty() {
+        return Err(constraint(param, value, "Member must have length greater than or equal to 1"));
     }
+    if value.chars().count() > MAX_PATH {
+        return Err(constraint(param, value, &format!("Member must have length less than or equal to {MAX_PATH}")));
+    }
+    if !matches {
+        return Err(constraint(param, value, &format!("Member must satisfy regular expression pattern: {pattern}")));
+    }
+    Ok(())
 }
 
 /// The `Path` parameter, `/` when absent.
@@ -81,6 +115,21 @@ pub fn path_param(q: &QueryParams, name: &str) -> Result<String, AwsError> {
     let path = q.get(name).unwrap_or("/");
     check_path(name, path)?;
     Ok(path.to_owned())
+}
+
+/// The `PathPrefix` parameter of `ListUsers`, `ListRoles`, `ListGroups` and
+/// `ListInstanceProfiles`, `/` when absent.
+pub fn path_prefix_param(q: &QueryParams) -> Result<&str, AwsError> {
+    let prefix = q.get("PathPrefix").unwrap_or("/");
+    check_path_prefix("PathPrefix", prefix)?;
+    Ok(prefix)
+}
+
+/// The `PathPrefix` parameter of the managed-policy listings, `/` when absent.
+pub fn policy_path_prefix_param(q: &QueryParams) -> Result<&str, AwsError> {
+    let prefix = q.get("PathPrefix").unwrap_or("/");
+    check_policy_path("PathPrefix", prefix)?;
+    Ok(prefix)
 }
 
 /// A required name parameter, checked.
@@ -96,11 +145,14 @@ pub fn new_unique_id(prefix: &str) -> String {
 }
 
 /// `Tags.member.N.Key/Value` parameters, validated as AWS does (at most 50, keys unique).
+///
+/// `Key` and `Value` are both required members of IAM's and STS's `Tag` (an empty value is
+/// `Value=`), so a member without either is refused, as AWS refuses it.
 pub fn tags_param(q: &QueryParams, name: &str) -> Result<Vec<Tag>, AwsError> {
     let mut tags: Vec<Tag> = Vec::new();
-    for i in 1.. {
-        let Some(key) = q.get(&format!("{name}.member.{i}.Key")) else { break };
-        let value = q.get(&format!("{name}.member.{i}.Value")).unwrap_or("");
+    for member in q.structures(name)? {
+        let key = member.require("Key")?;
+        let value = member.require("Value")?;
         if key.is_empty() || key.chars().count() > 128 {
             return Err(invalid_input(format!("tag key `{key}` must be 1 to 128 characters")));
         }
@@ -135,9 +187,13 @@ pub fn merge_tags(tags: &mut Vec<Tag>, new: Vec<Tag>) -> Result<(), AwsError> {
     Ok(())
 }
 
-/// Removes the tags whose keys are listed in `TagKeys.member.N`.
-pub fn untag(tags: &mut Vec<Tag>, q: &QueryParams) {
-    let keys = q.list("TagKeys");
+/// The `TagKeys.member.N` parameter of the `Untag*` operations.
+pub fn tag_keys_param(q: &QueryParams) -> Result<Vec<String>, AwsError> {
+    Ok(q.list("TagKeys")?.into_iter().map(str::to_owned).collect())
+}
+
+/// Removes the tags whose keys are in `keys`.
+pub fn untag(tags: &mut Vec<Tag>, keys: &[String]) {
     tags.retain(|t| !keys.iter().any(|k| k.eq_ignore_ascii_case(&t.key)));
 }
 
@@ -204,6 +260,34 @@ mod tests {
         assert!(check_path("Path", "/division/team/").is_ok());
         assert!(check_path("Path", "division/").is_err());
         assert!(check_path("Path", "/a b/").is_err());
+        assert!(check_path("Path", "//").is_err());
+        assert!(check_path("Path", "///").is_ok());
+        assert!(check_path("Path", "/a/").is_ok());
+        assert!(check_path("Path", "").is_err());
+        assert!(check_path("Path", &format!("/{}/", "a".repeat(510))).is_ok());
+        assert!(check_path("Path", &format!("/{}/", "a".repeat(511))).is_err());
+        let e = check_path("Path", "//").unwrap_err();
+        assert_eq!(e.code(), "ValidationError");
+        assert_eq!(
+            e.message(),
+            "1 validation error detected: Value '//' at 'path' failed to satisfy constraint: Member must satisfy regular expression pattern: (\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)"
+        );
+    }
+
+    #[test]
+    fn path_prefixes() {
+        for ok in ["/", "//", "/a", "/a/b/", "/\x7f"] {
+            assert!(check_path_prefix("PathPrefix", ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "a/", "/a b", "/\u{e9}", &format!("/{}", "a".repeat(512))] {
+            assert!(check_path_prefix("PathPrefix", bad).is_err(), "{bad}");
+        }
+        for ok in ["/", "/a/", "/a.b,c+d@e=f_g-h/i/"] {
+            assert!(check_policy_path("Path", ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "//", "/a", "a/", "/a//b/", "/a b/", "/a:b/", "///"] {
+            assert!(check_policy_path("Path", bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -356,7 +356,7 @@ mod tests {
 
     #[test]
     fn params_are_validated_without_echoing_the_token() {
-        let q = |s: &str| QueryParams::parse(s, b"");
+        let q = |s: &str| QueryParams::parse(s, b"").unwrap();
         let ok = Params::parse(&q(concat!(
             "RoleArn=arn:aws:iam::111122223333:role/ci/deploy&RoleSessionName=run-1",
             "&WebIdentityToken=a.b.c.d&DurationSeconds=900",

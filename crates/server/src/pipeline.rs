@@ -50,11 +50,12 @@ const BODY_MIN_RATE: u64 = 8 * 1024;
 const BODY_RATE_GRACE: Duration = Duration::from_secs(5);
 /// How long a body waits for room under `max_buffered_body_bytes` before the call is refused.
 const BODY_BUDGET_WAIT: Duration = Duration::from_secs(5);
-/// What is read and dropped of a body refused before it was read, so that an HTTP/1.1 client
-/// still sending sees the answer rather than a reset connection: at most this much...
-const LINGER_BYTES: u64 = 256 * 1024;
-/// ...for at most this long, after the answer has been sent.
-const LINGER_TIME: Duration = Duration::from_secs(2);
+/// What is read and dropped of a body refused before it was all read, so that an HTTP/1.1 client
+/// that writes its whole body before reading (most do) sees the answer rather than a reset
+/// connection: at most this many times `max_body_bytes`...
+const LINGER_FACTOR: u64 = 4;
+/// ...for at most this long, in the background, after the answer has been sent.
+const LINGER_TIME: Duration = Duration::from_secs(5);
 /// Access key ids are at most 128 characters; a longer claimed id is cut there in the audit record.
 const MAX_ACCESS_KEY_ID: usize = 128;
 
@@ -183,7 +184,7 @@ impl Pipeline {
         // `100 Continue` never got it and sends nothing; HTTP/2 resets just the stream.
         let unread = result.is_err() && body.is_some();
         if let (true, Some(unread), false) = (unread && http1, body.take(), expects_continue) {
-            tokio::spawn(linger(unread));
+            tokio::spawn(linger(unread, self.config.max_body_bytes as u64 * LINGER_FACTOR));
         }
 
         let mut record = AuditRecord {
@@ -328,7 +329,7 @@ impl Pipeline {
                 if !bytes.is_empty() && std::str::from_utf8(&bytes).is_err() {
                     return Err(malformed_body(Protocol::Query, "The request body is not valid UTF-8 form data."));
                 }
-                Input::Query(QueryParams::parse(&raw_query, &bytes))
+                Input::Query(QueryParams::parse(&raw_query, &bytes)?)
             } else {
                 let value: Value = if bytes.is_empty() {
                     Value::Object(Default::default())
@@ -582,11 +583,11 @@ fn truncate_chars(s: &mut String, max: usize) {
 }
 
 /// Reads and drops what remains of a refused body, bounded in bytes and time.
-async fn linger<B: http_body::Body<Data = Bytes> + Unpin>(mut body: B) {
+async fn linger<B: http_body::Body<Data = Bytes> + Unpin>(mut body: B, max_bytes: u64) {
     let deadline = tokio::time::Instant::now() + LINGER_TIME;
     let mut body = std::pin::Pin::new(&mut body);
     let mut seen = 0u64;
-    while seen <= LINGER_BYTES {
+    while seen <= max_bytes {
         match tokio::time::timeout_at(deadline, body.frame()).await {
             Ok(Some(Ok(frame))) => seen += frame.data_ref().map_or(0, |d| d.len() as u64),
             _ => break,

@@ -5,7 +5,9 @@ use super::account;
 use crate::api::policies::{Principalish, check_attachable, load, note_attachment};
 use crate::model::{IAM, RoleRecord, Tag, UserRecord};
 use crate::state::Iam;
-use crate::util::{merge_tags, name_param, no_such_entity, tags_param, untag as remove_tags, write_tags};
+use crate::util::{
+    merge_tags, name_param, no_such_entity, tag_keys_param, tags_param, untag as remove_tags, write_tags,
+};
 use rampart_core::AwsError;
 use rampart_store::TxnExt;
 use rampart_wire::Call;
@@ -70,8 +72,9 @@ pub(super) fn tag<T: Bounded>(iam: &Iam, call: &Call) -> Result<String, AwsError
 
 /// `UntagUser` / `UntagRole`.
 pub(super) fn untag<T: Bounded>(iam: &Iam, call: &Call) -> Result<String, AwsError> {
+    let keys = tag_keys_param(call.query())?;
     update::<T>(iam, call, |_, e| {
-        remove_tags(e.tags_mut(), call.query());
+        remove_tags(e.tags_mut(), &keys);
         Ok(())
     })
 }

@@ -86,7 +86,7 @@ fn list_groups(iam: &Iam, call: &Call) -> Result<String, AwsError> {
     let q = call.query();
     let acct = account(call)?;
     let (max, marker) = paging(q)?;
-    let prefix = q.get("PathPrefix").unwrap_or("/");
+    let prefix = path_prefix_param(q)?;
     let items =
         scan_kind::<GroupRecord>(iam, Kind::Group, acct, marker.as_deref(), |g| g.path.starts_with(prefix), max)?;
     let mut tail = XmlWriter::new();

@@ -113,7 +113,7 @@ fn list(iam: &Iam, call: &Call) -> Result<String, AwsError> {
     let q = call.query();
     let acct = account(call)?;
     let (max, marker) = paging(q)?;
-    let prefix = q.get("PathPrefix").unwrap_or("/");
+    let prefix = path_prefix_param(q)?;
     let items = scan_kind::<InstanceProfileRecord>(
         iam,
         Kind::InstanceProfile,

@@ -13,7 +13,7 @@ mod users;
 
 use crate::model::{GroupRecord, Kind, RoleRecord, UserRecord};
 use crate::state::Iam;
-use crate::util::entity_arn;
+use crate::util::{check_path, check_policy_path, entity_arn};
 use rampart_core::authz::Target;
 use rampart_core::ids::AccountId;
 use rampart_core::{AwsError, Principal};
@@ -99,12 +99,15 @@ fn target(iam: &Iam, call: &Call, op_name: &str, on: On) -> Result<Target, AwsEr
     let caller = call.caller()?;
     let acct = &caller.account_id;
     let q = call.query();
+    // A new entity's path is part of the ARN being authorized: refused before authorization
+    // when it is not a path, rather than authorizing an ARN that can never exist.
+    let new_path = |p: &str| check_path("Path", p).map(|()| p.to_owned());
     let arn = match on {
         On::Nothing => "*".to_owned(),
         On::User(param) => match q.get(param) {
             Some(n) => {
                 let path = match q.get("Path").filter(|_| op_name == "CreateUser") {
-                    Some(p) => p.to_owned(),
+                    Some(p) => new_path(p)?,
                     None => existing_path(iam, Kind::User, acct, n, |u: &UserRecord| u.path.clone()),
                 };
                 entity_arn(acct, "user", &path, n)
@@ -117,7 +120,7 @@ fn target(iam: &Iam, call: &Call, op_name: &str, on: On) -> Result<Target, AwsEr
         On::Group(param) => {
             let n = q.get(param).unwrap_or_default();
             let path = match q.get("Path").filter(|_| op_name == "CreateGroup") {
-                Some(p) => p.to_owned(),
+                Some(p) => new_path(p)?,
                 None => existing_path(iam, Kind::Group, acct, n, |g: &GroupRecord| g.path.clone()),
             };
             entity_arn(acct, "group", &path, n)
@@ -125,19 +128,21 @@ fn target(iam: &Iam, call: &Call, op_name: &str, on: On) -> Result<Target, AwsEr
         On::Role(param) => {
             let n = q.get(param).unwrap_or_default();
             let path = match q.get("Path").filter(|_| op_name == "CreateRole") {
-                Some(p) => p.to_owned(),
+                Some(p) => new_path(p)?,
                 None => existing_path(iam, Kind::Role, acct, n, |r: &RoleRecord| r.path.clone()),
             };
             entity_arn(acct, "role", &path, n)
         }
         On::PolicyArn(param) => q.get(param).unwrap_or("*").to_owned(),
         On::NewPolicy => {
-            entity_arn(acct, "policy", q.get("Path").unwrap_or("/"), q.get("PolicyName").unwrap_or_default())
+            let path = q.get("Path").unwrap_or("/");
+            check_policy_path("Path", path)?;
+            entity_arn(acct, "policy", path, q.get("PolicyName").unwrap_or_default())
         }
         On::InstanceProfile(param) => {
             let n = q.get(param).unwrap_or_default();
             let path = match q.get("Path").filter(|_| op_name == "CreateInstanceProfile") {
-                Some(p) => p.to_owned(),
+                Some(p) => new_path(p)?,
                 None => {
                     existing_path(iam, Kind::InstanceProfile, acct, n, |r: &crate::model::InstanceProfileRecord| {
                         r.path.clone()
@@ -148,26 +153,31 @@ fn target(iam: &Iam, call: &Call, op_name: &str, on: On) -> Result<Target, AwsEr
         }
         On::MfaSerial(param) => q.get(param).unwrap_or("*").to_owned(),
         On::NewMfa => {
-            entity_arn(acct, "mfa", q.get("Path").unwrap_or("/"), q.get("VirtualMFADeviceName").unwrap_or_default())
+            let path = q.get("Path").unwrap_or("/");
+            check_path("Path", path)?;
+            entity_arn(acct, "mfa", path, q.get("VirtualMFADeviceName").unwrap_or_default())
         }
         On::OidcArn(param) => q.get(param).unwrap_or("*").to_owned(),
         On::NewOidc => oidc::new_provider_arn(acct, q.get("Url").unwrap_or_default()),
     };
-    Ok(Target { resources: vec![arn], condition_keys: condition_keys(q), ..Target::default() })
+    Ok(Target { resources: vec![arn], condition_keys: condition_keys(q)?, ..Target::default() })
 }
 
 /// IAM's own condition keys: `aws:RequestTag/*`, `aws:TagKeys`, `iam:PolicyARN`,
 /// `iam:PermissionsBoundary`.
-fn condition_keys(q: &QueryParams) -> Vec<(String, Vec<String>)> {
+///
+/// Reads `Tags` and `TagKeys` strictly (malformed members, or a tag without its `Key` or `Value`,
+/// are refused), so that what is authorized is exactly what the handler will apply.
+fn condition_keys(q: &QueryParams) -> Result<Vec<(String, Vec<String>)>, AwsError> {
     let mut keys = Vec::new();
     let mut tag_keys = Vec::new();
-    for i in 1.. {
-        let Some(k) = q.get(&format!("Tags.member.{i}.Key")) else { break };
-        let v = q.get(&format!("Tags.member.{i}.Value")).unwrap_or("");
+    for member in q.structures("Tags")? {
+        let k = member.require("Key")?;
+        let v = member.require("Value")?;
         keys.push((format!("aws:RequestTag/{k}"), vec![v.to_owned()]));
         tag_keys.push(k.to_owned());
     }
-    tag_keys.extend(q.list("TagKeys").into_iter().map(str::to_owned));
+    tag_keys.extend(q.list("TagKeys")?.into_iter().map(str::to_owned));
     if !tag_keys.is_empty() {
         keys.push(("aws:TagKeys".to_owned(), tag_keys));
     }
@@ -177,7 +187,7 @@ fn condition_keys(q: &QueryParams) -> Vec<(String, Vec<String>)> {
     if let Some(arn) = q.get("PermissionsBoundary") {
         keys.push(("iam:PermissionsBoundary".to_owned(), vec![arn.to_owned()]));
     }
-    keys
+    Ok(keys)
 }
 
 /// Records a root access key in the per-owner key index (bootstrap).

@@ -91,7 +91,7 @@ fn read(iam: &Iam, acct: &AccountId, arn: &str) -> Result<OidcProviderRecord, Aw
 /// `ClientIDList.member.N`, checked and without duplicates.
 fn client_ids(q: &QueryParams) -> Result<Vec<String>, AwsError> {
     let mut out: Vec<String> = Vec::new();
-    for id in q.list("ClientIDList") {
+    for id in q.list("ClientIDList")? {
         check_client_id("ClientIDList", id)?;
         if !out.iter().any(|x| x == id) {
             out.push(id.to_owned());
@@ -115,7 +115,7 @@ fn check_client_id(param: &str, id: &str) -> Result<(), AwsError> {
 /// `ThumbprintList.member.N`: 40 hex digits each (SHA-1), at most five.
 fn thumbprints(q: &QueryParams) -> Result<Vec<String>, AwsError> {
     let mut out: Vec<String> = Vec::new();
-    for t in q.list("ThumbprintList") {
+    for t in q.list("ThumbprintList")? {
         if t.len() != 40 {
             return Err(constraint("ThumbprintList", t, "Member must have length equal to 40"));
         }
@@ -268,9 +268,9 @@ fn tag(iam: &Iam, call: &Call) -> Result<String, AwsError> {
 }
 
 fn untag_provider(iam: &Iam, call: &Call) -> Result<String, AwsError> {
-    let q = call.query();
+    let keys = tag_keys_param(call.query())?;
     update(iam, call, |rec| {
-        untag(&mut rec.tags, q);
+        untag(&mut rec.tags, &keys);
         Ok(())
     })
 }
@@ -291,7 +291,7 @@ mod tests {
 
     #[test]
     fn client_ids_and_thumbprints_are_checked() {
-        let q = |s: &str| QueryParams::parse(s, b"");
+        let q = |s: &str| QueryParams::parse(s, b"").unwrap();
         assert_eq!(
             client_ids(&q("ClientIDList.member.1=a&ClientIDList.member.2=a&ClientIDList.member.3=b")).unwrap(),
             ["a", "b"]

@@ -217,7 +217,8 @@ fn create_policy(iam: &Iam, call: &Call) -> Result<String, AwsError> {
     let q = call.query();
     let acct = account(call)?;
     let name = name_param(q, "PolicyName", 128)?;
-    let path = path_param(q, "Path")?;
+    let path = q.get("Path").unwrap_or("/").to_owned();
+    check_policy_path("Path", &path)?;
     let doc = q.require("PolicyDocument")?;
     validate_document(doc, PolicyKind::Identity, limits::MANAGED_POLICY, "PolicySize")?;
     let tags = tags_param(q, "Tags")?;
@@ -309,7 +310,7 @@ fn list_policies(iam: &Iam, call: &Call) -> Result<String, AwsError> {
         )));
     }
     let only_attached = q.get("OnlyAttached") == Some("true");
-    let prefix = q.get("PathPrefix").unwrap_or("/");
+    let prefix = policy_path_prefix_param(q)?;
     // One ordered list: AWS-managed first (`aws/NAME`), then the account's (`local/NAME`).
     let mut items: Vec<(String, String)> = Vec::new();
     let after = marker.unwrap_or_default();
@@ -578,7 +579,7 @@ fn list_attached<T: Principalish>(iam: &Iam, call: &Call) -> Result<String, AwsE
     let acct = account(call)?;
     let name = name_param(q, T::PARAM, T::MAX_NAME)?;
     let e: T = iam.get(T::KIND, acct, name)?.ok_or_else(|| no_such_entity(T::WORD, name))?;
-    let prefix = q.get("PathPrefix").unwrap_or("/");
+    let prefix = policy_path_prefix_param(q)?;
     let mut w = XmlWriter::new();
     w.open("AttachedPolicies");
     for arn in &e.permissions().attached {

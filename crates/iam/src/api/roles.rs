@@ -132,7 +132,7 @@ fn list_roles(iam: &Iam, call: &Call) -> Result<String, AwsError> {
     let q = call.query();
     let acct = account(call)?;
     let (max, marker) = paging(q)?;
-    let prefix = q.get("PathPrefix").unwrap_or("/");
+    let prefix = path_prefix_param(q)?;
     let items = scan_kind::<RoleRecord>(iam, Kind::Role, acct, marker.as_deref(), |r| r.path.starts_with(prefix), max)?;
     let mut tail = XmlWriter::new();
     let roles = page(items, max, &mut tail);

@@ -23,7 +23,6 @@ use rampart_wire::query::QueryParams;
 use rampart_wire::xml::XmlWriter;
 use rampart_wire::{Call, Operation};
 use std::collections::HashMap;
-use std::fmt::Write as _;
 use std::sync::Arc;
 
 // Input limits of both operations, as AWS's IAM API reference gives them for
@@ -104,8 +103,9 @@ pub(super) fn operations(iam: &Arc<Iam>) -> Vec<Operation> {
 }
 
 /// The request's parameters, indexed once. [`QueryParams::get`] scans every pair, so reading each
-/// of thousands of list members through it would cost the square of the request's size.
+/// of thousands of parameters through it would cost the square of the request's size.
 struct Params<'q> {
+    q: &'q QueryParams,
     first: HashMap<&'q str, &'q str>,
 }
 
@@ -115,7 +115,7 @@ impl<'q> Params<'q> {
         for (k, v) in q.pairs() {
             first.entry(k.as_str()).or_insert(v.as_str());
         }
-        Self { first }
+        Self { q, first }
     }
 
     /// The first value of `name`.
@@ -123,19 +123,9 @@ impl<'q> Params<'q> {
         self.first.get(name).copied()
     }
 
-    /// `name.member.N` for N = 1, 2, ... up to the first gap, as [`QueryParams::list`] reads it.
-    fn list(&self, name: &str) -> Vec<&'q str> {
-        let mut out = Vec::new();
-        let mut key = String::new();
-        for i in 1.. {
-            key.clear();
-            let _ = write!(key, "{name}.member.{i}");
-            match self.get(&key) {
-                Some(v) => out.push(v),
-                None => break,
-            }
-        }
-        out
+    /// `name.member.N`, read strictly by [`QueryParams::list`] (one pass over the parameters).
+    fn list(&self, name: &str) -> Result<Vec<&'q str>, AwsError> {
+        self.q.list(name)
     }
 }
 
@@ -194,7 +184,7 @@ fn check_document(param: &str, doc: &str) -> Result<(), AwsError> {
 
 /// The policy documents of a list parameter, checked and parsed, named `{label}{N}`.
 fn parse_list(p: &Params<'_>, name: &str, kind: PolicyKind, label: &str) -> Result<Vec<Policy>, AwsError> {
-    let docs = p.list(name);
+    let docs = p.list(name)?;
     for doc in &docs {
         check_document(name, doc)?;
     }
@@ -210,13 +200,16 @@ fn parse_list(p: &Params<'_>, name: &str, kind: PolicyKind, label: &str) -> Resu
 
 /// `ContextEntries.member.N.{ContextKeyName, ContextKeyValues.member.M, ContextKeyType}`, added
 /// to `ctx`; returns the bytes of the values, plus [`CONTEXT_VALUE_BYTES`] for each.
+///
+/// IAM's model marks no member of `ContextEntry` required, but an entry without a key name can
+/// only be a mistake: it is refused ("Value null at 'contextEntries.N.member.contextKeyName'")
+/// rather than skipped.
 fn context_entries(p: &Params<'_>, ctx: &mut ConditionContext) -> Result<usize, AwsError> {
     let mut bytes = 0usize;
-    for i in 1.. {
-        let entry = format!("ContextEntries.member.{i}");
-        let Some(name) = p.get(&format!("{entry}.ContextKeyName")) else { break };
+    for entry in p.q.structures("ContextEntries")? {
+        let name = entry.require("ContextKeyName")?;
         check_len("ContextKeyName", name, CONTEXT_KEY_NAME)?;
-        if let Some(kind) = p.get(&format!("{entry}.ContextKeyType"))
+        if let Some(kind) = entry.get("ContextKeyType")
             && !CONTEXT_KEY_TYPES.contains(&kind)
         {
             return Err(constraint(
@@ -225,7 +218,7 @@ fn context_entries(p: &Params<'_>, ctx: &mut ConditionContext) -> Result<usize, 
                 &format!("Member must satisfy enum value set: [{}]", CONTEXT_KEY_TYPES.join(", ")),
             ));
         }
-        let values = p.list(&format!("{entry}.ContextKeyValues"));
+        let values = entry.list("ContextKeyValues")?;
         if values.is_empty() {
             return Err(invalid_input(format!("Context key {name} has no values.")));
         }
@@ -251,14 +244,14 @@ impl<'q> Request<'q> {
     /// Reads and checks `ActionNames`, `ResourceArns`, the scalar parameters both operations take,
     /// `MaxItems` and `Marker`: everything AWS limits, before anything costly is done.
     fn parse(q: &QueryParams, p: &Params<'q>) -> Result<Self, AwsError> {
-        let actions = p.list("ActionNames");
+        let actions = p.list("ActionNames")?;
         if actions.is_empty() {
             return Err(AwsError::validation(
                 "1 validation error detected: Value null at 'actionNames' failed to satisfy constraint: Member must not be null",
             ));
         }
         check_members("ActionNames", &actions, ACTION_NAME)?;
-        let mut resources = p.list("ResourceArns");
+        let mut resources = p.list("ResourceArns")?;
         check_members("ResourceArns", &resources, RESOURCE_NAME)?;
         if resources.is_empty() {
             resources.push("*");
@@ -541,7 +534,7 @@ fn boundary_and_resource_inputs(p: &Params<'_>) -> Result<(Option<Policy>, Optio
 fn simulate_custom(_iam: &Iam, call: &Call) -> Result<String, AwsError> {
     let q = call.query();
     let p = Params::new(q);
-    if p.list("PolicyInputList").is_empty() {
+    if p.list("PolicyInputList")?.is_empty() {
         return Err(AwsError::validation(
             "1 validation error detected: Value null at 'policyInputList' failed to satisfy constraint: Member must not be null",
         ));
@@ -575,7 +568,7 @@ mod tests {
         let body: String = form_urlencoded::Serializer::new(String::new())
             .extend_pairs(pairs.iter().map(|(k, v)| (*k, v.as_str())))
             .finish();
-        QueryParams::parse("", body.as_bytes())
+        QueryParams::parse("", body.as_bytes()).unwrap()
     }
 
     fn members(name: &str, values: &[String]) -> Vec<(String, String)> {
@@ -636,14 +629,17 @@ mod tests {
         let q = query(&[
             ("A.member.2", "b".into()),
             ("A.member.1", "a".into()),
-            ("A.member.1", "shadowed".into()),
-            ("A.member.4", "after a gap".into()),
+            ("C", "first".into()),
+            ("C", "second".into()),
         ]);
         let p = Params::new(&q);
-        assert_eq!(p.list("A"), q.list("A"));
-        assert_eq!(p.list("A"), ["a", "b"]);
-        assert_eq!(p.get("A.member.1"), q.get("A.member.1"));
-        assert!(p.list("B").is_empty());
+        assert_eq!(p.list("A").unwrap(), q.list("A").unwrap());
+        assert_eq!(p.list("A").unwrap(), ["a", "b"]);
+        assert_eq!(p.get("C"), q.get("C"));
+        assert!(p.list("B").unwrap().is_empty());
+        // Malformed lists are refused, as QueryParams refuses them.
+        let gap = query(&[("A.member.1", "a".into()), ("A.member.3", "c".into())]);
+        assert_eq!(Params::new(&gap).list("A").unwrap_err().code(), "ValidationError");
     }
 
     #[test]
@@ -749,7 +745,7 @@ mod tests {
             assert!(code(request(1, 1, &[("MaxItems", max.into())])).message().contains("between 1 and 1000"));
         }
         assert!(run(&request(1, 1, &[("MaxItems", "1000".into())]), &allow_s3()).is_ok());
-        assert!(run(&request(1, 2048, &[("ResourceArns.member.1", "x".repeat(2048))]), &allow_s3()).is_ok());
+        assert!(run(&request(1, 0, &[("ResourceArns.member.1", "x".repeat(2048))]), &allow_s3()).is_ok());
 
         assert!(check_document("PolicyInputList", &"x".repeat(131_072)).is_ok());
         let e = check_document("PolicyInputList", &"x".repeat(131_073)).unwrap_err();

@@ -107,7 +107,7 @@ fn list_users(iam: &Iam, call: &Call) -> Result<String, AwsError> {
     let q = call.query();
     let acct = account(call)?;
     let (max, marker) = paging(q)?;
-    let prefix = q.get("PathPrefix").unwrap_or("/");
+    let prefix = path_prefix_param(q)?;
     let items = scan_kind::<UserRecord>(iam, Kind::User, acct, marker.as_deref(), |u| u.path.starts_with(prefix), max)?;
     let mut w = XmlWriter::new();
     let mut tail = XmlWriter::new();
