@@ -268,8 +268,9 @@ def test_the_connection_cap_makes_new_clients_wait(fresh_server):
 def test_a_hostile_unauthenticated_request_costs_a_bounded_audit_record(fresh_server):
     server = fresh_server(http=True)
     for _ in range(20):
-        req = rawsign.sign(server, key="AKIAUNKNOWNKEY000000", secret="x" * 40, region="zz-" + "q" * 200_000,
-                           headers={"User-Agent": "u" * 100_000})
+        # About 100 KiB of head: under the 128 KiB limit on request heads, so it reaches the pipeline.
+        req = rawsign.sign(server, key="AKIAUNKNOWNKEY000000", secret="x" * 40, region="zz-" + "q" * 50_000,
+                           headers={"User-Agent": "u" * 50_000})
         r = rawsign.send(server, req)
         assert r.status == 403, r
     events = [e for e in server.audit_events() if (e.get("userIdentity") or {}).get("accessKeyId") == "AKIAUNKNOWNKEY000000"]
@@ -278,6 +279,13 @@ def test_a_hostile_unauthenticated_request_costs_a_bounded_audit_record(fresh_se
         assert len(json.dumps(e)) < 4096, len(json.dumps(e))
         assert e["omitted"] is True
         assert len(e["userAgent"]) <= 1024 and len(e["awsRegion"]) <= 64
+
+
+def test_a_request_head_over_128_kib_is_refused_before_the_pipeline(http_server):
+    req = rawsign.sign(http_server, headers={"User-Agent": "u" * 200_000})
+    r = rawsign.send(http_server, req)
+    assert r.status == 431, r
+    assert rawsign.send(http_server, rawsign.sign(http_server)).status == 200
 
 
 @pytest.mark.parametrize("service,region,status,code", [

@@ -70,6 +70,11 @@ impl Default for ConnectionLimits {
     }
 }
 
+/// The largest request head (request line and headers) accepted, and so the largest read buffer
+/// an HTTP/1.1 connection holds (hyper's default is about 400 KiB): a larger head is refused with
+/// 431 before it reaches the pipeline.
+const MAX_HEAD_BYTES: usize = 128 * 1024;
+
 /// How long a connection told to close (idle, or at shutdown) may take to finish before it is
 /// dropped.
 const CLOSE_GRACE: Duration = Duration::from_secs(2);
@@ -214,8 +219,13 @@ pub async fn serve(
     let acceptor = config.tls.clone().map(TlsAcceptor::from);
     let limits = Arc::new(config.limits.clone());
     let mut builder = auto::Builder::new(TokioExecutor::new());
-    builder.http1().timer(TokioTimer::new()).header_read_timeout(limits.header_timeout).keep_alive(true);
-    builder.http2().timer(TokioTimer::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.header_timeout)
+        .keep_alive(true)
+        .max_buf_size(MAX_HEAD_BYTES);
+    builder.http2().timer(TokioTimer::new()).max_header_list_size(MAX_HEAD_BYTES as u32);
     let builder = Arc::new(builder);
     let connections = Arc::new(TaskCount::default());
     let calls = Arc::new(TaskCount::default());
