@@ -114,27 +114,21 @@ impl Drop for TaskGuard {
     }
 }
 
-/// What a connection's watchdog knows: when bytes last moved, and how many requests are in
+/// What a connection's watchdog knows: a count of the times bytes moved (no clock on the hot
+/// path: the watchdog notices when the count stops changing), and how many requests are in
 /// flight.
 struct Activity {
-    started: Instant,
-    last_progress_ms: AtomicU64,
+    progress: AtomicU64,
     in_flight: AtomicUsize,
 }
 
 impl Activity {
     fn new() -> Self {
-        Self { started: Instant::now(), last_progress_ms: AtomicU64::new(0), in_flight: AtomicUsize::new(0) }
+        Self { progress: AtomicU64::new(0), in_flight: AtomicUsize::new(0) }
     }
 
     fn progressed(&self) {
-        let ms = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
-        self.last_progress_ms.store(ms, Ordering::Relaxed);
-    }
-
-    fn since_progress(&self) -> Duration {
-        let last = Duration::from_millis(self.last_progress_ms.load(Ordering::Relaxed));
-        self.started.elapsed().saturating_sub(last)
+        self.progress.fetch_add(1, Ordering::Relaxed);
     }
 }
 
@@ -352,6 +346,8 @@ impl Conn {
         tokio::pin!(conn);
         let mut closing_since: Option<Instant> = None;
         let tick = Duration::from_secs(1).min(limits.idle_timeout);
+        // The progress count last seen, and since when it has not moved.
+        let (mut seen, mut quiet_since) = (activity.progress.load(Ordering::Relaxed), Instant::now());
         loop {
             tokio::select! {
                 result = conn.as_mut() => {
@@ -373,7 +369,11 @@ impl Conn {
                         }
                         continue;
                     }
-                    let quiet = activity.since_progress();
+                    let now = activity.progress.load(Ordering::Relaxed);
+                    if now != seen {
+                        (seen, quiet_since) = (now, Instant::now());
+                    }
+                    let quiet = quiet_since.elapsed();
                     let busy = activity.in_flight.load(Ordering::Relaxed) > 0;
                     if (!busy && quiet >= limits.idle_timeout) || (busy && quiet >= limits.stall_timeout) {
                         tracing::debug!(addr = %peer.addr, busy, quiet_ms = quiet.as_millis() as u64, "closing a connection that made no progress");
