@@ -4,7 +4,7 @@
 use crate::identity::IdentityPolicies;
 use crate::state::Iam;
 use rampart_core::authz::{Authorizer, AuthzRequest, Decision, Denial};
-use rampart_policy::{AuthzContext, ConditionContext, EvalResult, KeysRead, PolicyKind, PolicySet, ResourcePolicy};
+use rampart_policy::{ConditionContext, EvalResult, KeysRead, PolicyKind};
 use std::sync::Arc;
 
 /// Decides calls by AWS's rules, fail-closed.
@@ -114,20 +114,17 @@ impl Authorizer for IamAuthorizer {
         let context = condition_context(request, &identity, ConditionContext::reading(keys_read));
         let action = request.action;
         for resource in request.resources {
-            let owner = resource.split(':').nth(4).filter(|a| !a.is_empty() && *a != "aws");
-            let policies = PolicySet {
+            let result: EvalResult<'_> = crate::decide::decide(&crate::decide::Question {
+                principal: &identity.info,
+                action,
+                resource,
+                context: &context,
                 identity: &identity_refs,
-                resource: resource_policy.as_ref().map(|(p, r)| ResourcePolicy {
-                    policy: p,
-                    owner_account: r.owner_account.as_str(),
-                    grant_required: r.grant_required,
-                }),
-                resource_owner: if resource_policy.is_none() { owner } else { None },
                 boundary: identity.boundary.as_deref(),
                 session: &session_refs,
-            };
-            let result: EvalResult<'_> =
-                AuthzContext { principal: &identity.info, action, resource, context: &context, policies }.evaluate();
+                resource_policy: resource_policy.as_ref().map(|(p, r)| (p.as_ref(), r.grant_required)),
+                declared_owner: request.resource_policy.map(|r| r.owner_account.as_str()),
+            });
             let decision = match result.decision {
                 rampart_policy::Decision::Allow => continue,
                 rampart_policy::Decision::ExplicitDeny => Decision::ExplicitDeny,

@@ -1,0 +1,105 @@
+"""The policy simulator decides what enforcement decides, family by family of AWS's evaluation
+logic (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html,
+reference_policies_evaluation-logic-cross-account.html, API_SimulateCustomPolicy.html)."""
+
+import json
+
+import pytest
+
+from iamhelp import allow, deny, doc, error_code, unique
+
+ALLOW_ALL = doc(allow("*"))
+NOTHING = doc(allow("none:none"))
+BUCKET = "arn:aws:s3:::bucket"
+
+
+@pytest.fixture(scope="module")
+def iam(server):
+    return server.client("iam")
+
+
+@pytest.fixture(scope="module")
+def account(server):
+    return server.client("sts").get_caller_identity()["Account"]
+
+
+def grant(principal, action="*"):
+    return json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": principal}, "Action": action, "Resource": "*"}]})
+
+
+def decide(iam, policies, action, resource=None, **kw):
+    args = {"PolicyInputList": policies, "ActionNames": [action]}
+    if resource:
+        args["ResourceArns"] = [resource]
+    args.update(kw)
+    return iam.simulate_custom_policy(**args)["EvaluationResults"][0]["EvalDecision"]
+
+
+def test_resource_owner_from_arn_then_parameter_then_caller(iam, account):
+    caller = f"arn:aws:iam::{account}:user/alice"
+    assert decide(iam, [ALLOW_ALL], "kms:Decrypt", "arn:aws:kms:us-east-1:444455556666:key/k") == "implicitDeny"
+    assert decide(iam, [ALLOW_ALL], "s3:GetObject", BUCKET, ResourceOwner="444455556666") == "implicitDeny"
+    assert decide(iam, [ALLOW_ALL], "s3:GetObject", BUCKET) == "allowed"
+    # Cross-account: identity and resource policy both needed.
+    assert decide(iam, [ALLOW_ALL], "s3:GetObject", BUCKET, ResourceOwner="444455556666",
+                  ResourcePolicy=grant(caller), CallerArn=caller) == "allowed"
+    assert decide(iam, [NOTHING], "s3:GetObject", BUCKET, ResourceOwner="444455556666",
+                  ResourcePolicy=grant(caller), CallerArn=caller) == "implicitDeny"
+
+
+def test_same_account_resource_policy_alone(iam, account):
+    caller = f"arn:aws:iam::{account}:user/alice"
+    session = f"arn:aws:sts::{account}:assumed-role/Dev/s1"
+    assert decide(iam, [NOTHING], "s3:GetObject", BUCKET, ResourcePolicy=grant(caller), CallerArn=caller) == "allowed"
+    assert decide(iam, [NOTHING], "s3:GetObject", BUCKET, ResourcePolicy=grant(session), CallerArn=session) == "allowed"
+    assert decide(iam, [NOTHING], "s3:GetObject", BUCKET, ResourcePolicy=grant(f"arn:aws:iam::{account}:root"),
+                  CallerArn=caller) == "implicitDeny"
+    # A KMS key policy must allow even within the account.
+    key = f"arn:aws:kms:us-east-1:{account}:key/k"
+    assert decide(iam, [ALLOW_ALL], "kms:Decrypt", key, ResourcePolicy=grant(f"arn:aws:iam::{account}:user/bob"),
+                  CallerArn=caller) == "implicitDeny"
+    assert decide(iam, [ALLOW_ALL], "kms:Decrypt", key, ResourcePolicy=grant(account), CallerArn=caller) == "allowed"
+
+
+def test_get_caller_identity_always_allowed(iam):
+    assert decide(iam, [doc(deny("*"))], "sts:GetCallerIdentity") == "allowed"
+
+
+def test_resource_policy_principals_not_checked_for_existence(iam):
+    caller = "arn:aws:iam::999988887777:user/ghost"
+    assert decide(iam, [ALLOW_ALL], "s3:GetObject", BUCKET, ResourceOwner="999988887777",
+                  ResourcePolicy=grant([caller, "arn:aws:iam::999988887777:role/path/NoSuchRole"]),
+                  CallerArn=caller) == "allowed"
+
+
+def test_boundaries_with_resource_policies(iam, account):
+    user = f"arn:aws:iam::{account}:user/alice"
+    session = f"arn:aws:sts::{account}:assumed-role/Dev/s1"
+    role = f"arn:aws:iam::{account}:role/Dev"
+    b = {"PermissionsBoundaryPolicyInputList": [NOTHING]}
+    assert decide(iam, [NOTHING], "s3:GetObject", BUCKET, ResourcePolicy=grant(user), CallerArn=user, **b) == "allowed"
+    assert decide(iam, [NOTHING], "s3:GetObject", BUCKET, ResourcePolicy=grant(session), CallerArn=session,
+                  **b) == "allowed"
+    assert decide(iam, [NOTHING], "s3:GetObject", BUCKET, ResourcePolicy=grant(role), CallerArn=session,
+                  **b) == "implicitDeny"
+
+
+def test_service_principals_and_reserved_resources(iam, account):
+    trust = json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
+    role = f"arn:aws:iam::{account}:role/Dev"
+    assert decide(iam, [NOTHING], "sts:AssumeRole", role, ResourcePolicy=trust, CallerArn="ec2.amazonaws.com") == "allowed"
+    assert decide(iam, [ALLOW_ALL], "sts:AssumeRole", role, ResourcePolicy=trust,
+                  CallerArn="lambda.amazonaws.com") == "implicitDeny"
+    assert decide(iam, [ALLOW_ALL], "iam:CreatePolicyVersion", "arn:aws:iam::aws:policy/ReadOnlyAccess") == "implicitDeny"
+    assert decide(iam, [ALLOW_ALL], "iam:DeleteRole",
+                  f"arn:aws:iam::{account}:role/aws-service-role/x.amazonaws.com/R") == "implicitDeny"
+    assert decide(iam, [ALLOW_ALL], "kms:DeleteAlias", f"arn:aws:kms:us-east-1:{account}:alias/aws/s3") == "implicitDeny"
+
+
+def test_create_role_refuses_the_service_linked_path(iam):
+    trust = json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
+    assert error_code(lambda: iam.create_role(RoleName=unique("slr"), Path="/aws-service-role/ec2.amazonaws.com/",
+                                              AssumeRolePolicyDocument=trust)) == "InvalidInput"
