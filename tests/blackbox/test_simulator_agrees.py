@@ -41,6 +41,10 @@ def test_resource_owner_from_arn_then_parameter_then_caller(iam, account):
     assert decide(iam, [ALLOW_ALL], "kms:Decrypt", "arn:aws:kms:us-east-1:444455556666:key/k") == "implicitDeny"
     assert decide(iam, [ALLOW_ALL], "s3:GetObject", BUCKET, ResourceOwner="444455556666") == "implicitDeny"
     assert decide(iam, [ALLOW_ALL], "s3:GetObject", BUCKET) == "allowed"
+    # ResourceOwner as an ARN names its account (AWS: "an ARN representing the AWS account ID").
+    assert decide(iam, [ALLOW_ALL], "s3:GetObject", BUCKET, ResourceOwner=f"arn:aws:iam::{account}:root") == "allowed"
+    assert decide(iam, [ALLOW_ALL], "s3:GetObject", BUCKET,
+                  ResourceOwner="arn:aws:iam::444455556666:root") == "implicitDeny"
     # Cross-account: identity and resource policy both needed.
     assert decide(iam, [ALLOW_ALL], "s3:GetObject", BUCKET, ResourceOwner="444455556666",
                   ResourcePolicy=grant(caller), CallerArn=caller) == "allowed"
