@@ -107,3 +107,43 @@ def test_create_role_refuses_the_service_linked_path(iam):
         {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
     assert error_code(lambda: iam.create_role(RoleName=unique("slr"), Path="/aws-service-role/ec2.amazonaws.com/",
                                               AssumeRolePolicyDocument=trust)) == "InvalidInput"
+
+
+def test_simulate_principal_policy_agrees_with_enforcement(server, iam, account):
+    """Random identity policies and boundaries on real users: SimulatePrincipalPolicy's decision
+    for each call equals whether the pipeline's authorizer let the same call through."""
+    import random
+
+    from iamhelp import client_for, new_user
+
+    rng = random.Random(23)
+    managed_ro = "arn:aws:iam::aws:policy/ReadOnlyAccess"
+    actions = ["iam:GetUser", "iam:ListRoles", "iam:GetPolicy", "kms:ListKeys", "sts:GetCallerIdentity"]
+    resources = ["*", f"arn:aws:iam::{account}:user/*", "arn:aws:iam::aws:policy/*", "arn:aws:iam::*:*"]
+
+    def statement():
+        return {"Effect": rng.choice(["Allow", "Allow", "Deny"]), "Action": rng.choice(actions + ["iam:*", "*"]),
+                "Resource": rng.choice(resources)}
+
+    boundary_arns = [None]
+    for _ in range(2):
+        boundary_arns.append(iam.create_policy(PolicyName=unique("bnd"), PolicyDocument=doc(
+            *[statement() for _ in range(rng.randint(1, 3))]))["Policy"]["Arn"])
+    for _ in range(8):
+        policy = doc(*[statement() for _ in range(rng.randint(1, 3))])
+        name, creds = new_user(server, iam, inline=policy, boundary=rng.choice(boundary_arns))
+        arn = f"arn:aws:iam::{account}:user/{name}"
+        calls = {
+            ("iam:GetUser", arn): lambda c: client_for(server, "iam", c).get_user(UserName=name),
+            ("iam:ListRoles", "*"): lambda c: client_for(server, "iam", c).list_roles(),
+            ("iam:GetPolicy", managed_ro): lambda c: client_for(server, "iam", c).get_policy(PolicyArn=managed_ro),
+            ("kms:ListKeys", "*"): lambda c: client_for(server, "kms", c).list_keys(),
+            ("sts:GetCallerIdentity", "*"): lambda c: client_for(server, "sts", c).get_caller_identity(),
+        }
+        for (action, resource), call in calls.items():
+            code = error_code(lambda: call(creds))
+            assert code in (None, "AccessDenied", "AccessDeniedException"), code
+            enforced = code is None
+            simulated = iam.simulate_principal_policy(PolicySourceArn=arn, ActionNames=[action],
+                                                      ResourceArns=[resource])["EvaluationResults"][0]
+            assert (simulated["EvalDecision"] == "allowed") == enforced, (policy, action, resource, simulated)
