@@ -147,3 +147,26 @@ def test_simulate_principal_policy_agrees_with_enforcement(server, iam, account)
             simulated = iam.simulate_principal_policy(PolicySourceArn=arn, ActionNames=[action],
                                                       ResourceArns=[resource])["EvaluationResults"][0]
             assert (simulated["EvalDecision"] == "allowed") == enforced, (policy, action, resource, simulated)
+
+
+def test_trust_policy_simulation_agrees_with_assume_role(server, iam, account):
+    """A same-account trust policy naming the user allows AssumeRole alone; one naming the account
+    delegates to the identity policy: the simulator (ResourcePolicy = the trust policy) agrees."""
+    from iamhelp import client_for, new_user
+
+    for names_user in (True, False):
+        for identity_allows in (True, False):
+            inline = doc(allow("sts:AssumeRole")) if identity_allows else NOTHING
+            name, creds = new_user(server, iam, inline=inline)
+            user_arn = f"arn:aws:iam::{account}:user/{name}"
+            principal = user_arn if names_user else f"arn:aws:iam::{account}:root"
+            trust = json.dumps({"Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Principal": {"AWS": principal}, "Action": "sts:AssumeRole"}]})
+            role = iam.create_role(RoleName=unique("trust"), AssumeRolePolicyDocument=trust)["Role"]["Arn"]
+            code = error_code(lambda: client_for(server, "sts", creds).assume_role(RoleArn=role, RoleSessionName="s1"))
+            assert code in (None, "AccessDenied"), code
+            simulated = iam.simulate_principal_policy(PolicySourceArn=user_arn, ActionNames=["sts:AssumeRole"],
+                                                      ResourceArns=[role], ResourcePolicy=trust)
+            decision = simulated["EvaluationResults"][0]["EvalDecision"]
+            assert (decision == "allowed") == (code is None), (names_user, identity_allows, decision, code)
+            assert (code is None) == (names_user or identity_allows)
