@@ -3,8 +3,9 @@
 
 use crate::identity::IdentityPolicies;
 use crate::state::Iam;
+use rampart_core::authz::ResourcePolicyRef;
 use rampart_core::authz::{Authorizer, AuthzRequest, Decision, Denial};
-use rampart_policy::{AuthzContext, ConditionContext, EvalResult, KeysRead, PolicyKind, PolicySet, ResourcePolicy};
+use rampart_policy::{ConditionContext, EvalResult, KeysRead, Policy, PolicyKind};
 use std::sync::Arc;
 
 /// Decides calls by AWS's rules, fail-closed.
@@ -46,6 +47,40 @@ pub(crate) fn condition_context(
         c.insert_multi(k, v.iter().map(String::as_str));
     }
     c
+}
+
+/// The identity and session policies of a caller, as the engine reads them.
+#[derive(Clone, Copy)]
+pub(crate) struct Layers<'a> {
+    /// Identity-based policies.
+    pub identity: &'a [&'a Policy],
+    /// Session policies.
+    pub session: &'a [&'a Policy],
+}
+
+/// The question enforcement asks the engine about one resource of a call: the caller's compiled
+/// policies, the resource's stored policy, the owner the service declares (the stored policy's
+/// owner; it applies to resources whose ARN names no account), and the request's context.
+pub(crate) fn question<'a>(
+    identity: &'a IdentityPolicies,
+    layers: Layers<'a>,
+    resource_policy: Option<(&'a Policy, &'a ResourcePolicyRef)>,
+    declared_owner: Option<&'a str>,
+    action: &'a str,
+    resource: &'a str,
+    context: &'a ConditionContext,
+) -> crate::decide::Question<'a> {
+    crate::decide::Question {
+        principal: &identity.info,
+        action,
+        resource,
+        context,
+        identity: layers.identity,
+        boundary: identity.boundary.as_deref(),
+        session: layers.session,
+        resource_policy: resource_policy.map(|(p, r)| (p, r.grant_required)),
+        declared_owner,
+    }
 }
 
 /// Actions whose resource policy is a role's trust policy.
@@ -99,8 +134,8 @@ impl Authorizer for IamAuthorizer {
                 }
             },
         };
-        let identity_refs: Vec<&rampart_policy::Policy> = identity.identity.iter().map(Arc::as_ref).collect();
-        let session_refs: Vec<&rampart_policy::Policy> = identity.session.iter().map(Arc::as_ref).collect();
+        let identity_refs: Vec<&Policy> = identity.identity.iter().map(Arc::as_ref).collect();
+        let session_refs: Vec<&Policy> = identity.session.iter().map(Arc::as_ref).collect();
         // Only the keys these policies can read: the decision is the same, and a request whose
         // policies have no conditions (the common case) builds no context at all.
         let keys_read = KeysRead::of(
@@ -114,20 +149,15 @@ impl Authorizer for IamAuthorizer {
         let context = condition_context(request, &identity, ConditionContext::reading(keys_read));
         let action = request.action;
         for resource in request.resources {
-            let owner = resource.split(':').nth(4).filter(|a| !a.is_empty() && *a != "aws");
-            let policies = PolicySet {
-                identity: &identity_refs,
-                resource: resource_policy.as_ref().map(|(p, r)| ResourcePolicy {
-                    policy: p,
-                    owner_account: r.owner_account.as_str(),
-                    grant_required: r.grant_required,
-                }),
-                resource_owner: if resource_policy.is_none() { owner } else { None },
-                boundary: identity.boundary.as_deref(),
-                session: &session_refs,
-            };
-            let result: EvalResult<'_> =
-                AuthzContext { principal: &identity.info, action, resource, context: &context, policies }.evaluate();
+            let result: EvalResult<'_> = crate::decide::decide(&question(
+                &identity,
+                Layers { identity: &identity_refs, session: &session_refs },
+                resource_policy.as_ref().map(|(p, r)| (p.as_ref(), *r)),
+                request.resource_policy.map(|r| r.owner_account.as_str()),
+                action,
+                resource,
+                &context,
+            ));
             let decision = match result.decision {
                 rampart_policy::Decision::Allow => continue,
                 rampart_policy::Decision::ExplicitDeny => Decision::ExplicitDeny,

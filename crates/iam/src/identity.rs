@@ -77,13 +77,7 @@ impl Iam {
                     out.broken = Some(format!("user {name} no longer exists"));
                     return Ok(out);
                 };
-                self.collect(&user.permissions, &format!("user/{}", user.name), &mut out);
-                for g in &user.groups {
-                    if let Some(group) = self.get::<GroupRecord>(Kind::Group, account, g)? {
-                        self.collect(&group.permissions, &format!("group/{}", group.name), &mut out);
-                    }
-                }
-                out.boundary = self.boundary(user.boundary.as_deref(), &mut out);
+                self.user_policies(&user, account, &mut out)?;
                 tags.extend(user.tags.iter().map(|t| (t.key.clone(), t.value.clone())));
             }
             CoreKind::AssumedRole | CoreKind::FederatedUser => {
@@ -104,8 +98,7 @@ impl Iam {
                     out.broken = Some(format!("role {role_name} was deleted and re-created"));
                     return Ok(out);
                 }
-                self.collect(&role.permissions, &format!("role/{}", role.name), &mut out);
-                out.boundary = self.boundary(role.boundary.as_deref(), &mut out);
+                self.role_policies(&role, &mut out);
                 for (i, doc) in session.session_policies.iter().enumerate() {
                     match Policy::parse_as(doc, PolicyKind::Session) {
                         Ok(pol) => out.session.push(Arc::new(pol.with_name(format!("session-policy-{}", i + 1)))),
@@ -127,14 +120,32 @@ impl Iam {
                 }
             }
         }
-        if !tags.is_empty() {
-            let keys: Vec<String> = tags.iter().map(|(k, _)| k.clone()).collect();
-            for (k, v) in tags {
-                out.keys.push((format!("aws:PrincipalTag/{k}"), vec![v]));
-            }
-            out.keys.push(("aws:PrincipalTagKeys".into(), keys));
-        }
+        principal_tags(tags, &mut out);
         Ok(out)
+    }
+
+    /// The identity policies of `user` (its own and its groups') and its boundary: the same for
+    /// enforcement and simulation.
+    fn user_policies(
+        &self,
+        user: &UserRecord,
+        account: &rampart_core::ids::AccountId,
+        out: &mut IdentityPolicies,
+    ) -> Result<(), AwsError> {
+        self.collect(&user.permissions, &format!("user/{}", user.name), out);
+        for g in &user.groups {
+            if let Some(group) = self.get::<GroupRecord>(Kind::Group, account, g)? {
+                self.collect(&group.permissions, &format!("group/{}", group.name), out);
+            }
+        }
+        out.boundary = self.boundary(user.boundary.as_deref(), out);
+        Ok(())
+    }
+
+    /// The identity policies of `role` and its boundary: the same for enforcement and simulation.
+    fn role_policies(&self, role: &RoleRecord, out: &mut IdentityPolicies) {
+        self.collect(&role.permissions, &format!("role/{}", role.name), out);
+        out.boundary = self.boundary(role.boundary.as_deref(), out);
     }
 
     /// The identity policies, boundary and principal of a user, group or role, for simulation
@@ -162,18 +173,10 @@ impl Iam {
             "user" => {
                 let user: UserRecord = self.get(Kind::User, &account, name)?.ok_or_else(|| missing("user"))?;
                 out.info = PrincipalInfo::user(&user.arn);
-                self.collect(&user.permissions, &format!("user/{}", user.name), &mut out);
-                for g in &user.groups {
-                    if let Some(group) = self.get::<GroupRecord>(Kind::Group, &account, g)? {
-                        self.collect(&group.permissions, &format!("group/{}", group.name), &mut out);
-                    }
-                }
-                out.boundary = self.boundary(user.boundary.as_deref(), &mut out);
+                self.user_policies(&user, &account, &mut out)?;
                 out.keys.push(("aws:username".into(), vec![user.name.clone()]));
                 out.keys.push(("aws:userid".into(), vec![user.user_id.clone()]));
-                for t in &user.tags {
-                    out.keys.push((format!("aws:PrincipalTag/{}", t.key), vec![t.value.clone()]));
-                }
+                principal_tags(user.tags.iter().map(|t| (t.key.clone(), t.value.clone())).collect(), &mut out);
             }
             "group" => {
                 let group: GroupRecord = self.get(Kind::Group, &account, name)?.ok_or_else(|| missing("group"))?;
@@ -182,11 +185,8 @@ impl Iam {
             "role" => {
                 let role: RoleRecord = self.get(Kind::Role, &account, name)?.ok_or_else(|| missing("role"))?;
                 out.info = PrincipalInfo::user(&role.arn);
-                self.collect(&role.permissions, &format!("role/{}", role.name), &mut out);
-                out.boundary = self.boundary(role.boundary.as_deref(), &mut out);
-                for t in &role.tags {
-                    out.keys.push((format!("aws:PrincipalTag/{}", t.key), vec![t.value.clone()]));
-                }
+                self.role_policies(&role, &mut out);
+                principal_tags(role.tags.iter().map(|t| (t.key.clone(), t.value.clone())).collect(), &mut out);
             }
             _ => return Err(bad()),
         }
@@ -243,4 +243,16 @@ impl Iam {
         let key = format!("managed:{}#{}#{}", rec.arn, rec.policy_id, rec.default_version);
         self.parse_cached(&key, rec.default_document(), PolicyKind::Identity, &rec.name).map(Some)
     }
+}
+
+/// `aws:PrincipalTag/*` and `aws:PrincipalTagKeys` of `tags`.
+fn principal_tags(tags: Vec<(String, String)>, out: &mut IdentityPolicies) {
+    if tags.is_empty() {
+        return;
+    }
+    let keys: Vec<String> = tags.iter().map(|(k, _)| k.clone()).collect();
+    for (k, v) in tags {
+        out.keys.push((format!("aws:PrincipalTag/{k}"), vec![v]));
+    }
+    out.keys.push(("aws:PrincipalTagKeys".into(), keys));
 }

@@ -6,6 +6,7 @@ mod api;
 pub mod authorizer;
 mod authz_message;
 pub mod credentials;
+mod decide;
 pub mod identity;
 pub mod managed;
 mod mfa;

@@ -77,6 +77,12 @@ fn create_role(iam: &Iam, call: &Call) -> Result<String, AwsError> {
     let acct = account(call)?;
     let name = name_param(q, "RoleName", 64)?;
     let path = path_param(q, "Path")?;
+    // The path of service-linked roles, which only AWS services create (as AWS answers).
+    if path.starts_with("/aws-service-role/") {
+        return Err(crate::util::invalid_input(
+            "Path prefix '/aws-service-role/' can only be used for AWS Service linked Roles",
+        ));
+    }
     let trust = q.require("AssumeRolePolicyDocument")?;
     validate_document(trust, PolicyKind::Trust, limits::TRUST_POLICY, "ACLSizePerRole")?;
     let tags = tags_param(q, "Tags")?;
