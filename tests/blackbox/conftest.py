@@ -291,6 +291,18 @@ def http_server(workdir):
     s.drop_database()
 
 
+@pytest.fixture(scope="module")
+def iam(server):
+    """An IAM client of the shared TLS server, as root (a test module may define its own)."""
+    return server.client("iam")
+
+
+@pytest.fixture(scope="module")
+def account(server):
+    """The shared server's account id."""
+    return server.client("sts").get_caller_identity()["Account"]
+
+
 @pytest.fixture
 def fresh_server(tmp_path):
     """A server of the test's own, for tests that restart or kill it."""

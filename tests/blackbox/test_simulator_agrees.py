@@ -13,16 +13,6 @@ NOTHING = doc(allow("none:none"))
 BUCKET = "arn:aws:s3:::bucket"
 
 
-@pytest.fixture(scope="module")
-def iam(server):
-    return server.client("iam")
-
-
-@pytest.fixture(scope="module")
-def account(server):
-    return server.client("sts").get_caller_identity()["Account"]
-
-
 def grant(principal, action="*"):
     return json.dumps({"Version": "2012-10-17", "Statement": [
         {"Effect": "Allow", "Principal": {"AWS": principal}, "Action": action, "Resource": "*"}]})
