@@ -10,11 +10,6 @@ import rawsign as rs
 from iamhelp import (ALLOW_ALL, allow, client_for, create_account, deny, denied, doc, error_code, new_user, unique)
 
 
-@pytest.fixture(scope="module")
-def iam(server):
-    return server.client("iam")
-
-
 # --- default deny and grants -------------------------------------------------------------
 
 def test_user_without_policy_is_denied_everything(server, iam):

@@ -51,16 +51,6 @@ def test_totp_matches_rfc6238_vectors():
         assert totp(seed, t // 30) == code
 
 
-@pytest.fixture(scope="module")
-def iam(server):
-    return server.client("iam")
-
-
-@pytest.fixture(scope="module")
-def account(server):
-    return server.client("sts").get_caller_identity()["Account"]
-
-
 def new_device(iam, path="/"):
     """A virtual MFA device; returns (serial, seed bytes, response)."""
     out = iam.create_virtual_mfa_device(VirtualMFADeviceName=unique("phone"), Path=path)["VirtualMFADevice"]

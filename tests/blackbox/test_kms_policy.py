@@ -16,16 +16,6 @@ def kms(server):
     return server.client("kms")
 
 
-@pytest.fixture(scope="module")
-def iam(server):
-    return server.client("iam")
-
-
-@pytest.fixture(scope="module")
-def account(server):
-    return server.client("sts").get_caller_identity()["Account"]
-
-
 def key_policy(*statements):
     return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
 

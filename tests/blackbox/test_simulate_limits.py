@@ -17,11 +17,6 @@ POLICY = doc(allow("s3:GetObject1*", "arn:aws:s3:::bucket/*"), deny("s3:DeleteOb
 
 
 @pytest.fixture(scope="module")
-def iam(server):
-    return server.client("iam")
-
-
-@pytest.fixture(scope="module")
 def raw_iam(server):
     """An IAM client that sends what it is given: botocore's own checks of lengths and ranges off,
     so that the server's are what answers."""

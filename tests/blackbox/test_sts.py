@@ -3,20 +3,9 @@ GetSessionToken, and temporary credentials that are really checked."""
 
 import json
 
-import pytest
 
 from iamhelp import allow, client_for, create_account, deny, denied, doc, error_code, new_user, unique
 import rawsign as rs
-
-
-@pytest.fixture(scope="module")
-def iam(server):
-    return server.client("iam")
-
-
-@pytest.fixture(scope="module")
-def account(server):
-    return server.client("sts").get_caller_identity()["Account"]
 
 
 def trust(principal, **extra):

@@ -59,6 +59,9 @@ pub const MAX_USER_AGENT: usize = 1024;
 pub const MAX_ERROR_MESSAGE: usize = 1024;
 /// The longest `awsRegion` a record keeps, in bytes.
 pub const MAX_REGION: usize = 64;
+/// The longest access key id an unauthenticated record keeps, in bytes (real ids are at most 128
+/// characters).
+pub const MAX_ACCESS_KEY_ID: usize = 128;
 /// The largest `requestParameters` a record keeps, in bytes of JSON; larger ones are left out
 /// (`null`).
 pub const MAX_REQUEST_PARAMETERS: usize = 100 * 1024;
@@ -95,7 +98,8 @@ impl AuditRecord {
     /// The event as CloudTrail's JSON text.
     ///
     /// Fields the client controls are bounded as CloudTrail bounds them: a field over its limit
-    /// ([`MAX_USER_AGENT`], [`MAX_ERROR_MESSAGE`], [`MAX_REGION`], [`MAX_REQUEST_PARAMETERS`]) is
+    /// ([`MAX_USER_AGENT`], [`MAX_ERROR_MESSAGE`], [`MAX_REGION`], [`MAX_ACCESS_KEY_ID`],
+    /// [`MAX_REQUEST_PARAMETERS`]) is
     /// cut or left out, and the record then carries `"omitted": true`.
     ///
     /// Written directly rather than through `serde`: it runs for every call, and its strings
@@ -103,13 +107,14 @@ impl AuditRecord {
     /// is checked here in one pass that the compiler vectorizes. The text is exactly what
     /// `serde_json` writes for the same event.
     pub fn to_json_string(&self) -> String {
+        let mut omitted = false;
         let unknown;
         let (user_identity, account): (&RawValue, Option<&str>) = match &self.caller {
             CallerIdentity::Principal(p) => (p.user_identity_json(), Some(p.account_id.as_str())),
             CallerIdentity::Unknown { access_key_id } => {
                 unknown = serde_json::value::to_raw_value(&UnknownIdentity {
                     kind: "Unknown",
-                    access_key_id: access_key_id.as_deref(),
+                    access_key_id: access_key_id.as_deref().map(|id| bounded(id, MAX_ACCESS_KEY_ID, &mut omitted)),
                 })
                 .expect("plain data serializes");
                 (&*unknown, None)
@@ -117,7 +122,6 @@ impl AuditRecord {
         };
         let time =
             self.event_time.replace_nanosecond(0).unwrap_or(self.event_time).format(&Rfc3339).unwrap_or_default();
-        let mut omitted = false;
         let region = bounded(&self.aws_region, MAX_REGION, &mut omitted);
         let user_agent = bounded(&self.user_agent, MAX_USER_AGENT, &mut omitted);
         let error_message = self.error_message.as_deref().map(|m| bounded(m, MAX_ERROR_MESSAGE, &mut omitted));
@@ -346,7 +350,7 @@ mod tests {
     #[test]
     fn client_controlled_fields_are_bounded() {
         let mut r = record(
-            CallerIdentity::Unknown { access_key_id: Some("AKIAEXAMPLE".into()) },
+            CallerIdentity::Unknown { access_key_id: Some("AKIA".repeat(10_000)) },
             json!({"policyDocument": "x".repeat(MAX_REQUEST_PARAMETERS)}),
         );
         r.user_agent = "é".repeat(100_000);
@@ -360,6 +364,7 @@ mod tests {
         assert_eq!(v["userAgent"].as_str().unwrap().len(), MAX_USER_AGENT);
         assert_eq!(v["errorMessage"].as_str().unwrap().len(), MAX_ERROR_MESSAGE);
         assert!(v["awsRegion"].as_str().unwrap().len() <= MAX_REGION);
+        assert_eq!(v["userIdentity"]["accessKeyId"].as_str().unwrap().len(), MAX_ACCESS_KEY_ID);
         // Within every bound, nothing is cut and no `omitted` appears.
         let small = record(CallerIdentity::Unknown { access_key_id: None }, json!({"userName": "alice"}));
         let v: Value = serde_json::from_str(&small.to_json_string()).unwrap();

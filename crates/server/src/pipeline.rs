@@ -11,7 +11,7 @@ use rampart_core::credentials::CredentialProvider;
 use rampart_core::ids::new_request_id;
 use rampart_core::{AwsError, Principal};
 use rampart_wire::protocol::{
-    ResponseBody, access_denied, body_timeout, body_too_large, malformed_body, unknown_operation, unknown_service,
+    ResponseBody, access_denied, body_timeout, body_too_large, echo, malformed_body, unknown_operation, unknown_service,
 };
 use rampart_wire::query::QueryParams;
 use rampart_wire::service::Access;
@@ -56,8 +56,6 @@ const BODY_BUDGET_WAIT: Duration = Duration::from_secs(5);
 const LINGER_FACTOR: u64 = 4;
 /// ...for at most this long, in the background, after the answer has been sent.
 const LINGER_TIME: Duration = Duration::from_secs(5);
-/// Access key ids are at most 128 characters; a longer claimed id is cut there in the audit record.
-const MAX_ACCESS_KEY_ID: usize = 128;
 
 /// Routes, authenticates, authorizes, dispatches and audits requests.
 pub struct Pipeline {
@@ -182,9 +180,9 @@ impl Pipeline {
         // background while the answer goes out, so that it reads the answer rather than a reset
         // connection, and close the connection after the answer. A client that asked for
         // `100 Continue` never got it and sends nothing; HTTP/2 resets just the stream.
-        let unread = result.is_err() && body.is_some();
-        if let (true, Some(unread), false) = (unread && http1, body.take(), expects_continue) {
-            tokio::spawn(linger(unread, self.config.max_body_bytes as u64 * LINGER_FACTOR));
+        let unread = result.is_err() && http1 && body.is_some();
+        if let (true, false, Some(rest)) = (unread, expects_continue, body.take()) {
+            tokio::spawn(linger(rest, self.config.max_body_bytes as u64 * LINGER_FACTOR));
         }
 
         let mut record = AuditRecord {
@@ -232,7 +230,7 @@ impl Pipeline {
             ),
         };
         let mut response = response;
-        if unread && http1 {
+        if unread {
             response.headers_mut().insert(header::CONNECTION, http::HeaderValue::from_static("close"));
         }
         tracing::debug!(request_id, status = response.status().as_u16(), event = %record.event_name, "request served");
@@ -272,9 +270,7 @@ impl Pipeline {
             failure.to_error(*protocol)
         })?;
         if let Some(s) = &sig {
-            let mut key_id = s.access_key_id.clone();
-            truncate_chars(&mut key_id, MAX_ACCESS_KEY_ID);
-            draft.caller = CallerIdentity::Unknown { access_key_id: Some(key_id) };
+            draft.caller = CallerIdentity::Unknown { access_key_id: Some(s.access_key_id.clone()) };
         }
 
         // 2. Service: from the credential scope, or for unsigned calls from the request shape.
@@ -294,10 +290,9 @@ impl Pipeline {
         // credential itself. A request refused here costs no body bytes.
         if let Some(s) = &sig {
             if !service.accepts_signing_region(&s.region, &self.config.default_region) {
-                let mut shown = s.region.clone();
-                truncate_chars(&mut shown, 64);
                 return Err(AuthFailure::Mismatch(format!(
-                    "Credential should be scoped to a valid region, not '{shown}'. This endpoint serves {}.",
+                    "Credential should be scoped to a valid region, not '{}'. This endpoint serves {}.",
+                    echo(&s.region),
                     self.config.default_region
                 ))
                 .to_error(*protocol));
@@ -306,7 +301,8 @@ impl Pipeline {
             context.region = s.region.clone();
         }
         let buffered = matches!(service.protocol(), Protocol::Query | Protocol::Json11);
-        if buffered && declared_length(&parts.headers).is_some_and(|n| n > self.config.max_body_bytes as u64) {
+        let declared = declared_length(&parts.headers);
+        if buffered && declared.is_some_and(|n| n > self.config.max_body_bytes as u64) {
             return Err(body_too_large(self.config.max_body_bytes));
         }
         let credential = match &sig {
@@ -320,8 +316,7 @@ impl Pipeline {
         // 4. Body: buffered (bounded) for query and JSON; REST bodies stream to the handler.
         let _body_permit;
         let (input, payload_hash) = if buffered {
-            let (bytes, permit) =
-                self.read_body(&parts.headers, body.as_mut().expect("body read once"), *protocol).await?;
+            let (bytes, permit) = self.read_body(declared, body.as_mut().expect("body read once"), *protocol).await?;
             *body = None;
             _body_permit = permit;
             let hash = sigv4::payload_hash(&bytes);
@@ -478,7 +473,7 @@ impl Pipeline {
     /// no slower than the minimum rate. On failure the body is left where it was, partly read.
     async fn read_body<B>(
         &self,
-        headers: &http::HeaderMap,
+        declared: Option<u64>,
         body: &mut B,
         protocol: Protocol,
     ) -> Result<(Bytes, Option<OwnedSemaphorePermit>), AwsError>
@@ -487,7 +482,6 @@ impl Pipeline {
         B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
     {
         let limit = self.config.max_body_bytes as u64;
-        let declared = declared_length(headers);
         let mut body = std::pin::Pin::new(body);
         let mut buf = bytes::BytesMut::with_capacity(declared.map_or(1024, |n| n.min(64 * 1024) as usize));
         let mut permit: Option<OwnedSemaphorePermit> = None;
@@ -550,18 +544,14 @@ impl Pipeline {
         }
         match tokio::time::timeout(BODY_BUDGET_WAIT, Arc::clone(&self.body_budget).acquire_many_owned(n)).await {
             Ok(Ok(p)) => Ok(p),
-            _ => Err(match protocol {
-                Protocol::Json11 => AwsError::new(
-                    "ThrottlingException",
+            _ => {
+                let code = if protocol == Protocol::Json11 { "ThrottlingException" } else { "Throttling" };
+                Err(AwsError::new(
+                    code,
                     400,
                     "Rampart is holding as many request bodies as it may; retry with backoff.",
-                ),
-                _ => AwsError::new(
-                    "Throttling",
-                    400,
-                    "Rampart is holding as many request bodies as it may; retry with backoff.",
-                ),
-            }),
+                ))
+            }
         }
     }
 }
@@ -569,17 +559,6 @@ impl Pipeline {
 /// The `Content-Length` the client declared, if any.
 fn declared_length(headers: &http::HeaderMap) -> Option<u64> {
     headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok())
-}
-
-/// Cuts `s` to at most `max` bytes, on a character boundary.
-fn truncate_chars(s: &mut String, max: usize) {
-    if s.len() > max {
-        let mut at = max;
-        while !s.is_char_boundary(at) {
-            at -= 1;
-        }
-        s.truncate(at);
-    }
 }
 
 /// Reads and drops what remains of a refused body, bounded in bytes and time.

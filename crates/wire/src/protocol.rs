@@ -240,12 +240,19 @@ pub fn unknown_operation(protocol: Protocol, name: &str, version: Option<&str>) 
     }
 }
 
+/// A value the client sent, as an error message echoes it: its first 64 characters, and `…` when
+/// there was more.
+pub fn echo(value: &str) -> String {
+    match value.char_indices().nth(64) {
+        Some((cut, _)) => format!("{}…", &value[..cut]),
+        None => value.to_owned(),
+    }
+}
+
 /// A signed request for a service Rampart does not serve, in the protocol's shape. The name is
-/// the client's (from its credential scope), so only its first 64 characters are echoed.
+/// the client's (from its credential scope), echoed by [`echo`].
 pub fn unknown_service(protocol: Protocol, service: &str) -> AwsError {
-    let shown: String = service.chars().take(64).collect();
-    let more = if shown.len() < service.len() { "…" } else { "" };
-    let message = format!("Rampart does not serve the service `{shown}{more}`.");
+    let message = format!("Rampart does not serve the service `{}`.", echo(service));
     match protocol {
         Protocol::Query => AwsError::new("InvalidAction", 400, message),
         Protocol::Json11 => AwsError::new("UnknownOperationException", 400, message),

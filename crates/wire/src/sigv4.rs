@@ -701,22 +701,8 @@ mod tests {
     // The IAM ListUsers example from AWS's SigV4 documentation.
     #[test]
     fn aws_documentation_example() {
-        let h = headers(&[
-            ("host", "iam.amazonaws.com"),
-            ("content-type", "application/x-www-form-urlencoded; charset=utf-8"),
-            ("x-amz-date", "20150830T123600Z"),
-            (
-                "authorization",
-                "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/iam/aws4_request, SignedHeaders=content-type;host;x-amz-date, Signature=5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7",
-            ),
-        ]);
-        let parts = SignedParts {
-            method: "GET",
-            raw_path: "/",
-            raw_query: "Action=ListUsers&Version=2010-05-08",
-            headers: &h,
-            authority: None,
-        };
+        let h = doc_headers(DOC_AUTHORIZATION, &[]);
+        let parts = doc_parts(&h);
         let sig = parse(&parts).unwrap().unwrap();
         assert_eq!(sig.access_key_id, "AKIDEXAMPLE");
         assert_eq!(sig.service, "iam");
@@ -759,6 +745,17 @@ mod tests {
 
     /// The documentation example's headers, with `authorization` as its Authorization header and
     /// `extra` appended.
+    /// The documentation example's request line over `headers`.
+    fn doc_parts(headers: &HeaderMap) -> SignedParts<'_> {
+        SignedParts {
+            method: "GET",
+            raw_path: "/",
+            raw_query: "Action=ListUsers&Version=2010-05-08",
+            headers,
+            authority: None,
+        }
+    }
+
     fn doc_headers(authorization: &str, extra: &[(&str, &str)]) -> HeaderMap {
         let mut h = headers(&[
             ("host", "iam.amazonaws.com"),
@@ -932,13 +929,7 @@ mod tests {
         let auth =
             DOC_AUTHORIZATION.replace("content-type;host;x-amz-date", "content-type;host;x-amz-date;x-amz-meta-a");
         let h = doc_headers(&auth, &[("x-amz-meta-a", "one"), ("x-amz-meta-a", "two")]);
-        let parts = SignedParts {
-            method: "GET",
-            raw_path: "/",
-            raw_query: "Action=ListUsers&Version=2010-05-08",
-            headers: &h,
-            authority: None,
-        };
+        let parts = doc_parts(&h);
         let sig = parse(&parts).unwrap().unwrap();
         let creq = canonical_request(&parts, &sig, &payload_hash(b""), UriMode::NormalizedDoubleEncoded);
         assert!(creq.contains("\nx-amz-meta-a:one,two\n"), "{creq}");
