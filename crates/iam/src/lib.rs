@@ -11,6 +11,7 @@ pub mod identity;
 pub mod managed;
 mod mfa;
 pub mod model;
+pub mod shapes;
 mod oidc;
 pub mod state;
 pub mod sts;

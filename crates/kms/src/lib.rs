@@ -29,6 +29,7 @@ mod input;
 mod keys;
 mod mac;
 pub mod model;
+pub mod shapes;
 mod operations;
 mod policy;
 mod reply;

@@ -16,7 +16,7 @@ use rampart_wire::protocol::{
 use rampart_wire::query::QueryParams;
 use rampart_wire::service::Access;
 use rampart_wire::sigv4::{self, SignedParts, UriMode};
-use rampart_wire::{AuthFailure, Call, Input, Output, Protocol, Service, redact};
+use rampart_wire::{AuthFailure, Call, Input, Output, Protocol, Service, model, redact};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -114,7 +114,7 @@ impl Pipeline {
                 "service {} twice",
                 svc.signing_name()
             );
-            if svc.protocol() == Protocol::Json11 {
+            if matches!(svc.protocol(), Protocol::Json10 | Protocol::Json11) {
                 assert!(by_target_prefix.insert(svc.target_prefix(), Arc::clone(&svc)).is_none());
             }
             if svc.protocol() == Protocol::Query {
@@ -300,7 +300,7 @@ impl Pipeline {
             draft.region = s.region.clone();
             context.region = s.region.clone();
         }
-        let buffered = matches!(service.protocol(), Protocol::Query | Protocol::Json11);
+        let buffered = matches!(service.protocol(), Protocol::Query | Protocol::Ec2 | Protocol::Json10 | Protocol::Json11);
         let declared = declared_length(&parts.headers);
         if buffered && declared.is_some_and(|n| n > self.config.max_body_bytes as u64) {
             return Err(body_too_large(self.config.max_body_bytes));
@@ -320,7 +320,7 @@ impl Pipeline {
             *body = None;
             _body_permit = permit;
             let hash = sigv4::payload_hash(&bytes);
-            let input = if service.protocol() == Protocol::Query {
+            let input = if service.protocol().is_query_family() {
                 if !bytes.is_empty() && std::str::from_utf8(&bytes).is_err() {
                     return Err(malformed_body(Protocol::Query, "The request body is not valid UTF-8 form data."));
                 }
@@ -367,7 +367,7 @@ impl Pipeline {
             (Input::Query(q), _) => {
                 q.action().map(str::to_owned).ok_or_else(|| AwsError::new("MissingAction", 400, "Missing Action"))?
             }
-            (_, Protocol::Json11) => {
+            (_, Protocol::Json10 | Protocol::Json11) => {
                 let target = parts.headers.get("x-amz-target").and_then(|v| v.to_str().ok()).unwrap_or("");
                 match target.split_once('.') {
                     Some((prefix, op)) if prefix == service.target_prefix() => op.to_owned(),
@@ -385,15 +385,37 @@ impl Pipeline {
         };
         draft.event_name = op.name();
         draft.read_only = op.is_read_only();
-        draft.request_parameters = match &input {
-            Input::Query(q) => redact::query_params(q.pairs()),
-            Input::Json(v) => redact::json_params(v),
-            Input::Rest(..) => Value::Null,
+        // A modeled operation's input is parsed and checked from the model before authorization
+        // (AWS validates before it authorizes); its audit parameters come from the checked tree,
+        // secrets hidden by the model's `sensitive` trait.
+        let (input, op_model) = match (op.is_modeled(), service.model()) {
+            (true, Some(model)) => {
+                let op_model = model.operation(op.name()).expect("checked when the operation was registered");
+                let tree = rampart_wire::model::parse_input(model, op_model, input)?;
+                draft.request_parameters = match op_model.input {
+                    Some(shape) => model::audit::request_parameters(model, shape, &tree, service.omitted()),
+                    None => Value::Null,
+                };
+                (Input::Model(tree), Some((model, op_model)))
+            }
+            _ => {
+                draft.request_parameters = match &input {
+                    Input::Query(q) => redact::query_params(q.pairs()),
+                    Input::Json(v) | Input::Model(v) => redact::json_params(v),
+                    Input::Rest(..) => Value::Null,
+                };
+                (input, None)
+            }
         };
 
         // 7. Authorize, from the operation's declaration.
-        let mut call =
-            Call { principal: principal.clone(), context: Arc::new(context), input, resolved: Default::default() };
+        let mut call = Call {
+            principal: principal.clone(),
+            context: Arc::new(context),
+            protocol: *protocol,
+            input,
+            resolved: Default::default(),
+        };
         match (&principal, op.access_rule()) {
             (None, Access::Anonymous) => {}
             (None, _) => return Err(AuthFailure::Missing.to_error(*protocol)),
@@ -439,6 +461,10 @@ impl Pipeline {
             Output::Query(xml) => Protocol::query_response(op.name(), service.namespace(), &xml, &request_id),
             Output::Json(v) => Protocol::json_response(&v, &request_id),
             Output::JsonText(body) => Protocol::json_text_response(body, &request_id),
+            Output::Modeled(out) => match op_model {
+                Some((model, op_model)) => model::respond(model, op_model, out.as_ref(), &request_id),
+                None => return Err(AwsError::internal()),
+            },
             Output::Http(mut resp) => {
                 rampart_wire::protocol::set_request_id(&mut resp, &request_id, Protocol::RestXml);
                 resp
@@ -448,7 +474,7 @@ impl Pipeline {
 
     fn unsigned_service(&self, headers: &http::HeaderMap, raw_query: &str, protocol: Protocol) -> Option<Arc<Service>> {
         match protocol {
-            Protocol::Json11 => {
+            Protocol::Json11 | Protocol::Json10 => {
                 let target = headers.get("x-amz-target")?.to_str().ok()?;
                 self.by_target_prefix.get(target.split_once('.')?.0).cloned()
             }
@@ -465,6 +491,8 @@ impl Pipeline {
                 }
             }
             Protocol::RestXml => self.services.get("s3").cloned(),
+            // No unsigned operation exists on these yet.
+            Protocol::Ec2 | Protocol::RestJson | Protocol::RpcV2Cbor => None,
         }
     }
 

@@ -1,6 +1,8 @@
-//! The AWS wire: SigV4 verification, the protocols (query, JSON 1.1, REST-XML) with their error
-//! shapes, and the declarations services use to register operations.
+//! The AWS wire: SigV4 verification, the protocols with their error shapes, the model-driven
+//! layer that parses, checks and answers requests from a service's published model, and the
+//! declarations services use to register operations.
 
+pub mod model;
 pub mod protocol;
 pub mod query;
 pub mod redact;

@@ -1,4 +1,4 @@
-//! The three AWS protocols' response and error shapes, and how each spells an authentication
+//! The AWS protocols' response and error shapes, and how each spells an authentication
 //! failure.
 
 use crate::xml::{XmlWriter, escape_into};
@@ -24,10 +24,18 @@ pub fn full_body(bytes: impl Into<Bytes>) -> ResponseBody {
 pub enum Protocol {
     /// `Action=...` form requests, XML responses (STS, IAM).
     Query,
+    /// EC2's variant of the query protocol: `queryName`s, flattened lists, its own error shape.
+    Ec2,
+    /// `X-Amz-Target` with `application/x-amz-json-1.0` bodies (DynamoDB-style services).
+    Json10,
     /// `X-Amz-Target` with `application/x-amz-json-1.1` bodies (KMS, CloudTrail).
     Json11,
+    /// Resource paths and HTTP verbs, JSON bodies (GuardDuty).
+    RestJson,
     /// Resource paths and HTTP verbs, XML bodies (S3, Route 53).
     RestXml,
+    /// Smithy RPC v2 with CBOR bodies (`POST /service/{Service}/operation/{Op}`; CloudWatch).
+    RpcV2Cbor,
 }
 
 const JSON_CONTENT_TYPE: &str = "application/x-amz-json-1.1";
@@ -50,9 +58,43 @@ impl Protocol {
         }
     }
 
+    /// Whether errors and responses are JSON-family (awsJson, REST-JSON, RPC v2 CBOR): `…Exception`
+    /// codes, `x-amzn-ErrorType`, authentication failures spelled as JSON services spell them.
+    pub fn is_json_family(self) -> bool {
+        matches!(self, Self::Json10 | Self::Json11 | Self::RestJson | Self::RpcV2Cbor)
+    }
+
+    /// Whether this is one of the query protocols (form in, XML out).
+    pub fn is_query_family(self) -> bool {
+        matches!(self, Self::Query | Self::Ec2)
+    }
+
+    /// The `Content-Type` of this protocol's JSON bodies.
+    pub fn json_content_type(self) -> &'static str {
+        match self {
+            Self::Json10 => "application/x-amz-json-1.0",
+            Self::RestJson => "application/json",
+            _ => JSON_CONTENT_TYPE,
+        }
+    }
+
     /// The error response for `err` in this protocol's shape.
     pub fn error_response(self, err: &AwsError, request_id: &str, xmlns: &str) -> Response<ResponseBody> {
         let (content_type, body) = match self {
+            Self::Ec2 => {
+                let mut w = XmlWriter::new();
+                w.open("Response")
+                    .open("Errors")
+                    .open("Error")
+                    .element("Code", err.code())
+                    .element("Message", err.message())
+                    .close("Error")
+                    .close("Errors")
+                    .element("RequestID", request_id)
+                    .close("Response");
+                ("text/xml;charset=UTF-8", format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n{}", w.finish()).into_bytes())
+            }
+            Self::RpcV2Cbor => ("application/cbor", crate::model::cbor::error_body(err.code(), err.message())),
             Self::Query => {
                 let mut out = String::with_capacity(256);
                 out.push_str("<ErrorResponse");
@@ -71,11 +113,11 @@ impl Protocol {
                     .element("RequestId", request_id);
                 out.push_str(&w.finish());
                 out.push_str("</ErrorResponse>");
-                ("text/xml", out)
+                ("text/xml", out.into_bytes())
             }
-            Self::Json11 => {
+            Self::Json11 | Self::Json10 | Self::RestJson => {
                 let body = serde_json::json!({ "__type": err.code(), "message": err.message() }).to_string();
-                (JSON_CONTENT_TYPE, body)
+                (self.json_content_type(), body.into_bytes())
             }
             Self::RestXml => {
                 let mut w = XmlWriter::new();
@@ -84,15 +126,20 @@ impl Protocol {
                     .element("Message", err.message())
                     .element("RequestId", request_id)
                     .close("Error");
-                ("application/xml", format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n{}", w.finish()))
+                ("application/xml", format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n{}", w.finish()).into_bytes())
             }
         };
         let mut resp = Response::new(full_body(body));
         *resp.status_mut() = StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let h = resp.headers_mut();
         h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-        if let (Self::Json11, Ok(v)) = (self, HeaderValue::from_str(err.code())) {
+        if self.is_json_family()
+            && let Ok(v) = HeaderValue::from_str(err.code())
+        {
             h.insert("x-amzn-errortype", v);
+        }
+        if self == Self::RpcV2Cbor {
+            h.insert("smithy-protocol", HeaderValue::from_static("rpc-v2-cbor"));
         }
         set_request_id(&mut resp, request_id, self);
         resp
@@ -145,7 +192,7 @@ impl Protocol {
 pub fn set_request_id<B>(resp: &mut Response<B>, request_id: &str, protocol: Protocol) {
     if let Ok(v) = HeaderValue::from_str(request_id) {
         let h = resp.headers_mut();
-        if protocol == Protocol::RestXml {
+        if matches!(protocol, Protocol::RestXml) {
             h.insert("x-amz-request-id", v.clone());
             h.insert("x-amz-id-2", v.clone());
         }
@@ -180,6 +227,12 @@ impl AuthFailure {
     /// The failure as an AWS error in `protocol`'s vocabulary, matching what AWS itself answers.
     pub fn to_error(&self, protocol: Protocol) -> AwsError {
         use Protocol::*;
+        // EC2 spells these as the query protocol does; every JSON-family protocol as JSON 1.1.
+        let protocol = match protocol {
+            Ec2 => Query,
+            p if p.is_json_family() => Json11,
+            p => p,
+        };
         match (self, protocol) {
             (Self::Missing, Query) => {
                 AwsError::new("MissingAuthenticationToken", 403, "Request is missing Authentication Token")
@@ -221,6 +274,7 @@ impl AuthFailure {
             (Self::InvalidToken, RestXml) => {
                 AwsError::new("InvalidToken", 400, "The provided token is malformed or otherwise invalid.")
             }
+            (_, Ec2 | Json10 | RestJson | RpcV2Cbor) => unreachable!("normalized above"),
         }
     }
 }
@@ -228,12 +282,15 @@ impl AuthFailure {
 /// Errors about the request's shape, spelled per protocol.
 pub fn unknown_operation(protocol: Protocol, name: &str, version: Option<&str>) -> AwsError {
     match protocol {
-        Protocol::Query => AwsError::new(
+        Protocol::Query | Protocol::Ec2 => AwsError::new(
             "InvalidAction",
             400,
             format!("Could not find operation {name} for version {}", version.unwrap_or("NO_VERSION_SPECIFIED")),
         ),
-        Protocol::Json11 => AwsError::new("UnknownOperationException", 400, format!("Unknown operation `{name}`")),
+        Protocol::Json10 | Protocol::Json11 | Protocol::RpcV2Cbor => {
+            AwsError::new("UnknownOperationException", 400, format!("Unknown operation `{name}`"))
+        }
+        Protocol::RestJson => AwsError::new("UnknownOperationException", 404, "The requested resource was not found."),
         Protocol::RestXml => {
             AwsError::new("NotImplemented", 501, "A header you provided implies functionality that is not implemented.")
         }
@@ -254,8 +311,10 @@ pub fn echo(value: &str) -> String {
 pub fn unknown_service(protocol: Protocol, service: &str) -> AwsError {
     let message = format!("Rampart does not serve the service `{}`.", echo(service));
     match protocol {
-        Protocol::Query => AwsError::new("InvalidAction", 400, message),
-        Protocol::Json11 => AwsError::new("UnknownOperationException", 400, message),
+        Protocol::Query | Protocol::Ec2 => AwsError::new("InvalidAction", 400, message),
+        Protocol::Json10 | Protocol::Json11 | Protocol::RestJson | Protocol::RpcV2Cbor => {
+            AwsError::new("UnknownOperationException", 400, message)
+        }
         Protocol::RestXml => AwsError::new("NotImplemented", 501, message),
     }
 }
@@ -278,8 +337,10 @@ pub fn body_too_large(limit: usize) -> AwsError {
 /// The body is not what the protocol requires (malformed JSON, bad form).
 pub fn malformed_body(protocol: Protocol, detail: &str) -> AwsError {
     match protocol {
-        Protocol::Json11 => AwsError::new("SerializationException", 400, detail.to_owned()),
-        Protocol::Query => AwsError::new("MalformedQueryString", 400, detail.to_owned()),
+        Protocol::Json10 | Protocol::Json11 | Protocol::RestJson | Protocol::RpcV2Cbor => {
+            AwsError::new("SerializationException", 400, detail.to_owned())
+        }
+        Protocol::Query | Protocol::Ec2 => AwsError::new("MalformedQueryString", 400, detail.to_owned()),
         Protocol::RestXml => AwsError::new("MalformedXML", 400, detail.to_owned()),
     }
 }
@@ -287,7 +348,9 @@ pub fn malformed_body(protocol: Protocol, detail: &str) -> AwsError {
 /// The denial every protocol reports when policy evaluation refuses a call.
 pub fn access_denied(protocol: Protocol, message: String) -> AwsError {
     match protocol {
-        Protocol::Json11 => AwsError::new("AccessDeniedException", 400, message),
+        Protocol::Json10 | Protocol::Json11 | Protocol::RpcV2Cbor => AwsError::new("AccessDeniedException", 400, message),
+        Protocol::RestJson => AwsError::new("AccessDeniedException", 403, message),
+        Protocol::Ec2 => AwsError::new("UnauthorizedOperation", 403, message),
         Protocol::Query | Protocol::RestXml => AwsError::new("AccessDenied", 403, message),
     }
 }

@@ -228,7 +228,7 @@ fn group_members<'q>(
 
 /// A list index as AWS's SDKs write it: `1`, `2`, ... in plain decimal (no sign, no leading
 /// zeros, no overflow).
-fn parse_index(text: &str) -> Option<usize> {
+pub(crate) fn parse_index(text: &str) -> Option<usize> {
     if text.is_empty() || text.starts_with('0') || !text.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
@@ -248,7 +248,7 @@ fn form_decode(raw: &[u8]) -> Option<String> {
 }
 
 /// AWS's "Value null at '...' failed to satisfy constraint: Member must not be null".
-fn must_not_be_null(param: &str) -> AwsError {
+pub(crate) fn must_not_be_null(param: &str) -> AwsError {
     AwsError::validation(format!(
         "1 validation error detected: Value null at '{}' failed to satisfy constraint: Member must not be null",
         member_path(param)
@@ -256,7 +256,7 @@ fn must_not_be_null(param: &str) -> AwsError {
 }
 
 /// A malformed member name of the list `list`, refused as a constraint on the list.
-fn malformed_member(key: &str, list: &str, constraint: &str) -> AwsError {
+pub(crate) fn malformed_member(key: &str, list: &str, constraint: &str) -> AwsError {
     AwsError::validation(format!(
         "1 validation error detected: Value '{key}' at '{}' failed to satisfy constraint: {constraint}",
         member_path(list)
