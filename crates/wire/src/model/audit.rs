@@ -71,9 +71,10 @@ mod tests {
         let decrypt = kms.operation("Decrypt").unwrap().input.unwrap();
         assert_eq!(request_parameters(&kms, decrypt, &json!({"CiphertextBlob": "AQID"}), &["CiphertextBlob"]), Value::Null);
         let iam = Model::from_json(include_str!("../../../iam/model/iam.json")).unwrap();
-        let login = iam.operation("CreateLoginProfile").unwrap().input.unwrap();
-        let v = request_parameters(&iam, login, &json!({"UserName": "bob", "Password": "hunter2"}), &[]);
-        assert_eq!(v, json!({"userName": "bob", "password": HIDDEN}));
+        let sts = Model::from_json(include_str!("../../../iam/model/sts.json")).unwrap();
+        let web = sts.operation("AssumeRoleWithWebIdentity").unwrap().input.unwrap();
+        let v = request_parameters(&sts, web, &json!({"RoleArn": "arn", "WebIdentityToken": "eyJ..."}), &[]);
+        assert_eq!(v, json!({"roleArn": "arn", "webIdentityToken": HIDDEN}));
         let create = iam.operation("CreateUser").unwrap().input.unwrap();
         let v = request_parameters(&iam, create, &json!({"UserName": "bob", "Tags": [{"Key": "a", "Value": "1"}]}), &[]);
         assert_eq!(v, json!({"userName": "bob", "tags": [{"key": "a", "value": "1"}]}));
