@@ -14,8 +14,10 @@ use rampart_policy::{Policy, PolicyKind, limits};
 use rampart_store::{StoreExt, TxnExt};
 use rampart_wire::query::QueryParams;
 use rampart_wire::xml::XmlWriter;
-use rampart_wire::{Access, Call, Operation, Output, Protocol, Service};
-use std::sync::Arc;
+use crate::shapes::sts as sts_shapes;
+use rampart_wire::model::Model;
+use rampart_wire::{Access, Call, Operation, Output, Service};
+use std::sync::{Arc, LazyLock};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use zeroize::Zeroizing;
@@ -23,21 +25,31 @@ use zeroize::Zeroizing;
 /// The STS XML namespace.
 pub const NAMESPACE: &str = "https://sts.amazonaws.com/doc/2011-06-15/";
 
+/// STS's model (botocore's, trimmed by `scripts/models`), read once.
+pub fn model() -> Arc<Model> {
+    static MODEL: LazyLock<Arc<Model>> =
+        LazyLock::new(|| Arc::new(Model::from_json(sts_shapes::MODEL).expect("the committed STS model reads")));
+    Arc::clone(&MODEL)
+}
+
 /// The STS service definition.
 pub fn service(iam: &Arc<Iam>) -> Service {
     let assume = Arc::clone(iam);
     let assume_target = Arc::clone(iam);
     let session = Arc::clone(iam);
     let info = Arc::clone(iam);
-    let mut svc = Service::new("sts", Protocol::Query).global_endpoint();
+    let mut svc = Service::from_model("sts", model())
+        .global_endpoint()
+        // CloudTrail does not record MFA codes.
+        .omitted_from_audit(&["TokenCode"]);
     for op in crate::web_identity::operations(iam) {
         svc = svc.operation(op);
     }
-    svc.xml_namespace(NAMESPACE)
+    svc
         // AWS: "No permissions are required to perform this operation"; even an explicit deny
         // does not stop it.
         .operation(
-            Operation::new("GetCallerIdentity", "sts:GetCallerIdentity", get_caller_identity)
+            Operation::modeled::<sts_shapes::GetCallerIdentity, _, _>("sts:GetCallerIdentity", get_caller_identity)
                 .access(Access::AnyAuthenticated)
                 .read_only(),
         )
@@ -58,21 +70,22 @@ pub fn service(iam: &Arc<Iam>) -> Service {
         )
         .operation({
             let decode = Arc::clone(iam);
-            Operation::new("DecodeAuthorizationMessage", "sts:DecodeAuthorizationMessage", move |call| {
-                let iam = Arc::clone(&decode);
-                async move {
-                    let decoded = crate::authz_message::decode(&iam, call.query().require("EncodedMessage")?)?;
-                    let mut w = XmlWriter::new();
-                    w.element("DecodedMessage", &decoded);
-                    Ok(Output::Query(w.finish()))
-                }
-            })
+            Operation::modeled::<sts_shapes::DecodeAuthorizationMessage, _, _>(
+                "sts:DecodeAuthorizationMessage",
+                move |_call, input| {
+                    let iam = Arc::clone(&decode);
+                    async move {
+                        let decoded = crate::authz_message::decode(&iam, &input.encoded_message)?;
+                        Ok(sts_shapes::DecodeAuthorizationMessageResponse { decoded_message: Some(decoded) })
+                    }
+                },
+            )
             .read_only()
         })
         .operation(
-            Operation::new("GetAccessKeyInfo", "sts:GetAccessKeyInfo", move |call| {
+            Operation::modeled::<sts_shapes::GetAccessKeyInfo, _, _>("sts:GetAccessKeyInfo", move |_call, input| {
                 let iam = Arc::clone(&info);
-                async move { get_access_key_info(&iam, &call) }
+                async move { get_access_key_info(&iam, &input.access_key_id) }
             })
             .read_only(),
         )
@@ -82,11 +95,16 @@ async fn blocking(f: impl FnOnce() -> Result<String, AwsError> + Send + 'static)
     tokio::task::spawn_blocking(f).await.map_err(|_| AwsError::internal())?.map(Output::Query)
 }
 
-async fn get_caller_identity(call: Call) -> Result<Output, AwsError> {
+async fn get_caller_identity(
+    call: Call,
+    _: sts_shapes::GetCallerIdentityRequest,
+) -> Result<sts_shapes::GetCallerIdentityResponse, AwsError> {
     let p = call.caller()?;
-    let mut w = XmlWriter::new();
-    w.element("Arn", &p.arn).element("UserId", &p.user_id).element("Account", p.account_id.as_str());
-    Ok(Output::Query(w.finish()))
+    Ok(sts_shapes::GetCallerIdentityResponse {
+        user_id: Some(p.user_id.clone()),
+        account: Some(p.account_id.as_str().to_owned()),
+        arn: Some(p.arn.clone()),
+    })
 }
 
 pub(crate) fn fmt_time(t: OffsetDateTime) -> String {
@@ -424,8 +442,7 @@ fn get_session_token(iam: &Iam, call: &Call) -> Result<String, AwsError> {
     Ok(w.finish())
 }
 
-fn get_access_key_info(iam: &Iam, call: &Call) -> Result<Output, AwsError> {
-    let key = call.query().require("AccessKeyId")?;
+fn get_access_key_info(iam: &Iam, key: &str) -> Result<sts_shapes::GetAccessKeyInfoResponse, AwsError> {
     let account =
         if let Some(r) = iam.store.get_json::<crate::accounts::AccessKeyRecord>(crate::accounts::ACCESS_KEYS, key)? {
             r.account_id
@@ -434,7 +451,5 @@ fn get_access_key_info(iam: &Iam, call: &Call) -> Result<Output, AwsError> {
         } else {
             return Err(AwsError::invalid_parameter_value(format!("The access key ID `{key}` is not valid.")));
         };
-    let mut w = XmlWriter::new();
-    w.element("Account", account.as_str());
-    Ok(Output::Query(w.finish()))
+    Ok(sts_shapes::GetAccessKeyInfoResponse { account: Some(account.as_str().to_owned()) })
 }
