@@ -209,6 +209,29 @@ pub fn write_tags(w: &mut XmlWriter, tags: &[Tag], skip_empty: bool) {
     w.close("Tags");
 }
 
+/// Tags as IAM's API shapes them.
+pub fn tag_shapes(tags: &[Tag]) -> Vec<crate::shapes::iam::Tag> {
+    tags.iter().map(|t| crate::shapes::iam::Tag { key: t.key.clone(), value: t.value.clone() }).collect()
+}
+
+/// Tags from a modeled request (the model layer checked their count, lengths and presence).
+pub fn tags_from(tags: Option<Vec<crate::shapes::iam::Tag>>) -> Vec<Tag> {
+    tags.unwrap_or_default().into_iter().map(|t| Tag { key: t.key, value: t.value }).collect()
+}
+
+/// Pages `items` (already in key order, at most `max + 1`): the page, whether it is truncated,
+/// and the marker of the next page.
+pub fn page_of<T>(items: Vec<(String, T)>, max: usize) -> (Vec<T>, bool, Option<String>) {
+    let truncated = items.len() > max;
+    let mut out = Vec::with_capacity(max.min(items.len()));
+    let mut last = None;
+    for (key, item) in items.into_iter().take(max) {
+        last = Some(key);
+        out.push(item);
+    }
+    (out, truncated, if truncated { last } else { None })
+}
+
 /// `MaxItems` (1 to 1000, default 100) and `Marker`.
 pub fn paging(q: &QueryParams) -> Result<(usize, Option<String>), AwsError> {
     let max = match q.get("MaxItems") {

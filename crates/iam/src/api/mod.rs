@@ -17,12 +17,10 @@ use crate::util::{check_path, check_policy_path, entity_arn};
 use rampart_core::authz::Target;
 use rampart_core::ids::AccountId;
 use rampart_core::{AwsError, Principal};
+use rampart_wire::model::{Model, Shaped};
 use rampart_wire::query::QueryParams;
-use rampart_wire::{Call, Operation, Output, Protocol, Service};
-use std::sync::Arc;
-
-/// The IAM XML namespace.
-pub const NAMESPACE: &str = "https://iam.amazonaws.com/doc/2010-05-08/";
+use rampart_wire::{Call, Input, Operation, Output, Service};
+use std::sync::{Arc, LazyLock};
 
 /// What an IAM operation acts on, for its resource ARN.
 #[derive(Debug, Clone, Copy)]
@@ -53,6 +51,43 @@ pub(crate) enum On {
 
 /// A synchronous IAM handler: reads the call, returns the inner XML of `<{Op}Result>`.
 pub(crate) type Handler = fn(&Iam, &Call) -> Result<String, AwsError>;
+
+/// A synchronous IAM handler on the model layer: typed input in, typed output out.
+pub(crate) type Typed<S> =
+    fn(&Iam, &Call, <S as Shaped>::Input) -> Result<<S as Shaped>::Output, AwsError>;
+
+/// Declares one modeled IAM operation `S` (a marker of `crate::shapes::iam`): its input is parsed
+/// and validated from IAM's model before authorization, `handler` gets it typed.
+pub(crate) fn mop<S: Shaped>(iam: &Arc<Iam>, on: On, read_only: bool, handler: Typed<S>) -> Operation
+where
+    S::Output: Sync,
+{
+    let name = S::NAME;
+    let action: &'static str = Box::leak(format!("iam:{name}").into_boxed_str());
+    let run = Arc::clone(iam);
+    let mut o = Operation::modeled::<S, _, _>(action, move |call: Call, input: S::Input| {
+        let iam = Arc::clone(&run);
+        async move {
+            if read_only {
+                handler(&iam, &call, input)
+            } else {
+                // Writes wait for a durable commit: keep them off the request threads.
+                tokio::task::spawn_blocking(move || handler(&iam, &call, input)).await.map_err(|_| AwsError::internal())?
+            }
+        }
+    });
+    let lookup = Arc::clone(iam);
+    o = o.target(move |call| target(&lookup, call, name, on));
+    if read_only { o.read_only() } else { o }
+}
+
+/// IAM's model (botocore's, trimmed by `scripts/models`), read once.
+pub fn model() -> Arc<Model> {
+    static MODEL: LazyLock<Arc<Model>> = LazyLock::new(|| {
+        Arc::new(Model::from_json(crate::shapes::iam::MODEL).expect("the committed IAM model reads"))
+    });
+    Arc::clone(&MODEL)
+}
 
 /// Declares one IAM operation.
 pub(crate) fn op(iam: &Arc<Iam>, name: &'static str, on: On, read_only: bool, handler: Handler) -> Operation {
@@ -98,15 +133,14 @@ where
 fn target(iam: &Iam, call: &Call, op_name: &str, on: On) -> Result<Target, AwsError> {
     let caller = call.caller()?;
     let acct = &caller.account_id;
-    let q = call.query();
     // A new entity's path is part of the ARN being authorized: refused before authorization
     // when it is not a path, rather than authorizing an ARN that can never exist.
     let new_path = |p: &str| check_path("Path", p).map(|()| p.to_owned());
     let arn = match on {
         On::Nothing => "*".to_owned(),
-        On::User(param) => match q.get(param) {
+        On::User(param) => match call.member(param) {
             Some(n) => {
-                let path = match q.get("Path").filter(|_| op_name == "CreateUser") {
+                let path = match call.member("Path").filter(|_| op_name == "CreateUser") {
                     Some(p) => new_path(p)?,
                     None => existing_path(iam, Kind::User, acct, n, |u: &UserRecord| u.path.clone()),
                 };
@@ -118,30 +152,30 @@ fn target(iam: &Iam, call: &Call, op_name: &str, on: On) -> Result<Target, AwsEr
             },
         },
         On::Group(param) => {
-            let n = q.get(param).unwrap_or_default();
-            let path = match q.get("Path").filter(|_| op_name == "CreateGroup") {
+            let n = call.member(param).unwrap_or_default();
+            let path = match call.member("Path").filter(|_| op_name == "CreateGroup") {
                 Some(p) => new_path(p)?,
                 None => existing_path(iam, Kind::Group, acct, n, |g: &GroupRecord| g.path.clone()),
             };
             entity_arn(acct, "group", &path, n)
         }
         On::Role(param) => {
-            let n = q.get(param).unwrap_or_default();
-            let path = match q.get("Path").filter(|_| op_name == "CreateRole") {
+            let n = call.member(param).unwrap_or_default();
+            let path = match call.member("Path").filter(|_| op_name == "CreateRole") {
                 Some(p) => new_path(p)?,
                 None => existing_path(iam, Kind::Role, acct, n, |r: &RoleRecord| r.path.clone()),
             };
             entity_arn(acct, "role", &path, n)
         }
-        On::PolicyArn(param) => q.get(param).unwrap_or("*").to_owned(),
+        On::PolicyArn(param) => call.member(param).unwrap_or("*").to_owned(),
         On::NewPolicy => {
-            let path = q.get("Path").unwrap_or("/");
+            let path = call.member("Path").unwrap_or("/");
             check_policy_path("Path", path)?;
-            entity_arn(acct, "policy", path, q.get("PolicyName").unwrap_or_default())
+            entity_arn(acct, "policy", path, call.member("PolicyName").unwrap_or_default())
         }
         On::InstanceProfile(param) => {
-            let n = q.get(param).unwrap_or_default();
-            let path = match q.get("Path").filter(|_| op_name == "CreateInstanceProfile") {
+            let n = call.member(param).unwrap_or_default();
+            let path = match call.member("Path").filter(|_| op_name == "CreateInstanceProfile") {
                 Some(p) => new_path(p)?,
                 None => {
                     existing_path(iam, Kind::InstanceProfile, acct, n, |r: &crate::model::InstanceProfileRecord| {
@@ -151,40 +185,55 @@ fn target(iam: &Iam, call: &Call, op_name: &str, on: On) -> Result<Target, AwsEr
             };
             entity_arn(acct, "instance-profile", &path, n)
         }
-        On::MfaSerial(param) => q.get(param).unwrap_or("*").to_owned(),
+        On::MfaSerial(param) => call.member(param).unwrap_or("*").to_owned(),
         On::NewMfa => {
-            let path = q.get("Path").unwrap_or("/");
+            let path = call.member("Path").unwrap_or("/");
             check_path("Path", path)?;
-            entity_arn(acct, "mfa", path, q.get("VirtualMFADeviceName").unwrap_or_default())
+            entity_arn(acct, "mfa", path, call.member("VirtualMFADeviceName").unwrap_or_default())
         }
-        On::OidcArn(param) => q.get(param).unwrap_or("*").to_owned(),
-        On::NewOidc => oidc::new_provider_arn(acct, q.get("Url").unwrap_or_default()),
+        On::OidcArn(param) => call.member(param).unwrap_or("*").to_owned(),
+        On::NewOidc => oidc::new_provider_arn(acct, call.member("Url").unwrap_or_default()),
     };
-    Ok(Target { resources: vec![arn], condition_keys: condition_keys(q)?, ..Target::default() })
+    Ok(Target { resources: vec![arn], condition_keys: condition_keys(call)?, ..Target::default() })
 }
 
 /// IAM's own condition keys: `aws:RequestTag/*`, `aws:TagKeys`, `iam:PolicyARN`,
 /// `iam:PermissionsBoundary`.
 ///
 /// Reads `Tags` and `TagKeys` strictly (malformed members, or a tag without its `Key` or `Value`,
-/// are refused), so that what is authorized is exactly what the handler will apply.
-fn condition_keys(q: &QueryParams) -> Result<Vec<(String, Vec<String>)>, AwsError> {
+/// are refused), so that what is authorized is exactly what the handler will apply. A modeled
+/// operation's input was already read and checked by the model layer.
+fn condition_keys(call: &Call) -> Result<Vec<(String, Vec<String>)>, AwsError> {
     let mut keys = Vec::new();
     let mut tag_keys = Vec::new();
-    for member in q.structures("Tags")? {
-        let k = member.require("Key")?;
-        let v = member.require("Value")?;
-        keys.push((format!("aws:RequestTag/{k}"), vec![v.to_owned()]));
-        tag_keys.push(k.to_owned());
+    match &call.input {
+        Input::Model(tree) => {
+            for tag in tree.get("Tags").and_then(|t| t.as_array()).map(Vec::as_slice).unwrap_or_default() {
+                let (Some(k), Some(v)) = (tag["Key"].as_str(), tag["Value"].as_str()) else { continue };
+                keys.push((format!("aws:RequestTag/{k}"), vec![v.to_owned()]));
+                tag_keys.push(k.to_owned());
+            }
+            let listed = tree.get("TagKeys").and_then(|t| t.as_array()).map(Vec::as_slice).unwrap_or_default();
+            tag_keys.extend(listed.iter().filter_map(|k| k.as_str().map(str::to_owned)));
+        }
+        _ => {
+            let q: &QueryParams = call.query();
+            for member in q.structures("Tags")? {
+                let k = member.require("Key")?;
+                let v = member.require("Value")?;
+                keys.push((format!("aws:RequestTag/{k}"), vec![v.to_owned()]));
+                tag_keys.push(k.to_owned());
+            }
+            tag_keys.extend(q.list("TagKeys")?.into_iter().map(str::to_owned));
+        }
     }
-    tag_keys.extend(q.list("TagKeys")?.into_iter().map(str::to_owned));
     if !tag_keys.is_empty() {
         keys.push(("aws:TagKeys".to_owned(), tag_keys));
     }
-    if let Some(arn) = q.get("PolicyArn") {
+    if let Some(arn) = call.member("PolicyArn") {
         keys.push(("iam:PolicyARN".to_owned(), vec![arn.to_owned()]));
     }
-    if let Some(arn) = q.get("PermissionsBoundary") {
+    if let Some(arn) = call.member("PermissionsBoundary") {
         keys.push(("iam:PermissionsBoundary".to_owned(), vec![arn.to_owned()]));
     }
     Ok(keys)
@@ -197,7 +246,10 @@ pub(crate) fn index_root_key(t: &mut dyn rampart_store::Txn, acct: &AccountId, k
 
 /// The IAM service definition.
 pub fn service(iam: &Arc<Iam>) -> Service {
-    let mut svc = Service::new("iam", Protocol::Query).xml_namespace(NAMESPACE).global_endpoint();
+    let mut svc = Service::from_model("iam", model())
+        .global_endpoint()
+        // CloudTrail does not record MFA codes.
+        .omitted_from_audit(&["AuthenticationCode1", "AuthenticationCode2"]);
     for o in users::operations(iam)
         .into_iter()
         .chain(access_keys::operations(iam))

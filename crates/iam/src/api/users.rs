@@ -1,6 +1,7 @@
 //! Users: create, read, list, rename, delete, tags, permissions boundaries.
 
-use super::{On, account, caller_user_name, entity, op};
+use super::{On, account, caller_user_name, entity, mop, op};
+use crate::shapes::iam as shapes;
 use crate::accounts::iso_now;
 use crate::api::policies::{check_attachable, note_attachment};
 use crate::model::{GroupRecord, IAM, Kind, ManagedPolicyRecord, MfaDeviceRecord, UserRecord};
@@ -8,15 +9,16 @@ use crate::state::Iam;
 use crate::util::*;
 use rampart_core::AwsError;
 use rampart_store::{Txn, TxnExt};
+use rampart_wire::model::Timestamp;
 use rampart_wire::xml::XmlWriter;
 use rampart_wire::{Call, Operation};
 use std::sync::Arc;
 
 pub(super) fn operations(iam: &Arc<Iam>) -> Vec<Operation> {
     vec![
-        op(iam, "CreateUser", On::User("UserName"), false, create_user),
-        op(iam, "GetUser", On::User("UserName"), true, get_user),
-        op(iam, "ListUsers", On::Nothing, true, list_users),
+        mop::<shapes::CreateUser>(iam, On::User("UserName"), false, create_user),
+        mop::<shapes::GetUser>(iam, On::User("UserName"), true, get_user),
+        mop::<shapes::ListUsers>(iam, On::Nothing, true, list_users),
         op(iam, "UpdateUser", On::User("UserName"), false, update_user),
         op(iam, "DeleteUser", On::User("UserName"), false, delete_user),
         op(iam, "TagUser", On::User("UserName"), false, entity::tag::<UserRecord>),
@@ -47,6 +49,23 @@ pub(crate) fn write_user(w: &mut XmlWriter, tag: &str, u: &UserRecord, full: boo
     w.close(tag);
 }
 
+/// A user as IAM's API shows it; `full` adds the boundary and tags (GetUser/CreateUser).
+pub(crate) fn user_shape(u: &UserRecord, full: bool) -> shapes::User {
+    shapes::User {
+        path: u.path.clone(),
+        user_name: u.name.clone(),
+        user_id: u.user_id.clone(),
+        arn: u.arn.clone(),
+        create_date: Timestamp::parse_iso8601(&u.create_date).unwrap_or_default(),
+        password_last_used: None,
+        permissions_boundary: u.boundary.as_ref().filter(|_| full).map(|b| shapes::AttachedPermissionsBoundary {
+            permissions_boundary_type: Some("PermissionsBoundaryPolicy".to_owned()),
+            permissions_boundary_arn: Some(b.clone()),
+        }),
+        tags: (full && !u.tags.is_empty()).then(|| tag_shapes(&u.tags)),
+    }
+}
+
 /// The user named `name` inside a transaction, or `NoSuchEntity`.
 pub(crate) fn load_user(
     t: &mut dyn Txn,
@@ -56,20 +75,19 @@ pub(crate) fn load_user(
     t.get_json::<UserRecord>(IAM, &Kind::User.key(acct, name))?.ok_or_else(|| no_such_entity("user", name))
 }
 
-fn create_user(iam: &Iam, call: &Call) -> Result<String, AwsError> {
-    let q = call.query();
+fn create_user(iam: &Iam, call: &Call, input: shapes::CreateUserRequest) -> Result<shapes::CreateUserResponse, AwsError> {
     let acct = account(call)?;
-    let name = name_param(q, "UserName", 64)?;
-    let path = path_param(q, "Path")?;
-    let tags = tags_param(q, "Tags")?;
-    let boundary = q.get("PermissionsBoundary").map(str::to_owned);
+    let name = input.user_name;
+    let path = input.path.unwrap_or_else(|| "/".to_owned());
+    let tags = tags_from(input.tags);
+    let boundary = input.permissions_boundary;
     if let Some(b) = &boundary {
         check_attachable(iam, acct, b)?;
     }
     let user = UserRecord {
-        name: name.to_owned(),
+        name: name.clone(),
         user_id: new_unique_id("AIDA"),
-        arn: entity_arn(acct, "user", &path, name),
+        arn: entity_arn(acct, "user", &path, &name),
         path,
         create_date: iso_now(),
         tags,
@@ -78,46 +96,39 @@ fn create_user(iam: &Iam, call: &Call) -> Result<String, AwsError> {
         groups: Vec::new(),
     };
     iam.write(|t| {
-        if !t.insert_json(IAM, &Kind::User.key(acct, name), &user)? {
-            return Err(already_exists("User", name));
+        if !t.insert_json(IAM, &Kind::User.key(acct, &name), &user)? {
+            return Err(already_exists("User", &name));
         }
         if let Some(b) = &boundary {
-            note_attachment(t, acct, b, "user", name, true, true)?;
+            note_attachment(t, acct, b, "user", &name, true, true)?;
         }
         Ok(())
     })?;
-    let mut w = XmlWriter::new();
-    write_user(&mut w, "User", &user, true);
-    Ok(w.finish())
+    Ok(shapes::CreateUserResponse { user: Some(user_shape(&user, true)) })
 }
 
-fn get_user(iam: &Iam, call: &Call) -> Result<String, AwsError> {
+fn get_user(iam: &Iam, call: &Call, input: shapes::GetUserRequest) -> Result<shapes::GetUserResponse, AwsError> {
     let acct = account(call)?;
-    let name = match call.query().get("UserName") {
-        Some(n) => n.to_owned(),
+    let name = match input.user_name {
+        Some(n) => n,
         None => caller_user_name(call.caller()?)?.to_owned(),
     };
     let user: UserRecord = iam.get(Kind::User, acct, &name)?.ok_or_else(|| no_such_entity("user", &name))?;
-    let mut w = XmlWriter::new();
-    write_user(&mut w, "User", &user, true);
-    Ok(w.finish())
+    Ok(shapes::GetUserResponse { user: user_shape(&user, true) })
 }
 
-fn list_users(iam: &Iam, call: &Call) -> Result<String, AwsError> {
-    let q = call.query();
+fn list_users(iam: &Iam, call: &Call, input: shapes::ListUsersRequest) -> Result<shapes::ListUsersResponse, AwsError> {
     let acct = account(call)?;
-    let (max, marker) = paging(q)?;
-    let prefix = path_prefix_param(q)?;
-    let items = scan_kind::<UserRecord>(iam, Kind::User, acct, marker.as_deref(), |u| u.path.starts_with(prefix), max)?;
-    let mut w = XmlWriter::new();
-    let mut tail = XmlWriter::new();
-    let users = page(items, max, &mut tail);
-    w.open("Users");
-    for u in &users {
-        write_user(&mut w, "member", u, false);
-    }
-    w.close("Users");
-    Ok(w.finish() + &tail.finish())
+    let max = input.max_items.map_or(100, |n| n as usize);
+    let prefix = input.path_prefix.as_deref().unwrap_or("/");
+    let items =
+        scan_kind::<UserRecord>(iam, Kind::User, acct, input.marker.as_deref(), |u| u.path.starts_with(prefix), max)?;
+    let (users, is_truncated, marker) = page_of(items, max);
+    Ok(shapes::ListUsersResponse {
+        users: users.iter().map(|u| user_shape(u, false)).collect(),
+        is_truncated: Some(is_truncated),
+        marker,
+    })
 }
 
 /// Entities of `kind` in key order after `marker` that satisfy `keep`, at most `max + 1` (so the
