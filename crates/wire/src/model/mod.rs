@@ -19,6 +19,7 @@ pub mod query;
 mod respond;
 mod types;
 pub mod validate;
+pub mod xml_ser;
 
 pub use respond::{ModeledOutput, parse_input, respond};
 

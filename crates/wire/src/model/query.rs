@@ -16,6 +16,7 @@ use crate::xml::escape_into;
 use base64::Engine as _;
 use rampart_core::AwsError;
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 /// Which query dialect.
@@ -42,13 +43,12 @@ pub fn parse(model: &Model, shape: ShapeId, params: &QueryParams, dialect: Diale
     structure(model, shape, &all, "", dialect)
 }
 
-fn wire_name(m: &Member, dialect: Dialect) -> String {
-    match dialect {
-        Dialect::Query => m.wire_name().to_owned(),
-        Dialect::Ec2 => m.query_name.clone().unwrap_or_else(|| match &m.location_name {
-            Some(l) => capitalize(l),
-            None => m.name.clone(),
-        }),
+fn wire_name(m: &Member, dialect: Dialect) -> Cow<'_, str> {
+    match (dialect, &m.query_name, &m.location_name) {
+        (Dialect::Query, _, _) => Cow::Borrowed(m.wire_name()),
+        (Dialect::Ec2, Some(q), _) => Cow::Borrowed(q),
+        (Dialect::Ec2, None, Some(l)) => Cow::Owned(capitalize(l)),
+        (Dialect::Ec2, None, None) => Cow::Borrowed(&m.name),
     }
 }
 

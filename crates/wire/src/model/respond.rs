@@ -2,7 +2,8 @@
 //! tree, and a handler's typed output into the response of the protocol the service speaks.
 
 use super::query::{Dialect, write_xml};
-use super::{Model, OperationModel, json, validate};
+use super::xml_ser::{XmlSerError, write_members};
+use super::{Model, OperationModel, ShapeId, json, validate};
 use crate::protocol::{Protocol, ResponseBody, malformed_body};
 use crate::service::Input;
 use http::Response;
@@ -15,6 +16,8 @@ pub trait ModeledOutput: Send {
     fn to_json(&self) -> Vec<u8>;
     /// The output as a value tree, for the protocols serialized from the model.
     fn to_value(&self) -> Value;
+    /// The output's members as query-protocol XML, written straight from the typed value.
+    fn to_query_xml(&self, model: &Model, shape: ShapeId, out: &mut String) -> Result<(), XmlSerError>;
 }
 
 impl<T: serde::Serialize + Send> ModeledOutput for T {
@@ -23,6 +26,9 @@ impl<T: serde::Serialize + Send> ModeledOutput for T {
     }
     fn to_value(&self) -> Value {
         serde_json::to_value(self).unwrap_or(Value::Null)
+    }
+    fn to_query_xml(&self, model: &Model, shape: ShapeId, out: &mut String) -> Result<(), XmlSerError> {
+        write_members(model, shape, self, Dialect::Query, out)
     }
 }
 
@@ -53,11 +59,22 @@ pub fn parse_input(model: &Model, op: &OperationModel, input: Input) -> Result<V
 pub fn respond(model: &Model, op: &OperationModel, output: &dyn ModeledOutput, request_id: &str) -> Response<ResponseBody> {
     let protocol = model.metadata.protocol;
     match protocol {
-        Protocol::Query | Protocol::Ec2 => {
+        Protocol::Query => {
+            let mut xml = String::with_capacity(512);
+            if let Some(shape) = op.output
+                && output.to_query_xml(model, shape, &mut xml).is_err()
+            {
+                // A generated type that does not fit its own model: a defect, written through the
+                // value tree instead (slower, never wrong).
+                xml.clear();
+                write_xml(model, shape, &output.to_value(), Dialect::Query, &mut xml);
+            }
+            Protocol::query_response(&op.name, &model.metadata.xml_namespace, &xml, request_id)
+        }
+        Protocol::Ec2 => {
             let mut xml = String::new();
             if let Some(shape) = op.output {
-                let dialect = if protocol == Protocol::Ec2 { Dialect::Ec2 } else { Dialect::Query };
-                write_xml(model, shape, &output.to_value(), dialect, &mut xml);
+                write_xml(model, shape, &output.to_value(), Dialect::Ec2, &mut xml);
             }
             Protocol::query_response(&op.name, &model.metadata.xml_namespace, &xml, request_id)
         }

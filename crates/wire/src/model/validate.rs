@@ -22,7 +22,7 @@ const SHOWN: usize = 64;
 /// message (without the "N validation errors detected" head).
 pub fn violations(model: &Model, shape: ShapeId, value: &Value) -> Vec<String> {
     let mut out = Vec::new();
-    structure(model, shape, value, "", &mut out);
+    structure(model, shape, value, &Path::Root, &mut out);
     out
 }
 
@@ -47,23 +47,44 @@ pub fn error(protocol: Protocol, violations: &[String]) -> AwsError {
     }
 }
 
-/// `UserName` -> `userName`.
-fn lower_first(s: &str) -> String {
-    crate::query::lower_first(s)
+/// Where a value is, rendered (`tags.1.member.key`) only when a message needs it, so a valid
+/// request allocates nothing for paths.
+#[derive(Clone, Copy)]
+enum Path<'a> {
+    Root,
+    Member(&'a Path<'a>, &'a str),
+    Index(&'a Path<'a>, usize),
+    Key(&'a Path<'a>, &'a str),
 }
 
-fn join(path: &str, member: &str) -> String {
-    if path.is_empty() { lower_first(member) } else { format!("{path}.{}", lower_first(member)) }
+impl std::fmt::Display for Path<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Path::Root => Ok(()),
+            Path::Member(parent, name) => {
+                if !matches!(parent, Path::Root) {
+                    write!(f, "{parent}.")?;
+                }
+                let mut c = name.chars();
+                if let Some(first) = c.next() {
+                    write!(f, "{}{}", first.to_lowercase(), c.as_str())?;
+                }
+                Ok(())
+            }
+            Path::Index(parent, i) => write!(f, "{parent}.{i}.member"),
+            Path::Key(parent, k) => write!(f, "{parent}.{k}"),
+        }
+    }
 }
 
-fn structure(model: &Model, shape: ShapeId, value: &Value, path: &str, out: &mut Vec<String>) {
+fn structure(model: &Model, shape: ShapeId, value: &Value, path: &Path<'_>, out: &mut Vec<String>) {
     let Kind::Structure { members, document, .. } = &model.shape(shape).kind else { return };
     if *document {
         return;
     }
     let Value::Object(fields) = value else { return };
     for m in members {
-        let at = join(path, &m.name);
+        let at = Path::Member(path, &m.name);
         match fields.get(&m.name) {
             None | Some(Value::Null) => {
                 if m.required {
@@ -75,7 +96,7 @@ fn structure(model: &Model, shape: ShapeId, value: &Value, path: &str, out: &mut
     }
 }
 
-fn member(model: &Model, shape: ShapeId, value: &Value, at: &str, out: &mut Vec<String>) {
+fn member(model: &Model, shape: ShapeId, value: &Value, at: &Path<'_>, out: &mut Vec<String>) {
     let s = model.shape(shape);
     match &s.kind {
         Kind::Structure { .. } => structure(model, shape, value, at, out),
@@ -89,7 +110,7 @@ fn member(model: &Model, shape: ShapeId, value: &Value, at: &str, out: &mut Vec<
             match element_shape.kind {
                 Kind::Structure { .. } | Kind::List { .. } | Kind::Map { .. } => {
                     for (i, item) in items.iter().enumerate() {
-                        member(model, *element, item, &format!("{at}.{}.member", i + 1), out);
+                        member(model, *element, item, &Path::Index(at, i + 1), out);
                     }
                 }
                 _ => {
@@ -131,7 +152,7 @@ fn member(model: &Model, shape: ShapeId, value: &Value, at: &str, out: &mut Vec<
             }
             for (k, v) in entries {
                 if matches!(model.shape(*value_shape).kind, Kind::Structure { .. } | Kind::List { .. }) {
-                    member(model, *value_shape, v, &format!("{at}.{k}"), out);
+                    member(model, *value_shape, v, &Path::Key(at, k), out);
                 }
             }
         }
