@@ -83,9 +83,12 @@ fn routed(router: &Router, method: &str, target: &str) -> Option<(String, Vec<(S
     })
 }
 
+/// Method, target, the operation routed (if any), its labels.
+type RouteCase = (&'static str, &'static str, Option<&'static str>, &'static [(&'static str, &'static str)]);
+
 #[test]
 fn s3_routing_table() {
-    let table: &[(&str, &str, Option<&str>, &[(&str, &str)])] = &[
+    let table: &[RouteCase] = &[
         ("PUT", "/bucket", Some("CreateBucket"), &[("Bucket", "bucket")]),
         ("PUT", "/bucket/", Some("CreateBucket"), &[("Bucket", "bucket")]),
         ("PUT", "/bucket/key", Some("PutObject"), &[("Bucket", "bucket"), ("Key", "key")]),
@@ -651,6 +654,10 @@ fn merged(a: &Value, b: &Value) -> Value {
     Value::Object(out)
 }
 
+/// A REST protocol's request parser.
+type ParseFn =
+    fn(&Model, &OperationModel, &http::request::Parts, &Labels, &[u8]) -> Result<Value, rampart_core::AwsError>;
+
 /// Responds with `tree`, then reads the response back as a request of the same operation (the
 /// headers and body it carries): header and body members must survive unchanged.
 fn round_trip(
@@ -658,7 +665,7 @@ fn round_trip(
     op: &OperationModel,
     tree: &Value,
     respond: fn(&Model, &OperationModel, &Value, &str) -> Response<ResponseBody>,
-    parse: fn(&Model, &OperationModel, &http::request::Parts, &Labels, &[u8]) -> Result<Value, rampart_core::AwsError>,
+    parse: ParseFn,
 ) -> (http::response::Parts, Vec<u8>, Value) {
     let (resp, body) = body_of(respond(model, op, tree, "r"));
     let mut req = http::Request::builder().method("POST").uri("/x");

@@ -174,7 +174,7 @@ impl Router {
                 segs = &segs[..segs.len() - 1];
             }
             let mut labels = Vec::new();
-            matches(&r.segments, segs, &mut labels).then(|| (&r.op, Labels(labels)))
+            matches(&r.segments, segs, &mut labels).then_some((&r.op, Labels(labels)))
         })
     }
 
@@ -333,7 +333,7 @@ fn query_member(
     }
 }
 
-fn header_text<'h>(headers: &'h HeaderMap, name: &str, flavor: Flavor) -> Result<Option<String>, AwsError> {
+fn header_text(headers: &HeaderMap, name: &str, flavor: Flavor) -> Result<Option<String>, AwsError> {
     let mut joined: Option<String> = None;
     for v in headers.get_all(name) {
         let text = std::str::from_utf8(v.as_bytes())
