@@ -821,3 +821,45 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn parse_dispatches_on_the_protocol_and_validates() {
+    let p = parts("POST", "/detector", &[]);
+    let (op, labels) = GUARDDUTY_ROUTER.route("POST", "/detector", "").unwrap();
+    let e = rampart_wire::model::rest::parse(&GUARDDUTY, op, &p, &labels, br#"{"clientToken": "t"}"#).unwrap_err();
+    assert_eq!((e.code(), e.status()), ("ValidationException", 400));
+    assert!(e.message().contains("enable"), "{}", e.message());
+    let v = rampart_wire::model::rest::parse(&GUARDDUTY, op, &p, &labels, br#"{"enable": true}"#).unwrap();
+    assert_eq!(v, json!({"Enable": true}));
+    let p = parts("GET", "/detector?maxResults=500", &[]);
+    let (op, labels) = GUARDDUTY_ROUTER.route("GET", "/detector", "maxResults=500").unwrap();
+    let e = rampart_wire::model::rest::parse(&GUARDDUTY, op, &p, &labels, b"").unwrap_err();
+    assert_eq!(e.code(), "ValidationException");
+
+    let p = parts("PUT", "/b?tagging", &[]);
+    let (op, labels) = S3_ROUTER.route("PUT", "/b", "tagging").unwrap();
+    let v = rampart_wire::model::rest::parse(&S3, op, &p, &labels, b"<Tagging><TagSet/></Tagging>").unwrap();
+    assert_eq!(v, json!({"Bucket": "b", "Tagging": {"TagSet": []}}));
+    let e = rampart_wire::model::rest::parse(&S3, op, &p, &labels, b"").unwrap_err();
+    assert_eq!((e.code(), e.status()), ("InvalidArgument", 400), "the required payload is missing");
+
+    let (_, body) = text(rampart_wire::model::rest::respond(
+        &GUARDDUTY,
+        GUARDDUTY.operation("ListDetectors").unwrap(),
+        &json!({"DetectorIds": ["d"]}),
+        "r",
+    ));
+    assert_eq!(body, r#"{"detectorIds":["d"]}"#);
+}
+
+#[test]
+fn namespace_declarations_are_not_attributes_and_modeled_headers_win() {
+    let model = echo_model("rest-xml");
+    let router = Router::new(&model);
+    let v = request(&model, &router, "PUT", "/doc", &[], br#"<TheItem xmlns:tag="urn:x"><Key>k</Key></TheItem>"#);
+    assert_eq!(v, json!({"Item": {"Key": "k"}}));
+    let op = S3.operation("GetObject").unwrap();
+    let (parts, body) = body_of(rest_xml::respond(&S3, op, &json!({"Body": "aGk=", "ContentType": "text/csv"}), "r"));
+    assert_eq!(parts.headers.get_all("content-type").iter().collect::<Vec<_>>(), ["text/csv"]);
+    assert_eq!(body, b"hi");
+}

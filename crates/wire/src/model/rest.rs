@@ -30,7 +30,7 @@
 
 use super::query::{timestamp_of, timestamp_value};
 use super::{Kind, Location, Member, Model, OperationModel, ShapeId, Timestamp, TimestampFormat};
-use crate::protocol::{ResponseBody, set_request_id};
+use crate::protocol::{Protocol, ResponseBody, malformed_body, set_request_id};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 use http::{HeaderMap, HeaderName, HeaderValue, Response, StatusCode};
@@ -214,6 +214,38 @@ fn matches(template: &[Segment], path: &[&str], labels: &mut Vec<(String, String
             labels.push((name.clone(), value));
             matches(rest, &path[take..], labels)
         }
+    }
+}
+
+/// Parses the input of routed operation `op` in the model's REST protocol
+/// ([`super::rest_xml::parse`] or [`super::rest_json::parse`]), then checks it against the
+/// model's constraints ([`super::validate::check`]). `body` is the whole body, or empty when
+/// `op` has a [`streaming_payload`] (the stream stays with the request).
+pub fn parse(
+    model: &Model,
+    op: &OperationModel,
+    parts: &http::request::Parts,
+    labels: &Labels,
+    body: &[u8],
+) -> Result<Value, AwsError> {
+    let protocol = model.metadata.protocol;
+    let tree = match protocol {
+        Protocol::RestXml => super::rest_xml::parse(model, op, parts, labels, body)?,
+        Protocol::RestJson => super::rest_json::parse(model, op, parts, labels, body)?,
+        other => return Err(malformed_body(other, "This service does not speak a REST protocol.")),
+    };
+    if let Some(shape) = op.input {
+        super::validate::check(model, shape, &tree, protocol)?;
+    }
+    Ok(tree)
+}
+
+/// The success response of `op` carrying `output`, in the model's REST protocol
+/// ([`super::rest_xml::respond`] or [`super::rest_json::respond`]).
+pub fn respond(model: &Model, op: &OperationModel, output: &Value, request_id: &str) -> Response<ResponseBody> {
+    match model.metadata.protocol {
+        Protocol::RestXml => super::rest_xml::respond(model, op, output, request_id),
+        _ => super::rest_json::respond(model, op, output, request_id),
     }
 }
 
@@ -607,6 +639,10 @@ pub(crate) fn build_response(
         && let Ok(v) = HeaderValue::from_str(ct)
     {
         h.insert(http::header::CONTENT_TYPE, v);
+    }
+    // A modeled header (S3's `Content-Type` of an object) replaces the protocol's default.
+    for name in headers.keys() {
+        h.remove(name);
     }
     for (name, value) in &headers {
         h.append(name.clone(), value.clone());

@@ -123,7 +123,10 @@ fn structure(model: &Model, shape: ShapeId, el: &Element, depth: usize, top: boo
         }
         if m.xml_attribute {
             let name = m.wire_name();
-            if let Some((_, text)) = el.attrs.iter().find(|(k, _)| k == name || local(k) == local(name)) {
+            let declaration = |k: &str| k == "xmlns" || k.starts_with("xmlns:");
+            if let Some((_, text)) =
+                el.attrs.iter().find(|(k, _)| !declaration(k) && (k == name || local(k) == local(name)))
+            {
                 out.insert(m.name.clone(), scalar(model, m, m.shape, text)?);
             }
             continue;
