@@ -20,6 +20,14 @@
 //! (`bucket.s3.amazonaws.com/key`) is out of scope here: a front end would have to move the
 //! bucket from the `Host` header into the path before routing.
 //!
+//! # In the pipeline
+//!
+//! Once per service: [`Router::new`] (and, for REST-XML, [`super::rest_xml::service_namespace`]
+//! for [`super::rest_xml::respond_in`]). Per request: [`Router::route`]; `None` is the
+//! protocol's unknown-operation error. Then [`parse`] (the protocol's parser, then the model's
+//! constraints) gives the value tree for `Input::Model`, and [`respond`] writes the handler's
+//! output tree back. Errors stay with `Protocol::error_response`.
+//!
 //! # Streaming payloads
 //!
 //! A member marked `streaming` (S3 PutObject's `Body`) is never read into the value tree: the
