@@ -17,6 +17,9 @@ pub mod cbor;
 pub mod json;
 pub mod query;
 mod respond;
+pub mod rest;
+pub mod rest_json;
+pub mod rest_xml;
 mod types;
 pub mod validate;
 pub mod xml_ser;
@@ -296,6 +299,10 @@ pub struct OperationModel {
     pub result_wrapper: Option<String>,
     /// The operation's declared errors.
     pub errors: Vec<ShapeId>,
+    /// `input.locationName`: the root element of a REST-XML request body (Route 53).
+    pub input_location_name: Option<String>,
+    /// `input.xmlNamespace.uri`: the namespace of a REST-XML request body (Route 53).
+    pub input_xml_namespace: Option<String>,
 }
 
 /// The service-wide facts of a model.
@@ -518,6 +525,8 @@ impl Model {
                         output,
                         result_wrapper: op["output"]["resultWrapper"].as_str().map(str::to_owned),
                         errors,
+                        input_location_name: op["input"]["locationName"].as_str().map(str::to_owned),
+                        input_xml_namespace: op["input"]["xmlNamespace"]["uri"].as_str().map(str::to_owned),
                     },
                 );
             }
