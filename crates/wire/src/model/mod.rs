@@ -14,6 +14,7 @@
 
 pub mod audit;
 pub mod cbor;
+pub mod ec2;
 pub mod json;
 pub mod query;
 mod respond;

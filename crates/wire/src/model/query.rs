@@ -45,18 +45,7 @@ pub fn parse(model: &Model, shape: ShapeId, params: &QueryParams, dialect: Diale
 fn wire_name(m: &Member, dialect: Dialect) -> String {
     match dialect {
         Dialect::Query => m.wire_name().to_owned(),
-        Dialect::Ec2 => m.query_name.clone().unwrap_or_else(|| match &m.location_name {
-            Some(l) => capitalize(l),
-            None => m.name.clone(),
-        }),
-    }
-}
-
-fn capitalize(s: &str) -> String {
-    let mut c = s.chars();
-    match c.next() {
-        Some(f) => f.to_uppercase().chain(c).collect(),
-        None => String::new(),
+        Dialect::Ec2 => super::ec2::input_name(m),
     }
 }
 
@@ -111,6 +100,12 @@ fn value(
             structure(model, shape, &inner, &format!("{full}."), d).map(Some)
         }
         Kind::List { member, member_name, flattened } => {
+            if d == Dialect::Ec2
+                && let Some(p) = params.iter().find(|p| p.rest.is_empty() && !p.value.is_empty())
+            {
+                // EC2 lists are always `Name.N`; a bare `Name=value` is not one.
+                return Err(malformed_member(p.key, full, "Member must be named Name.N"));
+            }
             if params.iter().all(|p| p.rest.is_empty()) {
                 // `Name=`: botocore's empty list.
                 return Ok(Some(Value::Array(Vec::new())));
@@ -126,8 +121,9 @@ fn value(
                 }
                 (format!("{full}.{element}"), inner)
             };
-            let scalar = !matches!(model.shape(*member).kind, Kind::Structure { .. } | Kind::List { .. } | Kind::Map { .. });
-            let groups = group(&list_params, full, scalar)?;
+            let scalar =
+                !matches!(model.shape(*member).kind, Kind::Structure { .. } | Kind::List { .. } | Kind::Map { .. });
+            let groups = group(&list_params, full, &head, scalar)?;
             let mut items = Vec::with_capacity(groups.len());
             for (i, fields) in groups.into_iter().enumerate() {
                 let element_name = format!("{head}.{}", i + 1);
@@ -146,9 +142,19 @@ fn value(
                 under(params, "entry")
             };
             let head = if flat { full.to_owned() } else { format!("{full}.entry") };
-            let groups = group(&inner, full, false)?;
-            let key_name = key_name.as_deref().unwrap_or("key");
-            let value_name = value_name.as_deref().unwrap_or("value");
+            let groups = group(&inner, full, &head, false)?;
+            // EC2 capitalizes these names as it does members' (botocore's `EC2Serializer`).
+            let (key_name, value_name) = match d {
+                Dialect::Query => (
+                    key_name.as_deref().unwrap_or("key").to_owned(),
+                    value_name.as_deref().unwrap_or("value").to_owned(),
+                ),
+                Dialect::Ec2 => (
+                    key_name.as_deref().map_or_else(|| "key".to_owned(), super::ec2::capitalize),
+                    value_name.as_deref().map_or_else(|| "value".to_owned(), super::ec2::capitalize),
+                ),
+            };
+            let (key_name, value_name) = (key_name.as_str(), value_name.as_str());
             let mut out = Map::new();
             for (i, fields) in groups.into_iter().enumerate() {
                 let entry = format!("{head}.{}", i + 1);
@@ -176,7 +182,7 @@ fn value(
 
 /// Groups list (or map entry) parameters by index, in index order, refusing malformed names.
 /// Each group's `rest` becomes what follows the index (`""` for a scalar member).
-fn group<'q>(params: &[Param<'q>], list: &str, scalar: bool) -> Result<Vec<Vec<Param<'q>>>, AwsError> {
+fn group<'q>(params: &[Param<'q>], list: &str, head: &str, scalar: bool) -> Result<Vec<Vec<Param<'q>>>, AwsError> {
     let mut by_index: BTreeMap<usize, Vec<Param<'q>>> = BTreeMap::new();
     for p in params {
         let (index_text, field) = match p.rest.split_once('.') {
@@ -213,7 +219,7 @@ fn group<'q>(params: &[Param<'q>], list: &str, scalar: bool) -> Result<Vec<Vec<P
             return Err(malformed_member(
                 key,
                 list,
-                &format!("Member indexes must run from 1 without gaps ({list}.member.{expected} is missing)"),
+                &format!("Member indexes must run from 1 without gaps ({head}.{expected} is missing)"),
             ));
         }
         out.push(fields);
@@ -268,8 +274,12 @@ pub(crate) fn timestamp_value(t: Timestamp) -> Value {
 /// Reads a timestamp from the value tree (a number of seconds, or ISO 8601 text).
 pub(crate) fn timestamp_of(v: &Value) -> Option<Timestamp> {
     match v {
-        Value::Number(n) => n.as_i64().map(Timestamp::from_secs).or_else(|| n.as_f64().and_then(Timestamp::from_epoch_f64)),
-        Value::String(s) => Timestamp::parse_iso8601(s).or_else(|| s.parse::<f64>().ok().and_then(Timestamp::from_epoch_f64)),
+        Value::Number(n) => {
+            n.as_i64().map(Timestamp::from_secs).or_else(|| n.as_f64().and_then(Timestamp::from_epoch_f64))
+        }
+        Value::String(s) => {
+            Timestamp::parse_iso8601(s).or_else(|| s.parse::<f64>().ok().and_then(Timestamp::from_epoch_f64))
+        }
         _ => None,
     }
 }
@@ -429,8 +439,17 @@ mod tests {
         let m = iam();
         let out_shape = m.operation("ListUserTags").unwrap().output.unwrap();
         let mut xml = String::new();
-        write_xml(&m, out_shape, &json!({"Tags": [{"Key": "a<", "Value": "1"}], "IsTruncated": false}), Dialect::Query, &mut xml);
-        assert_eq!(xml, "<Tags><member><Key>a&lt;</Key><Value>1</Value></member></Tags><IsTruncated>false</IsTruncated>");
+        write_xml(
+            &m,
+            out_shape,
+            &json!({"Tags": [{"Key": "a<", "Value": "1"}], "IsTruncated": false}),
+            Dialect::Query,
+            &mut xml,
+        );
+        assert_eq!(
+            xml,
+            "<Tags><member><Key>a&lt;</Key><Value>1</Value></member></Tags><IsTruncated>false</IsTruncated>"
+        );
         let get_user = m.operation("GetUser").unwrap().output.unwrap();
         let mut xml = String::new();
         write_xml(

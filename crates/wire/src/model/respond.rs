@@ -3,9 +3,9 @@
 
 use super::query::{Dialect, write_xml};
 use super::{Model, OperationModel, json, validate};
-use crate::protocol::{Protocol, ResponseBody, malformed_body};
+use crate::protocol::{Protocol, ResponseBody, full_body, malformed_body, set_request_id};
 use crate::service::Input;
-use http::Response;
+use http::{HeaderValue, Response};
 use rampart_core::AwsError;
 use serde_json::Value;
 
@@ -27,7 +27,8 @@ impl<T: serde::Serialize + Send> ModeledOutput for T {
 }
 
 /// Turns the protocol-parsed `input` of operation `op` into its value tree: read by the model
-/// (query), type-checked (JSON), then validated against the model's constraints.
+/// (query, EC2, RPC v2 CBOR from [`Input::Cbor`]), type-checked (JSON), then validated against the
+/// model's constraints.
 pub fn parse_input(model: &Model, op: &OperationModel, input: Input) -> Result<Value, AwsError> {
     let protocol = model.metadata.protocol;
     let Some(shape) = op.input else { return Ok(Value::Object(Default::default())) };
@@ -41,7 +42,8 @@ pub fn parse_input(model: &Model, op: &OperationModel, input: Input) -> Result<V
             v
         }
         Input::Model(v) => v,
-        Input::Rest(..) => {
+        Input::Cbor(body) if protocol == Protocol::RpcV2Cbor => super::cbor::parse(model, shape, &body)?,
+        Input::Rest(..) | Input::Cbor(_) => {
             return Err(malformed_body(protocol, "This operation's request cannot be read by the model layer."));
         }
     };
@@ -50,16 +52,37 @@ pub fn parse_input(model: &Model, op: &OperationModel, input: Input) -> Result<V
 }
 
 /// The success response of `op` carrying `output`, in the model's protocol.
-pub fn respond(model: &Model, op: &OperationModel, output: &dyn ModeledOutput, request_id: &str) -> Response<ResponseBody> {
+pub fn respond(
+    model: &Model,
+    op: &OperationModel,
+    output: &dyn ModeledOutput,
+    request_id: &str,
+) -> Response<ResponseBody> {
     let protocol = model.metadata.protocol;
     match protocol {
-        Protocol::Query | Protocol::Ec2 => {
+        Protocol::Query => {
             let mut xml = String::new();
             if let Some(shape) = op.output {
-                let dialect = if protocol == Protocol::Ec2 { Dialect::Ec2 } else { Dialect::Query };
-                write_xml(model, shape, &output.to_value(), dialect, &mut xml);
+                write_xml(model, shape, &output.to_value(), Dialect::Query, &mut xml);
             }
             Protocol::query_response(&op.name, &model.metadata.xml_namespace, &xml, request_id)
+        }
+        Protocol::Ec2 => {
+            let value = op.output.map(|_| output.to_value());
+            super::ec2::response(model, op, value.as_ref(), request_id)
+        }
+        Protocol::RpcV2Cbor => {
+            // An operation without output has an empty body (and so no Content-Type).
+            let body = op.output.map(|shape| super::cbor::to_cbor(model, shape, &output.to_value()));
+            let has_body = body.is_some();
+            let mut resp = Response::new(full_body(body.unwrap_or_default()));
+            let h = resp.headers_mut();
+            h.insert("smithy-protocol", HeaderValue::from_static(super::cbor::SMITHY_PROTOCOL));
+            if has_body {
+                h.insert(http::header::CONTENT_TYPE, HeaderValue::from_static(super::cbor::CONTENT_TYPE));
+            }
+            set_request_id(&mut resp, request_id, protocol);
+            resp
         }
         _ => {
             let mut resp = Protocol::json_text_response(output.to_json(), request_id);
