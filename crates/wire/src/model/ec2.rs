@@ -92,6 +92,9 @@ mod tests {
         body.strip_suffix(&format!("</{op}Response>")).unwrap().to_owned()
     }
 
+    /// The forms in these tests are exactly what botocore 1.43.11's `EC2Serializer` writes for
+    /// the same parameters (checked outside the repository), and the XML below is read back by
+    /// its `EC2QueryParser` into those parameters.
     #[test]
     fn input_names_are_query_names_or_capitalized_location_names() {
         let m = ec2();
@@ -123,6 +126,60 @@ mod tests {
         // The model's member names are not EC2's wire names: `Description=` is not the member.
         let v = parse_op(&m, "CreateSecurityGroup", "GroupName=web&Description=x").unwrap();
         assert_eq!(v, json!({"GroupName": "web"}));
+    }
+
+    /// EC2's model gives some members a `queryName` (the trimmed one has none): it wins over the
+    /// `locationName`; maps take `Name.entry.N.Key` / `.Value` names capitalized as members are.
+    #[test]
+    fn query_names_win_and_map_names_are_capitalized() {
+        let m = Model::from_json(
+            r#"{
+              "version": "2.0",
+              "metadata": {"protocol": "ec2", "apiVersion": "2016-11-15", "xmlNamespace": "urn:x"},
+              "operations": {"Op": {"name": "Op", "http": {"method": "POST", "requestUri": "/"},
+                                    "input": {"shape": "In"}, "output": {"shape": "Out"}}},
+              "shapes": {
+                "In": {"type": "structure", "members": {
+                  "Attribute": {"shape": "S", "locationName": "attribute", "queryName": "Attr"},
+                  "Ids": {"shape": "Ids", "locationName": "instanceId", "queryName": "InstanceId"},
+                  "Plain": {"shape": "S"},
+                  "When": {"shape": "T", "locationName": "when"},
+                  "Data": {"shape": "B"},
+                  "Labels": {"shape": "Labels"},
+                  "Pairs": {"shape": "Pairs"}}},
+                "Out": {"type": "structure", "members": {
+                  "When": {"shape": "T", "locationName": "when"},
+                  "Data": {"shape": "B", "locationName": "data"},
+                  "Pairs": {"shape": "Pairs", "locationName": "pairSet"}}},
+                "S": {"type": "string"}, "T": {"type": "timestamp"}, "B": {"type": "blob"},
+                "Ids": {"type": "list", "member": {"shape": "S", "locationName": "item"}},
+                "Labels": {"type": "map", "key": {"shape": "S", "locationName": "name"},
+                           "value": {"shape": "S", "locationName": "text"}},
+                "Pairs": {"type": "map", "key": {"shape": "S"}, "value": {"shape": "S"}}
+              }
+            }"#,
+        )
+        .unwrap();
+        let v = parse_op(
+            &m,
+            "Op",
+            "Attr=a&Attribute=ignored&InstanceId.1=i-1&InstanceId.2=i-2&Plain=p&When=2026-12-03T13%3A00%3A00.250Z\
+             &Data=aGk%3D&Labels.entry.1.Name=k&Labels.entry.1.Text=v&Pairs.entry.1.key=x&Pairs.entry.1.value=y",
+        )
+        .unwrap();
+        assert_eq!(
+            v,
+            json!({
+                "Attribute": "a", "Ids": ["i-1", "i-2"], "Plain": "p", "When": 1796302800.25, "Data": "aGk=",
+                "Labels": {"k": "v"}, "Pairs": {"x": "y"}
+            })
+        );
+        assert!(parse_op(&m, "Op", "Data=not+base64").is_err());
+        assert_eq!(
+            xml(&m, "Op", &json!({"When": 1796302800.25, "Data": "aGk=", "Pairs": {"x": "y"}})),
+            "<when>2026-12-03T13:00:00.250Z</when><data>aGk=</data>\
+             <pairSet><entry><key>x</key><value>y</value></entry></pairSet>"
+        );
     }
 
     #[test]
