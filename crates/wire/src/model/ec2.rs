@@ -253,7 +253,7 @@ mod tests {
         ] {
             let e = parse_op(&m, "DescribeSecurityGroups", form).unwrap_err();
             assert_eq!(e.status(), 400, "{form}");
-            assert_eq!(e.code(), "ValidationError", "{form}: {}", e.message());
+            assert_eq!(e.code(), "InvalidParameterValue", "{form}: {}", e.message());
         }
         let e = parse_op(&m, "DescribeSecurityGroups", "GroupId.1=sg-1&GroupId.3=sg-3").unwrap_err();
         assert!(e.message().contains("GroupId.2 is missing"), "{}", e.message());

@@ -35,11 +35,19 @@ struct Param<'q> {
     value: &'q str,
 }
 
-/// Builds the value tree of the structure `shape` from the request's parameters.
+/// Builds the value tree of the structure `shape` from the request's parameters. A parameter
+/// that cannot be read is `ValidationError` (400), `InvalidParameterValue` in EC2's dialect.
 pub fn parse(model: &Model, shape: ShapeId, params: &QueryParams, dialect: Dialect) -> Result<Value, AwsError> {
     let all: Vec<Param<'_>> =
         params.pairs().iter().map(|(k, v)| Param { rest: k.as_str(), key: k.as_str(), value: v.as_str() }).collect();
-    structure(model, shape, &all, "", dialect)
+    let tree = structure(model, shape, &all, "", dialect);
+    match (tree, dialect) {
+        // EC2 spells a parameter it cannot read as it spells a broken constraint.
+        (Err(e), Dialect::Ec2) if e.code() == "ValidationError" => {
+            Err(AwsError::new("InvalidParameterValue", e.status(), e.message().to_owned()))
+        }
+        (tree, _) => tree,
+    }
 }
 
 fn wire_name(m: &Member, dialect: Dialect) -> String {
