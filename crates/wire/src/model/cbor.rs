@@ -5,10 +5,10 @@
 //! the same header.
 //!
 //! - [`parse`] reads a request body into the value tree of the operation's input shape, checking
-//!   each member's CBOR type against its shape as it goes (the decoder is driven by the model, so
-//!   nothing the model does not expect is ever built, except for members it does not know, which
-//!   are read and dropped as AWS drops them). Text strings are strings, byte strings are blobs
-//!   (base64 text in the tree), major types 0 and 1 are integers (range-checked against the
+//!   each member's CBOR type against its shape as it goes. The decoder is driven by the model, so
+//!   nothing the model does not expect is ever built: members it does not know are checked to be
+//!   well-formed CBOR and dropped, as AWS drops them. Text strings are strings, byte strings are
+//!   blobs (base64 text in the tree), major types 0 and 1 are integers (range-checked against the
 //!   shape: 32 bits for `integer`, 64 for `long`), half, single and double floats are doubles
 //!   (an integer is accepted for a double too), tag 1 over an integer or a float is a timestamp
 //!   (epoch seconds), `null` and `undefined` are an absent member. Definite and indefinite lengths
@@ -16,9 +16,10 @@
 //! - Anything malformed is `SerializationException` (400), never a panic: truncated items,
 //!   reserved additional information, a break outside an indefinite item, a stray tag, invalid
 //!   UTF-8, a non-text map key, NaN or infinite numbers (the tree is JSON and cannot hold them),
-//!   bytes after the body's single item, or a duplicate key in a structure or map (refused rather
-//!   than resolved first-wins or last-wins, so that no two readers of one body can disagree on what
-//!   it says).
+//!   bytes after the body's single item, or a duplicate key in a structure (known member or not)
+//!   or a map the model types (refused rather than resolved first-wins or last-wins, so that no
+//!   two readers of one body can disagree on what it says; inside a member the model does not
+//!   know, only well-formedness is checked).
 //! - Bounds: nesting deeper than [`MAX_DEPTH`] is refused; every length is checked against the
 //!   bytes that remain before anything is allocated (a header claiming a 2^60-element array in a
 //!   short body is refused at once), so work and memory are linear in the body's size, which the
@@ -332,7 +333,7 @@ fn typed(
                     }
                     None => {
                         let h = r.head()?;
-                        any(r, h, depth + 1)?;
+                        skip(r, h, depth + 1)?;
                     }
                 }
             }
@@ -465,6 +466,54 @@ fn any(r: &mut Reader<'_>, head: Head, depth: usize) -> Result<Value, AwsError> 
             _ => return Err(malformed("an unassigned simple value")),
         },
     })
+}
+
+/// Reads and checks an item whose head was read, building nothing: a member the model does not
+/// know costs no memory, however many items it holds.
+fn skip(r: &mut Reader<'_>, head: Head, depth: usize) -> Result<(), AwsError> {
+    if depth > MAX_DEPTH {
+        return Err(serialization("The request nests deeper than the model allows."));
+    }
+    match head.major {
+        0 | 1 => {}
+        2 | 3 => match head.arg {
+            Some(n) => {
+                let bytes = r.take(n)?;
+                if head.major == 3 && std::str::from_utf8(bytes).is_err() {
+                    return Err(malformed("a text string is not UTF-8"));
+                }
+            }
+            None => {
+                let mut items = Items::Indefinite;
+                while r.more(&mut items)? {
+                    let chunk = r.head()?;
+                    if chunk.major != head.major || chunk.arg.is_none() {
+                        return Err(malformed("an indefinite-length string has a chunk of another type"));
+                    }
+                    skip(r, chunk, depth)?;
+                }
+            }
+        },
+        4 | 5 => {
+            let per_item = u64::from(head.major - 3);
+            let mut items = r.items(head, per_item)?;
+            while r.more(&mut items)? {
+                for _ in 0..per_item {
+                    let h = r.head()?;
+                    skip(r, h, depth + 1)?;
+                }
+            }
+        }
+        6 => {
+            let h = r.head()?;
+            skip(r, h, depth + 1)?;
+        }
+        _ => match head.info {
+            20..=23 | 25..=27 => {}
+            _ => return Err(malformed("an unassigned simple value")),
+        },
+    }
+    Ok(())
 }
 
 // ------------------------------------------------------------------------------------------------
