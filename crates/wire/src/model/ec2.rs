@@ -316,6 +316,38 @@ mod tests {
         );
     }
 
+    /// A future that is ready at once (a buffered body).
+    fn ready<F: std::future::Future>(f: F) -> F::Output {
+        let mut f = std::pin::pin!(f);
+        match f.as_mut().poll(&mut std::task::Context::from_waker(std::task::Waker::noop())) {
+            std::task::Poll::Ready(v) => v,
+            std::task::Poll::Pending => panic!("a buffered body is ready at once"),
+        }
+    }
+
+    /// The pipeline's entry points take the EC2 branch for an EC2 model.
+    #[test]
+    fn the_pipeline_entry_points_speak_ec2() {
+        use http_body_util::BodyExt as _;
+        let m = ec2();
+        let op = m.operation("CreateSecurityGroup").unwrap();
+        let q = QueryParams::parse("", b"Action=CreateSecurityGroup&GroupName=web&GroupDescription=d").unwrap();
+        let tree = super::super::parse_input(&m, op, crate::service::Input::Query(q)).unwrap();
+        assert_eq!(tree, json!({"GroupName": "web", "Description": "d"}));
+        // The model's constraints, in EC2's spelling.
+        let q = QueryParams::parse("", b"Action=CreateSecurityGroup&GroupName=web").unwrap();
+        let e = super::super::parse_input(&m, op, crate::service::Input::Query(q)).unwrap_err();
+        assert_eq!(e.code(), "InvalidParameterValue");
+        let resp = super::super::respond(&m, op, &json!({"GroupId": "sg-1"}), "r");
+        assert_eq!(resp.headers()[header::CONTENT_TYPE], "text/xml;charset=UTF-8");
+        let body = ready(resp.into_body().collect()).unwrap().to_bytes();
+        assert!(
+            String::from_utf8_lossy(&body)
+                .ends_with("<requestId>r</requestId><groupId>sg-1</groupId></CreateSecurityGroupResponse>"),
+            "{body:?}"
+        );
+    }
+
     #[test]
     fn the_envelope_has_the_request_id_and_no_result_wrapper() {
         let m = ec2();
