@@ -35,7 +35,8 @@ pub fn check(model: &Model, shape: ShapeId, value: &Value, protocol: Protocol) -
 /// The validation error of `protocol` for `violations` (at least one).
 pub fn error(protocol: Protocol, violations: &[String]) -> AwsError {
     let n = violations.len();
-    let message = format!("{n} validation error{} detected: {}", if n == 1 { "" } else { "s" }, violations.join("; "));
+    let message =
+        format!("{n} validation error{} detected: {}", if n == 1 { "" } else { "s" }, violations.join("; "));
     match protocol {
         Protocol::Query => AwsError::new("ValidationError", 400, message),
         Protocol::Ec2 => AwsError::new("InvalidParameterValue", 400, message),
@@ -226,12 +227,11 @@ fn length_rule(min: Option<f64>, max: Option<f64>, len: usize) -> Option<String>
 /// base64; here only the length matters).
 fn base64_len(text: &str) -> usize {
     let padding = text.bytes().rev().take_while(|&b| b == b'=').count().min(2);
-    (text.len() / 4 * 3
-        + match text.len() % 4 {
-            2 => 1,
-            3 => 2,
-            _ => 0,
-        })
+    (text.len() / 4 * 3 + match text.len() % 4 {
+        2 => 1,
+        3 => 2,
+        _ => 0,
+    })
     .saturating_sub(padding)
 }
 
@@ -327,10 +327,7 @@ mod tests {
         }
         let list = input(&m, "ListUsers");
         let found = violations(&m, list, &json!({"MaxItems": 0}));
-        assert_eq!(
-            found,
-            ["Value '0' at 'maxItems' failed to satisfy constraint: Member must have value greater than or equal to 1"]
-        );
+        assert_eq!(found, ["Value '0' at 'maxItems' failed to satisfy constraint: Member must have value greater than or equal to 1"]);
     }
 
     #[test]
@@ -351,9 +348,7 @@ mod tests {
         let grants = violations(&k, encrypt, &json!({"KeyId": "k", "Plaintext": "AA==", "GrantTokens": [""]}));
         assert_eq!(
             grants,
-            [
-                "Value '[]' at 'grantTokens' failed to satisfy constraint: Member must satisfy constraint: [Member must have length less than or equal to 8192, Member must have length greater than or equal to 1]"
-            ]
+            ["Value '[]' at 'grantTokens' failed to satisfy constraint: Member must satisfy constraint: [Member must have length less than or equal to 8192, Member must have length greater than or equal to 1]"]
         );
     }
 
