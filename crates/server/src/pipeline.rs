@@ -402,7 +402,7 @@ impl Pipeline {
                 draft.request_parameters = match &input {
                     Input::Query(q) => redact::query_params(q.pairs()),
                     Input::Json(v) | Input::Model(v) => redact::json_params(v),
-                    Input::Rest(..) => Value::Null,
+                    Input::Rest(..) | Input::Cbor(_) => Value::Null,
                 };
                 (input, None)
             }

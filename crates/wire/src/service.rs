@@ -61,7 +61,7 @@ impl Call {
             Input::Model(v) => v.get(name).and_then(serde_json::Value::as_str),
             Input::Query(q) => q.get(name),
             Input::Json(v) => v.get(name).and_then(serde_json::Value::as_str),
-            Input::Rest(..) => None,
+            Input::Rest(..) | Input::Cbor(_) => None,
         }
     }
 }
@@ -77,6 +77,9 @@ pub enum Input {
     /// A modeled operation's input: the value tree the model layer parsed and checked
     /// ([`crate::model::parse_input`]); the handler receives it typed.
     Model(serde_json::Value),
+    /// Smithy RPC v2 CBOR: the buffered request body, read by the model layer
+    /// ([`crate::model::cbor::parse`] through [`crate::model::parse_input`]).
+    Cbor(bytes::Bytes),
 }
 
 /// What a handler returns.

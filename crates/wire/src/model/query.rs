@@ -36,27 +36,25 @@ struct Param<'q> {
     value: &'q str,
 }
 
-/// Builds the value tree of the structure `shape` from the request's parameters.
+/// Builds the value tree of the structure `shape` from the request's parameters. A parameter
+/// that cannot be read is `ValidationError` (400), `InvalidParameterValue` in EC2's dialect.
 pub fn parse(model: &Model, shape: ShapeId, params: &QueryParams, dialect: Dialect) -> Result<Value, AwsError> {
     let all: Vec<Param<'_>> =
         params.pairs().iter().map(|(k, v)| Param { rest: k.as_str(), key: k.as_str(), value: v.as_str() }).collect();
-    structure(model, shape, &all, "", dialect)
-}
-
-fn wire_name(m: &Member, dialect: Dialect) -> Cow<'_, str> {
-    match (dialect, &m.query_name, &m.location_name) {
-        (Dialect::Query, _, _) => Cow::Borrowed(m.wire_name()),
-        (Dialect::Ec2, Some(q), _) => Cow::Borrowed(q),
-        (Dialect::Ec2, None, Some(l)) => Cow::Owned(capitalize(l)),
-        (Dialect::Ec2, None, None) => Cow::Borrowed(&m.name),
+    let tree = structure(model, shape, &all, "", dialect);
+    match (tree, dialect) {
+        // EC2 spells a parameter it cannot read as it spells a broken constraint.
+        (Err(e), Dialect::Ec2) if e.code() == "ValidationError" => {
+            Err(AwsError::new("InvalidParameterValue", e.status(), e.message().to_owned()))
+        }
+        (tree, _) => tree,
     }
 }
 
-fn capitalize(s: &str) -> String {
-    let mut c = s.chars();
-    match c.next() {
-        Some(f) => f.to_uppercase().chain(c).collect(),
-        None => String::new(),
+fn wire_name(m: &Member, dialect: Dialect) -> Cow<'_, str> {
+    match dialect {
+        Dialect::Query => Cow::Borrowed(m.wire_name()),
+        Dialect::Ec2 => Cow::Owned(super::ec2::input_name(m)),
     }
 }
 
@@ -111,6 +109,12 @@ fn value(
             structure(model, shape, &inner, &format!("{full}."), d).map(Some)
         }
         Kind::List { member, member_name, flattened } => {
+            if d == Dialect::Ec2
+                && let Some(p) = params.iter().find(|p| p.rest.is_empty() && !p.value.is_empty())
+            {
+                // EC2 lists are always `Name.N`; a bare `Name=value` is not one.
+                return Err(malformed_member(p.key, full, "Member must be named Name.N"));
+            }
             if params.iter().all(|p| p.rest.is_empty()) {
                 // `Name=`: botocore's empty list.
                 return Ok(Some(Value::Array(Vec::new())));
@@ -128,7 +132,7 @@ fn value(
             };
             let scalar =
                 !matches!(model.shape(*member).kind, Kind::Structure { .. } | Kind::List { .. } | Kind::Map { .. });
-            let groups = group(&list_params, full, scalar)?;
+            let groups = group(&list_params, full, &head, scalar)?;
             let mut items = Vec::with_capacity(groups.len());
             for (i, fields) in groups.into_iter().enumerate() {
                 let element_name = format!("{head}.{}", i + 1);
@@ -147,9 +151,19 @@ fn value(
                 under(params, "entry")
             };
             let head = if flat { full.to_owned() } else { format!("{full}.entry") };
-            let groups = group(&inner, full, false)?;
-            let key_name = key_name.as_deref().unwrap_or("key");
-            let value_name = value_name.as_deref().unwrap_or("value");
+            let groups = group(&inner, full, &head, false)?;
+            // EC2 capitalizes these names as it does members' (botocore's `EC2Serializer`).
+            let (key_name, value_name) = match d {
+                Dialect::Query => (
+                    key_name.as_deref().unwrap_or("key").to_owned(),
+                    value_name.as_deref().unwrap_or("value").to_owned(),
+                ),
+                Dialect::Ec2 => (
+                    key_name.as_deref().map_or_else(|| "key".to_owned(), super::ec2::capitalize),
+                    value_name.as_deref().map_or_else(|| "value".to_owned(), super::ec2::capitalize),
+                ),
+            };
+            let (key_name, value_name) = (key_name.as_str(), value_name.as_str());
             let mut out = Map::new();
             for (i, fields) in groups.into_iter().enumerate() {
                 let entry = format!("{head}.{}", i + 1);
@@ -177,7 +191,7 @@ fn value(
 
 /// Groups list (or map entry) parameters by index, in index order, refusing malformed names.
 /// Each group's `rest` becomes what follows the index (`""` for a scalar member).
-fn group<'q>(params: &[Param<'q>], list: &str, scalar: bool) -> Result<Vec<Vec<Param<'q>>>, AwsError> {
+fn group<'q>(params: &[Param<'q>], list: &str, head: &str, scalar: bool) -> Result<Vec<Vec<Param<'q>>>, AwsError> {
     let mut by_index: BTreeMap<usize, Vec<Param<'q>>> = BTreeMap::new();
     for p in params {
         let (index_text, field) = match p.rest.split_once('.') {
@@ -214,7 +228,7 @@ fn group<'q>(params: &[Param<'q>], list: &str, scalar: bool) -> Result<Vec<Vec<P
             return Err(malformed_member(
                 key,
                 list,
-                &format!("Member indexes must run from 1 without gaps ({list}.member.{expected} is missing)"),
+                &format!("Member indexes must run from 1 without gaps ({head}.{expected} is missing)"),
             ));
         }
         out.push(fields);

@@ -4,9 +4,9 @@
 use super::query::{Dialect, write_xml};
 use super::xml_ser::{XmlSerError, write_members};
 use super::{Model, OperationModel, ShapeId, json, validate};
-use crate::protocol::{Protocol, ResponseBody, malformed_body};
+use crate::protocol::{Protocol, ResponseBody, full_body, malformed_body, set_request_id};
 use crate::service::Input;
-use http::Response;
+use http::{HeaderValue, Response};
 use rampart_core::AwsError;
 use serde_json::Value;
 
@@ -33,7 +33,8 @@ impl<T: serde::Serialize + Send> ModeledOutput for T {
 }
 
 /// Turns the protocol-parsed `input` of operation `op` into its value tree: read by the model
-/// (query), type-checked (JSON), then validated against the model's constraints.
+/// (query, EC2, RPC v2 CBOR from [`Input::Cbor`]), type-checked (JSON), then validated against the
+/// model's constraints.
 pub fn parse_input(model: &Model, op: &OperationModel, input: Input) -> Result<Value, AwsError> {
     let protocol = model.metadata.protocol;
     let Some(shape) = op.input else { return Ok(Value::Object(Default::default())) };
@@ -47,7 +48,8 @@ pub fn parse_input(model: &Model, op: &OperationModel, input: Input) -> Result<V
             v
         }
         Input::Model(v) => v,
-        Input::Rest(..) => {
+        Input::Cbor(body) if protocol == Protocol::RpcV2Cbor => super::cbor::parse(model, shape, &body)?,
+        Input::Rest(..) | Input::Cbor(_) => {
             return Err(malformed_body(protocol, "This operation's request cannot be read by the model layer."));
         }
     };
@@ -77,11 +79,21 @@ pub fn respond(
             Protocol::query_response(&op.name, &model.metadata.xml_namespace, &xml, request_id)
         }
         Protocol::Ec2 => {
-            let mut xml = String::new();
-            if let Some(shape) = op.output {
-                write_xml(model, shape, &output.to_value(), Dialect::Ec2, &mut xml);
+            let value = op.output.map(|_| output.to_value());
+            super::ec2::response(model, op, value.as_ref(), request_id)
+        }
+        Protocol::RpcV2Cbor => {
+            // An operation without output has an empty body (and so no Content-Type).
+            let body = op.output.map(|shape| super::cbor::to_cbor(model, shape, &output.to_value()));
+            let has_body = body.is_some();
+            let mut resp = Response::new(full_body(body.unwrap_or_default()));
+            let h = resp.headers_mut();
+            h.insert("smithy-protocol", HeaderValue::from_static(super::cbor::SMITHY_PROTOCOL));
+            if has_body {
+                h.insert(http::header::CONTENT_TYPE, HeaderValue::from_static(super::cbor::CONTENT_TYPE));
             }
-            Protocol::query_response(&op.name, &model.metadata.xml_namespace, &xml, request_id)
+            set_request_id(&mut resp, request_id, protocol);
+            resp
         }
         _ => {
             let mut resp = Protocol::json_text_response(output.to_json(), request_id);
