@@ -214,9 +214,26 @@ pub fn tag_shapes(tags: &[Tag]) -> Vec<crate::shapes::iam::Tag> {
     tags.iter().map(|t| crate::shapes::iam::Tag { key: t.key.clone(), value: t.value.clone() }).collect()
 }
 
-/// Tags from a modeled request (the model layer checked their count, lengths and presence).
-pub fn tags_from(tags: Option<Vec<crate::shapes::iam::Tag>>) -> Vec<Tag> {
-    tags.unwrap_or_default().into_iter().map(|t| Tag { key: t.key, value: t.value }).collect()
+/// Tags from a modeled request. The model layer checked their count, lengths, characters and
+/// presence; what it cannot express is checked here as `tags_param` does: keys beginning with
+/// `aws:` are reserved, and keys are unique (case-insensitively).
+pub fn tags_from(tags: Option<Vec<crate::shapes::iam::Tag>>) -> Result<Vec<Tag>, AwsError> {
+    checked_tags(tags.unwrap_or_default().into_iter().map(|t| (t.key, t.value)))
+}
+
+/// `(key, value)` pairs of a modeled request as tags: no reserved (`aws:`) or duplicate keys.
+pub fn checked_tags(pairs: impl IntoIterator<Item = (String, String)>) -> Result<Vec<Tag>, AwsError> {
+    let mut tags: Vec<Tag> = Vec::new();
+    for (key, value) in pairs {
+        if key.to_ascii_lowercase().starts_with("aws:") {
+            return Err(invalid_input("tag keys beginning with `aws:` are reserved for AWS use"));
+        }
+        if tags.iter().any(|t| t.key.eq_ignore_ascii_case(&key)) {
+            return Err(invalid_input(format!("duplicate tag key `{key}`: tag keys must be unique")));
+        }
+        tags.push(Tag { key, value });
+    }
+    Ok(tags)
 }
 
 /// Pages `items` (already in key order, at most `max + 1`): the page, whether it is truncated,
