@@ -35,8 +35,7 @@ pub fn check(model: &Model, shape: ShapeId, value: &Value, protocol: Protocol) -
 /// The validation error of `protocol` for `violations` (at least one).
 pub fn error(protocol: Protocol, violations: &[String]) -> AwsError {
     let n = violations.len();
-    let message =
-        format!("{n} validation error{} detected: {}", if n == 1 { "" } else { "s" }, violations.join("; "));
+    let message = format!("{n} validation error{} detected: {}", if n == 1 { "" } else { "s" }, violations.join("; "));
     match protocol {
         Protocol::Query => AwsError::new("ValidationError", 400, message),
         Protocol::Ec2 => AwsError::new("InvalidParameterValue", 400, message),
@@ -70,34 +69,39 @@ fn structure(model: &Model, shape: ShapeId, value: &Value, path: &str, out: &mut
                     out.push(format!("Value null at '{at}' failed to satisfy constraint: Member must not be null"));
                 }
             }
-            Some(v) => member(model, m.shape, v, &at, out),
+            Some(v) => member(model, m.shape, v, &at, m.sensitive, out),
         }
     }
 }
 
-fn member(model: &Model, shape: ShapeId, value: &Value, at: &str, out: &mut Vec<String>) {
+/// `hidden`: the member is `sensitive` (on the member or its shape), so its value is not echoed
+/// ("Value at 'x' failed to ..."), as AWS does not echo passwords and tokens (blobs are echoed as
+/// their type name only, sensitive or not).
+fn member(model: &Model, shape: ShapeId, value: &Value, at: &str, hidden: bool, out: &mut Vec<String>) {
     let s = model.shape(shape);
+    let hidden = hidden || s.sensitive;
+    let shown = |text: String| if hidden { String::new() } else { format!(" '{text}'") };
     match &s.kind {
         Kind::Structure { .. } => structure(model, shape, value, at, out),
         Kind::List { member: element, .. } => {
             let items = value.as_array().map(Vec::as_slice).unwrap_or_default();
             if let Some(rule) = length_rule(s.min, s.max, items.len()) {
-                out.push(format!("Value '{}' at '{at}' failed to satisfy constraint: {rule}", show_list(items)));
+                out.push(format!("Value{} at '{at}' failed to satisfy constraint: {rule}", shown(show_list(items))));
                 return;
             }
             let element_shape = model.shape(*element);
             match element_shape.kind {
                 Kind::Structure { .. } | Kind::List { .. } | Kind::Map { .. } => {
                     for (i, item) in items.iter().enumerate() {
-                        member(model, *element, item, &format!("{at}.{}.member", i + 1), out);
+                        member(model, *element, item, &format!("{at}.{}.member", i + 1), hidden, out);
                     }
                 }
                 _ => {
                     if items.iter().any(|item| scalar_rule(model, *element, item).is_some()) {
                         let all = every_rule(model, *element);
                         out.push(format!(
-                            "Value '{}' at '{at}' failed to satisfy constraint: Member must satisfy constraint: [{}]",
-                            show_list(items),
+                            "Value{} at '{at}' failed to satisfy constraint: Member must satisfy constraint: [{}]",
+                            shown(show_list(items)),
                             all.join(", ")
                         ));
                     }
@@ -107,7 +111,7 @@ fn member(model: &Model, shape: ShapeId, value: &Value, at: &str, out: &mut Vec<
         Kind::Map { key, value: value_shape, .. } => {
             let Value::Object(entries) = value else { return };
             if let Some(rule) = length_rule(s.min, s.max, entries.len()) {
-                out.push(format!("Value '{}' at '{at}' failed to satisfy constraint: {rule}", show_map(value)));
+                out.push(format!("Value{} at '{at}' failed to satisfy constraint: {rule}", shown(show_map(value))));
                 return;
             }
             let bad_key = entries.keys().any(|k| scalar_rule(model, *key, &Value::String(k.clone())).is_some());
@@ -124,20 +128,23 @@ fn member(model: &Model, shape: ShapeId, value: &Value, at: &str, out: &mut Vec<
                     ));
                 }
                 out.push(format!(
-                    "Value '{}' at '{at}' failed to satisfy constraint: {}",
-                    show_map(value),
+                    "Value{} at '{at}' failed to satisfy constraint: {}",
+                    shown(show_map(value)),
                     rules.join(", ")
                 ));
             }
             for (k, v) in entries {
                 if matches!(model.shape(*value_shape).kind, Kind::Structure { .. } | Kind::List { .. }) {
-                    member(model, *value_shape, v, &format!("{at}.{k}"), out);
+                    member(model, *value_shape, v, &format!("{at}.{k}"), hidden, out);
                 }
             }
         }
         _ => {
             if let Some(rule) = scalar_rule(model, shape, value) {
-                out.push(format!("Value {} at '{at}' failed to satisfy constraint: {rule}", show(model, shape, value)));
+                // A blob is echoed as its type name, never its bytes: shown even when sensitive.
+                let secret = hidden && !matches!(s.kind, Kind::Blob);
+                let shown = if secret { String::new() } else { format!(" {}", show(model, shape, value)) };
+                out.push(format!("Value{shown} at '{at}' failed to satisfy constraint: {rule}"));
             }
         }
     }
@@ -227,11 +234,12 @@ fn length_rule(min: Option<f64>, max: Option<f64>, len: usize) -> Option<String>
 /// base64; here only the length matters).
 fn base64_len(text: &str) -> usize {
     let padding = text.bytes().rev().take_while(|&b| b == b'=').count().min(2);
-    (text.len() / 4 * 3 + match text.len() % 4 {
-        2 => 1,
-        3 => 2,
-        _ => 0,
-    })
+    (text.len() / 4 * 3
+        + match text.len() % 4 {
+            2 => 1,
+            3 => 2,
+            _ => 0,
+        })
     .saturating_sub(padding)
 }
 
@@ -294,6 +302,26 @@ mod tests {
     }
 
     #[test]
+    fn sensitive_values_are_not_echoed() {
+        let m = Model::from_json(include_str!("../../../iam/model/sts.json")).unwrap();
+        let shape = input(&m, "AssumeRoleWithWebIdentity");
+        let value = json!({
+            "RoleArn": "arn:aws:iam::111122223333:role/deploy",
+            "RoleSessionName": "run-1",
+            "WebIdentityToken": "abc",
+        });
+        assert_eq!(
+            violations(&m, shape, &value),
+            vec![
+                "Value at 'webIdentityToken' failed to satisfy constraint: Member must have length greater than or equal to 4"
+            ]
+        );
+        let value = json!({"RoleArn": "arn:aws:iam::111122223333:role/deploy", "RoleSessionName": "a"});
+        let found = violations(&m, shape, &value);
+        assert!(found.iter().any(|v| v.starts_with("Value 'a' at 'roleSessionName'")), "{found:?}");
+    }
+
+    #[test]
     fn every_constraint_kind_has_awss_message() {
         let m = iam();
         let create = input(&m, "CreateUser");
@@ -327,7 +355,10 @@ mod tests {
         }
         let list = input(&m, "ListUsers");
         let found = violations(&m, list, &json!({"MaxItems": 0}));
-        assert_eq!(found, ["Value '0' at 'maxItems' failed to satisfy constraint: Member must have value greater than or equal to 1"]);
+        assert_eq!(
+            found,
+            ["Value '0' at 'maxItems' failed to satisfy constraint: Member must have value greater than or equal to 1"]
+        );
     }
 
     #[test]
@@ -348,7 +379,9 @@ mod tests {
         let grants = violations(&k, encrypt, &json!({"KeyId": "k", "Plaintext": "AA==", "GrantTokens": [""]}));
         assert_eq!(
             grants,
-            ["Value '[]' at 'grantTokens' failed to satisfy constraint: Member must satisfy constraint: [Member must have length less than or equal to 8192, Member must have length greater than or equal to 1]"]
+            [
+                "Value '[]' at 'grantTokens' failed to satisfy constraint: Member must satisfy constraint: [Member must have length less than or equal to 8192, Member must have length greater than or equal to 1]"
+            ]
         );
     }
 
