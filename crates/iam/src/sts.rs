@@ -2,8 +2,9 @@
 
 use crate::accounts::{iso_now, seal_secret};
 use crate::model::{Kind, RoleRecord, SESSIONS, SessionKind, SessionRecord, WebIdentityClaims};
+use crate::shapes::sts as sts_shapes;
 use crate::state::Iam;
-use crate::util::{check_name, invalid_input, limit_exceeded, malformed_policy};
+use crate::util::{invalid_input, limit_exceeded, malformed_policy};
 use aws_lc_rs::digest;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
@@ -12,14 +13,9 @@ use rampart_core::ids::{AccountId, fill_random, new_secret_access_key, prefixed_
 use rampart_core::{AwsError, Principal, PrincipalKind};
 use rampart_policy::{Policy, PolicyKind, limits};
 use rampart_store::{StoreExt, TxnExt};
-use rampart_wire::query::QueryParams;
-use rampart_wire::xml::XmlWriter;
-use crate::shapes::sts as sts_shapes;
-use rampart_wire::model::Model;
-use rampart_wire::{Access, Call, Operation, Output, Service};
+use rampart_wire::model::{Model, SecretString, Timestamp};
+use rampart_wire::{Access, Call, Operation, Service};
 use std::sync::{Arc, LazyLock};
-use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 use zeroize::Zeroizing;
 
 /// The STS XML namespace.
@@ -54,17 +50,17 @@ pub fn service(iam: &Arc<Iam>) -> Service {
                 .read_only(),
         )
         .operation(
-            Operation::new("AssumeRole", "sts:AssumeRole", move |call| {
+            Operation::modeled::<sts_shapes::AssumeRole, _, _>("sts:AssumeRole", move |call, input| {
                 let iam = Arc::clone(&assume);
-                async move { blocking(move || assume_role(&iam, &call)).await }
+                async move { blocking(move || assume_role(&iam, &call, input)).await }
             })
             .target(move |call| assume_role_target(&assume_target, call)),
         )
         // AWS: GetSessionToken needs no permission: it authenticates the caller (with MFA).
         .operation(
-            Operation::new("GetSessionToken", "sts:GetSessionToken", move |call| {
+            Operation::modeled::<sts_shapes::GetSessionToken, _, _>("sts:GetSessionToken", move |call, input| {
                 let iam = Arc::clone(&session);
-                async move { blocking(move || get_session_token(&iam, &call)).await }
+                async move { blocking(move || get_session_token(&iam, &call, input)).await }
             })
             .access(Access::AnyAuthenticated),
         )
@@ -91,8 +87,9 @@ pub fn service(iam: &Arc<Iam>) -> Service {
         )
 }
 
-async fn blocking(f: impl FnOnce() -> Result<String, AwsError> + Send + 'static) -> Result<Output, AwsError> {
-    tokio::task::spawn_blocking(f).await.map_err(|_| AwsError::internal())?.map(Output::Query)
+/// Runs `f` off the request threads (it reads and writes the store).
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, AwsError> + Send + 'static) -> Result<T, AwsError> {
+    tokio::task::spawn_blocking(f).await.map_err(|_| AwsError::internal())?
 }
 
 async fn get_caller_identity(
@@ -107,31 +104,11 @@ async fn get_caller_identity(
     })
 }
 
-pub(crate) fn fmt_time(t: OffsetDateTime) -> String {
-    t.replace_nanosecond(0).unwrap_or(t).format(&Rfc3339).unwrap_or_default()
-}
-
 pub(crate) fn validation(param: &str, value: &str, rule: &str) -> AwsError {
     AwsError::validation(format!(
         "1 validation error detected: Value '{value}' at '{}' failed to satisfy constraint: {rule}",
         rampart_wire::query::lower_first(param)
     ))
-}
-
-pub(crate) fn duration(q: &QueryParams, default: i64, min: i64, max: i64) -> Result<i64, AwsError> {
-    match q.get("DurationSeconds") {
-        None => Ok(default.min(max)),
-        Some(v) => match v.parse::<i64>() {
-            Ok(n) if n < min => {
-                Err(validation("DurationSeconds", v, &format!("Member must have value greater than or equal to {min}")))
-            }
-            Ok(n) if n <= max => Ok(n),
-            Ok(_) => {
-                Err(validation("DurationSeconds", v, &format!("Member must have value less than or equal to {max}")))
-            }
-            Err(_) => Err(validation("DurationSeconds", v, "Member must be a number")),
-        },
-    }
 }
 
 /// `arn:aws:iam::ACCOUNT:role/PATH/NAME` -> (account, name).
@@ -144,8 +121,10 @@ pub(crate) fn parse_role_arn(arn: &str) -> Option<(AccountId, &str)> {
 
 fn assume_role_target(iam: &Iam, call: &Call) -> Result<Target, AwsError> {
     let caller = call.caller()?;
-    let q = call.query();
-    let role_arn = q.require("RoleArn")?;
+    // The model layer parsed and checked the input before authorization.
+    let input: sts_shapes::AssumeRoleRequest =
+        serde_json::from_value(call.json().clone()).map_err(|_| AwsError::internal())?;
+    let role_arn = input.role_arn.as_str();
     let denied = || {
         AwsError::access_denied(format!(
             "User: {} is not authorized to perform: sts:AssumeRole on resource: {role_arn}",
@@ -158,29 +137,29 @@ fn assume_role_target(iam: &Iam, call: &Call) -> Result<Target, AwsError> {
     // A role that does not exist is indistinguishable from one that does not trust the caller.
     let role = iam.get::<RoleRecord>(Kind::Role, &acct, name)?.filter(|r| r.arn == role_arn).ok_or_else(denied)?;
     let mut keys: Vec<(String, Vec<String>)> = Vec::new();
-    for (key, param) in [
-        ("sts:ExternalId", "ExternalId"),
-        ("sts:RoleSessionName", "RoleSessionName"),
-        ("sts:SourceIdentity", "SourceIdentity"),
+    for (key, value) in [
+        ("sts:ExternalId", input.external_id.as_deref()),
+        ("sts:RoleSessionName", Some(input.role_session_name.as_str())),
+        ("sts:SourceIdentity", input.source_identity.as_deref()),
     ] {
-        if let Some(v) = q.get(param) {
+        if let Some(v) = value {
             keys.push((key.to_owned(), vec![v.to_owned()]));
         }
     }
-    let tags = crate::util::tags_param(q, "Tags")?;
+    let tags = session_tags(input.tags)?;
     if !tags.is_empty() {
         for t in &tags {
             keys.push((format!("aws:RequestTag/{}", t.key), vec![t.value.clone()]));
         }
         keys.push(("aws:TagKeys".into(), tags.iter().map(|t| t.key.clone()).collect()));
     }
-    let transitive = q.list("TransitiveTagKeys")?;
+    let transitive = input.transitive_tag_keys.unwrap_or_default();
     if !transitive.is_empty() {
-        keys.push(("sts:TransitiveTagKeys".into(), transitive.iter().map(|s| (*s).to_owned()).collect()));
+        keys.push(("sts:TransitiveTagKeys".into(), transitive));
     }
     // MFA given with the call counts for this call's conditions (trust policies that demand
     // aws:MultiFactorAuthPresent), once the code is proven.
-    if let (Some(serial), Some(code)) = (q.get("SerialNumber"), q.get("TokenCode")) {
+    if let (Some(serial), Some(code)) = (&input.serial_number, &input.token_code) {
         crate::mfa::verify_code(iam, caller, serial, code)?;
         keys.push(("aws:MultiFactorAuthPresent".into(), vec!["true".into()]));
         keys.push(("aws:MultiFactorAuthAge".into(), vec!["0".into()]));
@@ -203,10 +182,16 @@ fn assume_role_target(iam: &Iam, call: &Call) -> Result<Target, AwsError> {
     if !tags.is_empty() {
         target.also.push(("sts:TagSession", target.clone()));
     }
-    if q.get("SourceIdentity").is_some() {
+    if input.source_identity.is_some() {
         target.also.push(("sts:SetSourceIdentity", Target { also: Vec::new(), ..target.clone() }));
     }
     Ok(target)
+}
+
+/// Session tags from a modeled request (the model checked their count, lengths and characters):
+/// no reserved (`aws:`) or duplicate keys.
+fn session_tags(tags: Option<Vec<sts_shapes::Tag>>) -> Result<Vec<crate::model::Tag>, AwsError> {
+    crate::util::checked_tags(tags.unwrap_or_default().into_iter().map(|t| (t.key, t.value)))
 }
 
 /// New temporary credentials stored for `record` (its key id, secret and token hash are filled).
@@ -214,7 +199,7 @@ pub(crate) struct Issued {
     pub(crate) access_key_id: String,
     pub(crate) secret: Zeroizing<String>,
     pub(crate) token: String,
-    pub(crate) expiration: String,
+    pub(crate) expiration: Timestamp,
 }
 
 pub(crate) fn issue(iam: &Iam, mut record: SessionRecord) -> Result<Issued, AwsError> {
@@ -226,8 +211,7 @@ pub(crate) fn issue(iam: &Iam, mut record: SessionRecord) -> Result<Issued, AwsE
     record.access_key_id.clone_from(&access_key_id);
     record.sealed_secret = seal_secret(iam.keystore.as_ref(), &access_key_id, &secret)?;
     record.token_sha256 = hex::encode(digest::digest(&digest::SHA256, token.as_bytes()).as_ref());
-    let expiration =
-        OffsetDateTime::from_unix_timestamp(record.expires_unix).map(fmt_time).map_err(|_| AwsError::internal())?;
+    let expiration = Timestamp::from_secs(record.expires_unix);
     iam.store.transact(|t| {
         if !t.insert_json(SESSIONS, &access_key_id, &record)? {
             return Err(AwsError::internal());
@@ -237,13 +221,19 @@ pub(crate) fn issue(iam: &Iam, mut record: SessionRecord) -> Result<Issued, AwsE
     Ok(Issued { access_key_id, secret, token, expiration })
 }
 
-pub(crate) fn write_credentials(w: &mut XmlWriter, c: &Issued) {
-    w.open("Credentials")
-        .element("AccessKeyId", &c.access_key_id)
-        .element("SecretAccessKey", &c.secret)
-        .element("SessionToken", &c.token)
-        .element("Expiration", &c.expiration)
-        .close("Credentials");
+/// The credentials as STS's API shows them; the secret stays zeroized.
+pub(crate) fn credentials(c: Issued) -> sts_shapes::Credentials {
+    sts_shapes::Credentials {
+        access_key_id: c.access_key_id,
+        secret_access_key: SecretString(c.secret),
+        session_token: c.token,
+        expiration: c.expiration,
+    }
+}
+
+/// `PackedPolicySize`: the session's policies and tags as a percentage of what fits.
+pub(crate) fn packed_percent(packed: usize) -> Option<i32> {
+    i32::try_from((packed * 100 / (limits::SESSION_POLICY * 2)).min(100)).ok()
 }
 
 /// The caller's own session, when it calls with temporary credentials.
@@ -254,11 +244,16 @@ fn caller_session(iam: &Iam, caller: &Principal) -> Result<Option<SessionRecord>
     Ok(iam.store.get_json(SESSIONS, &caller.access_key_id)?)
 }
 
-/// Session policies from `Policy` and `PolicyArns.member.N.arn`, validated.
-pub(crate) fn session_policies(iam: &Iam, q: &QueryParams) -> Result<(Vec<String>, usize), AwsError> {
+/// Session policies from `Policy` and `PolicyArns.member.N.arn` (the model checked their
+/// lengths and characters), validated as policies.
+pub(crate) fn session_policies(
+    iam: &Iam,
+    policy: Option<&str>,
+    arns: Option<&[sts_shapes::PolicyDescriptorType]>,
+) -> Result<(Vec<String>, usize), AwsError> {
     let mut docs = Vec::new();
     let mut packed = 0;
-    if let Some(p) = q.get("Policy") {
+    if let Some(p) = policy {
         if limits::policy_size(p) > limits::SESSION_POLICY {
             return Err(AwsError::new(
                 "PackedPolicyTooLarge",
@@ -273,10 +268,19 @@ pub(crate) fn session_policies(iam: &Iam, q: &QueryParams) -> Result<(Vec<String
     // `arn` is not a required member of STS's `PolicyDescriptorType`, but a descriptor without
     // one names no policy: refused ("Value null at 'policyArns.N.member.arn'") rather than
     // silently dropped, since the caller meant to narrow the session with it.
-    let arns = q
-        .structures("PolicyArns")?
+    let arns = arns
+        .unwrap_or_default()
         .iter()
-        .map(|m| m.require("arn").map(str::to_owned))
+        .enumerate()
+        .map(|(i, d)| {
+            d.arn.clone().ok_or_else(|| {
+                AwsError::validation(format!(
+                    "1 validation error detected: Value null at 'policyArns.{}.member.arn' failed to satisfy \
+                     constraint: Member must not be null",
+                    i + 1
+                ))
+            })
+        })
         .collect::<Result<Vec<_>, _>>()?;
     if arns.len() > 10 {
         return Err(validation(
@@ -295,18 +299,27 @@ pub(crate) fn session_policies(iam: &Iam, q: &QueryParams) -> Result<(Vec<String
     Ok((docs, packed))
 }
 
-fn assume_role(iam: &Iam, call: &Call) -> Result<String, AwsError> {
+/// The role's maximum session duration refuses a longer session (AWS's message).
+pub(crate) fn check_role_duration(requested: i64, max: i64) -> Result<(), AwsError> {
+    if requested > max {
+        return Err(validation(
+            "DurationSeconds",
+            &requested.to_string(),
+            &format!("The requested DurationSeconds exceeds the MaxSessionDuration set for this role ({max})."),
+        ));
+    }
+    Ok(())
+}
+
+fn assume_role(
+    iam: &Iam,
+    call: &Call,
+    input: sts_shapes::AssumeRoleRequest,
+) -> Result<sts_shapes::AssumeRoleResponse, AwsError> {
     let caller = call.caller()?;
-    let q = call.query();
-    let role_arn = q.require("RoleArn")?;
-    let session_name = q.require("RoleSessionName")?;
-    if session_name.len() < 2 {
-        return Err(validation("RoleSessionName", session_name, "Member must have length greater than or equal to 2"));
-    }
-    check_name("RoleSessionName", session_name, 64)?;
-    if let Some(e) = q.get("ExternalId").filter(|e| !(2..=1224).contains(&e.len())) {
-        return Err(validation("ExternalId", e, "Member must have length between 2 and 1224"));
-    }
+    let role_arn = input.role_arn.as_str();
+    let session_name = input.role_session_name.as_str();
+    // The target function parsed the ARN before authorization.
     let (acct, name) = parse_role_arn(role_arn).ok_or_else(AwsError::internal)?;
     let role: RoleRecord = iam.get(Kind::Role, &acct, name)?.ok_or_else(|| {
         AwsError::access_denied(format!(
@@ -318,24 +331,19 @@ fn assume_role(iam: &Iam, call: &Call) -> Result<String, AwsError> {
     let chained = caller.kind == PrincipalKind::AssumedRole;
     // Role chaining is limited to one hour, as in AWS.
     let max = if chained { 3600 } else { i64::from(role.max_session_duration) };
-    let requested = duration(q, 3600, 900, 43200)?;
-    if requested > max {
-        return Err(validation(
-            "DurationSeconds",
-            &requested.to_string(),
-            &format!("The requested DurationSeconds exceeds the MaxSessionDuration set for this role ({max})."),
-        ));
-    }
-    let (policies, mut packed) = session_policies(iam, q)?;
-    let mut tags = crate::util::tags_param(q, "Tags")?;
-    let transitive: Vec<String> = q.list("TransitiveTagKeys")?.into_iter().map(str::to_owned).collect();
+    // The model checked the range (900 to 43200).
+    let requested = input.duration_seconds.map_or(3600, i64::from);
+    check_role_duration(requested, max)?;
+    let (policies, mut packed) = session_policies(iam, input.policy.as_deref(), input.policy_arns.as_deref())?;
+    let mut tags = session_tags(input.tags)?;
+    let transitive: Vec<String> = input.transitive_tag_keys.unwrap_or_default();
     for k in &transitive {
         if !tags.iter().any(|t| t.key.eq_ignore_ascii_case(k)) {
             return Err(invalid_input(format!("The transitive tag key {k} is not among the session tags.")));
         }
     }
     let mut transitive_keys = transitive.clone();
-    let mut source_identity = q.get("SourceIdentity").map(str::to_owned);
+    let mut source_identity = input.source_identity;
     if let Some(p) = &parent {
         // Transitive tags of the calling session carry over and cannot be overridden.
         for k in &p.transitive_tag_keys {
@@ -356,14 +364,11 @@ fn assume_role(iam: &Iam, call: &Call) -> Result<String, AwsError> {
             source_identity = Some(si.clone());
         }
     }
-    if let Some(si) = source_identity.as_ref().filter(|si| !(2..=64).contains(&si.len())) {
-        return Err(validation("SourceIdentity", si, "Member must have length between 2 and 64"));
-    }
     if tags.len() > 50 {
         return Err(limit_exceeded("Session tags are limited to 50."));
     }
     packed += tags.iter().map(|t| t.key.len() + t.value.len()).sum::<usize>();
-    let mfa_unix = match (q.get("SerialNumber"), q.get("TokenCode")) {
+    let mfa_unix = match (&input.serial_number, &input.token_code) {
         // Verified (and consumed) while authorizing; it stands for this session.
         (Some(_), Some(_)) => Some(call.context.received_at.unix_timestamp()),
         (None, None) => parent.as_ref().and_then(|p| p.mfa_unix),
@@ -393,24 +398,37 @@ fn assume_role(iam: &Iam, call: &Call) -> Result<String, AwsError> {
         web_identity: None::<WebIdentityClaims>,
     };
     let issued = issue(iam, record)?;
-    let mut w = XmlWriter::new();
-    w.optional("SourceIdentity", source_identity.as_deref());
-    w.open("AssumedRoleUser").element("Arn", &session_arn).element("AssumedRoleId", &user_id).close("AssumedRoleUser");
-    write_credentials(&mut w, &issued);
-    let pct = (packed * 100 / (limits::SESSION_POLICY * 2)).min(100);
-    w.element("PackedPolicySize", &pct.to_string());
-    Ok(w.finish())
+    Ok(sts_shapes::AssumeRoleResponse {
+        credentials: Some(credentials(issued)),
+        assumed_role_user: Some(sts_shapes::AssumedRoleUser { assumed_role_id: user_id, arn: session_arn }),
+        packed_policy_size: packed_percent(packed),
+        source_identity,
+    })
 }
 
-fn get_session_token(iam: &Iam, call: &Call) -> Result<String, AwsError> {
+fn get_session_token(
+    iam: &Iam,
+    call: &Call,
+    input: sts_shapes::GetSessionTokenRequest,
+) -> Result<sts_shapes::GetSessionTokenResponse, AwsError> {
     let caller = call.caller()?;
-    let q = call.query();
     if caller.session.is_some() {
         return Err(AwsError::access_denied("Cannot call GetSessionToken with session credentials"));
     }
-    let max = if caller.is_root() { 3600 } else { 129_600 };
-    let requested = duration(q, 43_200, 900, max)?;
-    let mfa_unix = match (q.get("SerialNumber"), q.get("TokenCode")) {
+    // The model checked the range (900 to 129600); the root user's sessions last an hour at most.
+    let requested = match (input.duration_seconds.map(i64::from), caller.is_root()) {
+        (None, true) => 3600,
+        (None, false) => 43_200,
+        (Some(n), true) if n > 3600 => {
+            return Err(validation(
+                "DurationSeconds",
+                &n.to_string(),
+                "Member must have value less than or equal to 3600",
+            ));
+        }
+        (Some(n), _) => n,
+    };
+    let mfa_unix = match (&input.serial_number, &input.token_code) {
         (Some(serial), Some(code)) => Some(crate::mfa::verify_code(iam, caller, serial, code)?),
         (None, None) => None,
         _ => return Err(invalid_input("SerialNumber and TokenCode must be given together.")),
@@ -437,9 +455,7 @@ fn get_session_token(iam: &Iam, call: &Call) -> Result<String, AwsError> {
         web_identity: None,
     };
     let issued = issue(iam, record)?;
-    let mut w = XmlWriter::new();
-    write_credentials(&mut w, &issued);
-    Ok(w.finish())
+    Ok(sts_shapes::GetSessionTokenResponse { credentials: Some(credentials(issued)) })
 }
 
 fn get_access_key_info(iam: &Iam, key: &str) -> Result<sts_shapes::GetAccessKeyInfoResponse, AwsError> {

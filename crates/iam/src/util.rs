@@ -59,8 +59,6 @@ pub fn check_name(param: &str, value: &str, max: usize) -> Result<(), AwsError> 
 
 /// IAM's `pathType` pattern: `/` alone, or `/.../` of printable ASCII.
 const PATH_PATTERN: &str = "(\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)";
-/// IAM's `pathPrefixType` pattern (`ListUsers`, `ListRoles`, `ListGroups`, `ListInstanceProfiles`).
-const PATH_PREFIX_PATTERN: &str = "\\u002F[\\u0021-\\u007F]*";
 /// IAM's `policyPathType` pattern (`CreatePolicy`, `ListPolicies`, `ListAttached*Policies`).
 const POLICY_PATH_PATTERN: &str = "((/[A-Za-z0-9\\.,\\+@=_-]+)*)/";
 /// Every IAM path and path prefix is 1 to 512 characters.
@@ -75,13 +73,6 @@ pub fn check_path(param: &str, value: &str) -> Result<(), AwsError> {
             && value.ends_with('/')
             && value.bytes().all(|b| (0x21..=0x7e).contains(&b)));
     check_path_shape(param, value, ok, PATH_PATTERN)
-}
-
-/// Checks a path prefix against IAM's `pathPrefixType`: `\u002F[\u0021-\u007F]*`, 1 to 512
-/// characters.
-pub fn check_path_prefix(param: &str, value: &str) -> Result<(), AwsError> {
-    let ok = value.starts_with('/') && value.bytes().all(|b| (0x21..=0x7f).contains(&b));
-    check_path_shape(param, value, ok, PATH_PREFIX_PATTERN)
 }
 
 /// Checks a managed policy's path (or path prefix) against IAM's `policyPathType`:
@@ -115,14 +106,6 @@ pub fn path_param(q: &QueryParams, name: &str) -> Result<String, AwsError> {
     let path = q.get(name).unwrap_or("/");
     check_path(name, path)?;
     Ok(path.to_owned())
-}
-
-/// The `PathPrefix` parameter of `ListUsers`, `ListRoles`, `ListGroups` and
-/// `ListInstanceProfiles`, `/` when absent.
-pub fn path_prefix_param(q: &QueryParams) -> Result<&str, AwsError> {
-    let prefix = q.get("PathPrefix").unwrap_or("/");
-    check_path_prefix("PathPrefix", prefix)?;
-    Ok(prefix)
 }
 
 /// The `PathPrefix` parameter of the managed-policy listings, `/` when absent.
@@ -214,9 +197,26 @@ pub fn tag_shapes(tags: &[Tag]) -> Vec<crate::shapes::iam::Tag> {
     tags.iter().map(|t| crate::shapes::iam::Tag { key: t.key.clone(), value: t.value.clone() }).collect()
 }
 
-/// Tags from a modeled request (the model layer checked their count, lengths and presence).
-pub fn tags_from(tags: Option<Vec<crate::shapes::iam::Tag>>) -> Vec<Tag> {
-    tags.unwrap_or_default().into_iter().map(|t| Tag { key: t.key, value: t.value }).collect()
+/// Tags from a modeled request. The model layer checked their count, lengths, characters and
+/// presence; what it cannot express is checked here as `tags_param` does: keys beginning with
+/// `aws:` are reserved, and keys are unique (case-insensitively).
+pub fn tags_from(tags: Option<Vec<crate::shapes::iam::Tag>>) -> Result<Vec<Tag>, AwsError> {
+    checked_tags(tags.unwrap_or_default().into_iter().map(|t| (t.key, t.value)))
+}
+
+/// `(key, value)` pairs of a modeled request as tags: no reserved (`aws:`) or duplicate keys.
+pub fn checked_tags(pairs: impl IntoIterator<Item = (String, String)>) -> Result<Vec<Tag>, AwsError> {
+    let mut tags: Vec<Tag> = Vec::new();
+    for (key, value) in pairs {
+        if key.to_ascii_lowercase().starts_with("aws:") {
+            return Err(invalid_input("tag keys beginning with `aws:` are reserved for AWS use"));
+        }
+        if tags.iter().any(|t| t.key.eq_ignore_ascii_case(&key)) {
+            return Err(invalid_input(format!("duplicate tag key `{key}`: tag keys must be unique")));
+        }
+        tags.push(Tag { key, value });
+    }
+    Ok(tags)
 }
 
 /// Pages `items` (already in key order, at most `max + 1`): the page, whether it is truncated,
@@ -298,13 +298,7 @@ mod tests {
     }
 
     #[test]
-    fn path_prefixes() {
-        for ok in ["/", "//", "/a", "/a/b/", "/\x7f"] {
-            assert!(check_path_prefix("PathPrefix", ok).is_ok(), "{ok}");
-        }
-        for bad in ["", "a/", "/a b", "/\u{e9}", &format!("/{}", "a".repeat(512))] {
-            assert!(check_path_prefix("PathPrefix", bad).is_err(), "{bad}");
-        }
+    fn policy_paths() {
         for ok in ["/", "/a/", "/a.b,c+d@e=f_g-h/i/"] {
             assert!(check_policy_path("Path", ok).is_ok(), "{ok}");
         }

@@ -12,18 +12,17 @@ use crate::model::{Kind, OidcProviderRecord, RoleRecord, SessionKind, SessionRec
 use crate::oidc::issuer::IssuerUrl;
 use crate::oidc::keys::{KeyCache, KeyError};
 use crate::oidc::token::{self, Claims, TokenError};
+use crate::shapes::sts as sts_shapes;
 use crate::state::Iam;
-use crate::sts::{duration, issue, parse_role_arn, session_policies, validation, write_credentials};
-use crate::util::check_name;
+use crate::sts::{
+    check_role_duration, credentials, issue, packed_percent, parse_role_arn, session_policies, validation,
+};
 use rampart_core::AwsError;
 use rampart_core::authz::RequestContext;
 use rampart_core::ids::AccountId;
-use rampart_policy::{
-    AuthzContext, ConditionContext, Decision, PolicyKind, PolicySet, PrincipalInfo, ResourcePolicy, limits,
-};
-use rampart_wire::query::QueryParams;
-use rampart_wire::xml::XmlWriter;
-use rampart_wire::{Access, Call, Operation, Output};
+use rampart_policy::{AuthzContext, ConditionContext, Decision, PolicyKind, PolicySet, PrincipalInfo, ResourcePolicy};
+use rampart_wire::model::SecretString;
+use rampart_wire::{Access, Call, Operation};
 use std::sync::Arc;
 
 /// The IAM action this operation is authorized as, in the role's trust policy.
@@ -34,10 +33,10 @@ pub(crate) fn operations(iam: &Arc<Iam>) -> Vec<Operation> {
     let iam = Arc::clone(iam);
     let keys = Arc::new(KeyCache::new());
     vec![
-        Operation::new("AssumeRoleWithWebIdentity", ACTION, move |call| {
+        Operation::modeled::<sts_shapes::AssumeRoleWithWebIdentity, _, _>(ACTION, move |call, input| {
             let iam = Arc::clone(&iam);
             let keys = Arc::clone(&keys);
-            async move { assume_role_with_web_identity(iam, &keys, call).await.map(Output::Query) }
+            async move { assume_role_with_web_identity(iam, &keys, call, input).await }
         })
         // Unsigned: the pipeline has no principal to authorize. The handler verifies the token
         // and then authorizes against the role's trust policy: see `authorize_web_identity`.
@@ -103,57 +102,42 @@ fn key_error(issuer: &str, e: KeyError) -> AwsError {
     }
 }
 
-/// The call's parameters, validated.
+/// The call's parameters, validated: the model checked lengths, characters and ranges; what it
+/// cannot express is checked here.
 struct Params {
     role_arn: String,
     account: AccountId,
     role_name: String,
     session_name: String,
-    token: String,
+    /// The token is a credential: zeroized when dropped, never echoed.
+    token: SecretString,
     duration: i64,
+    policy: Option<String>,
+    policy_arns: Option<Vec<sts_shapes::PolicyDescriptorType>>,
 }
 
 impl Params {
-    fn parse(q: &QueryParams) -> Result<Self, AwsError> {
-        let role_arn = q.require("RoleArn")?;
-        if !(20..=2048).contains(&role_arn.len()) {
-            return Err(validation("RoleArn", role_arn, "Member must have length between 20 and 2048"));
-        }
-        let (account, role_name) = parse_role_arn(role_arn).ok_or_else(|| {
-            validation("RoleArn", role_arn, "Member must be the ARN of an IAM role (arn:aws:iam::ACCOUNT:role/NAME)")
+    fn parse(input: sts_shapes::AssumeRoleWithWebIdentityRequest) -> Result<Self, AwsError> {
+        let role_arn = input.role_arn;
+        let (account, role_name) = parse_role_arn(&role_arn).ok_or_else(|| {
+            validation("RoleArn", &role_arn, "Member must be the ARN of an IAM role (arn:aws:iam::ACCOUNT:role/NAME)")
         })?;
-        let session_name = q.require("RoleSessionName")?;
-        if session_name.len() < 2 {
-            return Err(validation(
-                "RoleSessionName",
-                session_name,
-                "Member must have length greater than or equal to 2",
-            ));
-        }
-        check_name("RoleSessionName", session_name, 64)?;
-        let token = q.require("WebIdentityToken")?;
-        if !(4..=token::MAX_TOKEN).contains(&token.len()) {
-            // The token is a credential: never echo it.
-            return Err(AwsError::validation(format!(
-                "1 validation error detected: Value at 'webIdentityToken' failed to satisfy constraint: Member must \
-                 have length between 4 and {}",
-                token::MAX_TOKEN
-            )));
-        }
-        if q.get("ProviderId").is_some() {
+        let role_name = role_name.to_owned();
+        if input.provider_id.is_some() {
             return Err(AwsError::invalid_parameter_value(
                 "ProviderId is only for OAuth 2.0 access tokens of www.amazon.com and graph.facebook.com; \
                  OpenID Connect ID tokens, the only kind Rampart accepts, take no ProviderId.",
             ));
         }
-        let duration = duration(q, 3600, 900, 43200)?;
         Ok(Self {
-            role_arn: role_arn.to_owned(),
+            role_arn,
             account,
-            role_name: role_name.to_owned(),
-            session_name: session_name.to_owned(),
-            token: token.to_owned(),
-            duration,
+            role_name,
+            session_name: input.role_session_name,
+            token: input.web_identity_token,
+            duration: input.duration_seconds.map_or(3600, i64::from),
+            policy: input.policy,
+            policy_arns: input.policy_arns,
         })
     }
 }
@@ -170,8 +154,13 @@ fn find_provider(iam: &Iam, account: &AccountId, iss: &str) -> Result<(OidcProvi
     Ok((provider, url))
 }
 
-async fn assume_role_with_web_identity(iam: Arc<Iam>, keys: &KeyCache, call: Call) -> Result<String, AwsError> {
-    let params = Params::parse(call.query())?;
+async fn assume_role_with_web_identity(
+    iam: Arc<Iam>,
+    keys: &KeyCache,
+    call: Call,
+    input: sts_shapes::AssumeRoleWithWebIdentityRequest,
+) -> Result<sts_shapes::AssumeRoleWithWebIdentityResponse, AwsError> {
+    let params = Params::parse(input)?;
     let peeked = token::peek(&params.token).map_err(token_error)?;
     let (provider, url) = find_provider(&iam, &params.account, &peeked.iss)?;
     let key =
@@ -259,21 +248,19 @@ fn authorize_web_identity(
     }
 }
 
-fn issue_session(iam: &Iam, call: &Call, params: &Params, token: &VerifiedToken<'_>) -> Result<String, AwsError> {
+fn issue_session(
+    iam: &Iam,
+    call: &Call,
+    params: &Params,
+    token: &VerifiedToken<'_>,
+) -> Result<sts_shapes::AssumeRoleWithWebIdentityResponse, AwsError> {
     // A role that does not exist is indistinguishable from one that does not trust the token.
     let role: RoleRecord = iam
         .get::<RoleRecord>(Kind::Role, &params.account, &params.role_name)?
         .filter(|r| r.arn == params.role_arn)
         .ok_or_else(not_authorized)?;
     authorize_web_identity(iam, &role, token, &params.session_name, &call.context)?;
-    let max = i64::from(role.max_session_duration);
-    if params.duration > max {
-        return Err(validation(
-            "DurationSeconds",
-            &params.duration.to_string(),
-            &format!("The requested DurationSeconds exceeds the MaxSessionDuration set for this role ({max})."),
-        ));
-    }
+    check_role_duration(params.duration, i64::from(role.max_session_duration))?;
     let claims = token.claims;
     if let Some(si) = claims.source_identity.as_deref() {
         let ok = (2..=64).contains(&si.len())
@@ -286,7 +273,7 @@ fn issue_session(iam: &Iam, call: &Call, params: &Params, token: &VerifiedToken<
             )));
         }
     }
-    let (policies, packed) = session_policies(iam, call.query())?;
+    let (policies, packed) = session_policies(iam, params.policy.as_deref(), params.policy_arns.as_deref())?;
     let now = iam.clock.now();
     let session_arn = format!("arn:aws:sts::{}:assumed-role/{}/{}", params.account, role.name, params.session_name);
     let user_id = format!("{}:{}", role.role_id, params.session_name);
@@ -317,16 +304,15 @@ fn issue_session(iam: &Iam, call: &Call, params: &Params, token: &VerifiedToken<
     };
     let issued = issue(iam, record)?;
     tracing::info!(role = %role.arn, provider = %token.provider.arn, sub = %claims.sub, "web identity session issued");
-    let mut w = XmlWriter::new();
-    write_credentials(&mut w, &issued);
-    w.element("SubjectFromWebIdentityToken", &claims.sub);
-    w.open("AssumedRoleUser").element("Arn", &session_arn).element("AssumedRoleId", &user_id).close("AssumedRoleUser");
-    let pct = (packed * 100 / (limits::SESSION_POLICY * 2)).min(100);
-    w.element("PackedPolicySize", &pct.to_string());
-    w.element("Provider", &token.provider.arn);
-    w.element("Audience", &claims.aud);
-    w.optional("SourceIdentity", claims.source_identity.as_deref());
-    Ok(w.finish())
+    Ok(sts_shapes::AssumeRoleWithWebIdentityResponse {
+        credentials: Some(credentials(issued)),
+        subject_from_web_identity_token: Some(claims.sub.clone()),
+        assumed_role_user: Some(sts_shapes::AssumedRoleUser { assumed_role_id: user_id, arn: session_arn }),
+        packed_policy_size: packed_percent(packed),
+        provider: Some(token.provider.arn.clone()),
+        audience: Some(claims.aud.clone()),
+        source_identity: claims.source_identity.clone(),
+    })
 }
 
 #[cfg(test)]
@@ -355,33 +341,25 @@ mod tests {
     }
 
     #[test]
-    fn params_are_validated_without_echoing_the_token() {
-        let q = |s: &str| QueryParams::parse(s, b"").unwrap();
-        let ok = Params::parse(&q(concat!(
-            "RoleArn=arn:aws:iam::111122223333:role/ci/deploy&RoleSessionName=run-1",
-            "&WebIdentityToken=a.b.c.d&DurationSeconds=900",
-        )))
-        .map_err(|e| e.message().to_owned())
-        .unwrap();
+    fn params_keep_what_the_model_cannot_check() {
+        let input = |arn: &str, provider: Option<&str>| sts_shapes::AssumeRoleWithWebIdentityRequest {
+            role_arn: arn.to_owned(),
+            role_session_name: "run-1".to_owned(),
+            web_identity_token: SecretString::from("a.b.c.d".to_owned()),
+            provider_id: provider.map(str::to_owned),
+            duration_seconds: Some(900),
+            ..Default::default()
+        };
+        let ok = Params::parse(input("arn:aws:iam::111122223333:role/ci/deploy", None))
+            .map_err(|e| e.message().to_owned())
+            .unwrap();
         assert_eq!((ok.role_name.as_str(), ok.account.as_str(), ok.duration), ("deploy", "111122223333", 900));
-        let err = |s: &str| Params::parse(&q(s)).err().map(|e| (e.code().to_owned(), e.message().to_owned())).unwrap();
-        let base = "RoleArn=arn:aws:iam::111122223333:role/deploy&RoleSessionName=run-1";
-        assert_eq!(err(base).0, "ValidationError");
-        let (code, msg) = err(&format!("{base}&WebIdentityToken=abc"));
-        assert_eq!(code, "ValidationError");
-        assert!(!msg.contains("abc"));
+        assert_eq!(&*ok.token, "a.b.c.d");
+        let err = |i| Params::parse(i).err().map(|e| e.code().to_owned()).unwrap();
         assert_eq!(
-            err(&format!("{base}&WebIdentityToken=abcd&ProviderId=graph.facebook.com")).0,
+            err(input("arn:aws:iam::111122223333:role/deploy", Some("graph.facebook.com"))),
             "InvalidParameterValue"
         );
-        assert_eq!(
-            err("RoleArn=arn:aws:iam::111122223333:user/bob&RoleSessionName=x1&WebIdentityToken=abcd").0,
-            "ValidationError"
-        );
-        assert_eq!(
-            err("RoleArn=arn:aws:iam::111122223333:role/r&RoleSessionName=a&WebIdentityToken=abcd").0,
-            "ValidationError"
-        );
-        assert_eq!(err(&format!("{base}&WebIdentityToken=abcd&DurationSeconds=60")).0, "ValidationError");
+        assert_eq!(err(input("arn:aws:iam::111122223333:user/bob", None)), "ValidationError");
     }
 }

@@ -56,6 +56,7 @@ impl Harness {
                 region: "us-east-1".into(),
                 received_at: time::OffsetDateTime::from_unix_timestamp(T0).unwrap(),
             }),
+            protocol: rampart_wire::Protocol::Json11,
             input: Input::Json(input),
             resolved: Default::default(),
         };

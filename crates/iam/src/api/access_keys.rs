@@ -1,15 +1,16 @@
 //! Access keys: create (the only time a secret is shown), list, activate/deactivate, delete,
 //! last used. Secrets are sealed by the keystore before they are stored.
 
-use super::{On, account, op};
+use super::{On, account, mop};
 use crate::accounts::{ACCESS_KEYS, AccessKeyRecord, KeyStatus, iso_now, seal_secret};
 use crate::api::users::load_user;
+use crate::shapes::iam as shapes;
 use crate::state::Iam;
 use crate::util::*;
 use rampart_core::ids::{AccountId, new_access_key_id, new_secret_access_key};
 use rampart_core::{AwsError, PrincipalKind};
 use rampart_store::{Txn, TxnExt};
-use rampart_wire::xml::XmlWriter;
+use rampart_wire::model::{Empty, SecretString, Timestamp};
 use rampart_wire::{Call, Operation};
 use std::sync::Arc;
 
@@ -20,11 +21,11 @@ const KEYS_PER_USER: usize = 2;
 
 pub(super) fn operations(iam: &Arc<Iam>) -> Vec<Operation> {
     vec![
-        op(iam, "CreateAccessKey", On::User("UserName"), false, create),
-        op(iam, "ListAccessKeys", On::User("UserName"), true, list),
-        op(iam, "UpdateAccessKey", On::User("UserName"), false, update),
-        op(iam, "DeleteAccessKey", On::User("UserName"), false, delete),
-        op(iam, "GetAccessKeyLastUsed", On::Nothing, true, last_used),
+        mop::<shapes::CreateAccessKey>(iam, On::User("UserName"), false, create),
+        mop::<shapes::ListAccessKeys>(iam, On::User("UserName"), true, list),
+        mop::<shapes::UpdateAccessKey>(iam, On::User("UserName"), false, update),
+        mop::<shapes::DeleteAccessKey>(iam, On::User("UserName"), false, delete),
+        mop::<shapes::GetAccessKeyLastUsed>(iam, On::Nothing, true, last_used),
     ]
 }
 
@@ -64,12 +65,11 @@ pub(crate) fn rename_owner(t: &mut dyn Txn, acct: &AccountId, old: &str, new: &s
     Ok(ids)
 }
 
-/// The user a key operation is about: `UserName`, else the caller (an IAM user, or root for
-/// the root user's own keys).
-fn subject(call: &Call) -> Result<Option<String>, AwsError> {
-    if let Some(n) = call.query().get("UserName") {
-        check_name("UserName", n, 64)?;
-        return Ok(Some(n.to_owned()));
+/// The user a key operation is about: `UserName` (checked by the model), else the caller (an IAM
+/// user, or root for the root user's own keys).
+fn subject(call: &Call, user_name: Option<String>) -> Result<Option<String>, AwsError> {
+    if user_name.is_some() {
+        return Ok(user_name);
     }
     let p = call.caller()?;
     match p.kind {
@@ -79,18 +79,17 @@ fn subject(call: &Call) -> Result<Option<String>, AwsError> {
     }
 }
 
-fn write_key_meta(w: &mut XmlWriter, tag: &str, k: &AccessKeyRecord, user: Option<&str>) {
-    w.open(tag);
-    w.optional("UserName", user);
-    w.element("AccessKeyId", &k.access_key_id)
-        .element("Status", if k.status == KeyStatus::Active { "Active" } else { "Inactive" })
-        .element("CreateDate", &k.create_date);
-    w.close(tag);
+fn status_name(status: KeyStatus) -> &'static str {
+    if status == KeyStatus::Active { "Active" } else { "Inactive" }
 }
 
-fn create(iam: &Iam, call: &Call) -> Result<String, AwsError> {
+fn create(
+    iam: &Iam,
+    call: &Call,
+    input: shapes::CreateAccessKeyRequest,
+) -> Result<shapes::CreateAccessKeyResponse, AwsError> {
     let acct = account(call)?;
-    let user = subject(call)?;
+    let user = subject(call, input.user_name)?;
     let key_id = new_access_key_id();
     let secret = new_secret_access_key();
     let sealed = seal_secret(iam.keystore.as_ref(), &key_id, &secret)?;
@@ -116,20 +115,25 @@ fn create(iam: &Iam, call: &Call) -> Result<String, AwsError> {
         index_key(t, acct, user.as_deref(), &key_id)?;
         Ok(record)
     })?;
-    let mut w = XmlWriter::new();
-    w.open("AccessKey");
-    w.optional("UserName", record.user_name.as_deref());
-    w.element("AccessKeyId", &record.access_key_id)
-        .element("Status", "Active")
-        .element("SecretAccessKey", &secret)
-        .element("CreateDate", &record.create_date)
-        .close("AccessKey");
-    Ok(w.finish())
+    Ok(shapes::CreateAccessKeyResponse {
+        access_key: shapes::AccessKey {
+            // The model requires a user name; the root user's own keys have none (empty).
+            user_name: record.user_name.unwrap_or_default(),
+            access_key_id: record.access_key_id,
+            status: "Active".to_owned(),
+            secret_access_key: SecretString(secret),
+            create_date: Timestamp::parse_iso8601(&record.create_date),
+        },
+    })
 }
 
-fn list(iam: &Iam, call: &Call) -> Result<String, AwsError> {
+fn list(
+    iam: &Iam,
+    call: &Call,
+    input: shapes::ListAccessKeysRequest,
+) -> Result<shapes::ListAccessKeysResponse, AwsError> {
     let acct = account(call)?;
-    let user = subject(call)?;
+    let user = subject(call, input.user_name)?;
     let display = match &user {
         Some(n) => Some(
             iam.get::<crate::model::UserRecord>(crate::model::Kind::User, acct, n)?
@@ -139,21 +143,20 @@ fn list(iam: &Iam, call: &Call) -> Result<String, AwsError> {
         None => None,
     };
     let prefix = owner_prefix(acct, user.as_deref());
-    let mut records = Vec::new();
+    let mut metadata = Vec::new();
     for (k, _) in iam.store.scan(KEYS_BY_USER, &prefix, None, 100)? {
         if let Some(r) =
             rampart_store::StoreExt::get_json::<AccessKeyRecord>(iam.store.as_ref(), ACCESS_KEYS, &k[prefix.len()..])?
         {
-            records.push(r);
+            metadata.push(shapes::AccessKeyMetadata {
+                user_name: display.clone(),
+                access_key_id: Some(r.access_key_id),
+                status: Some(status_name(r.status).to_owned()),
+                create_date: Timestamp::parse_iso8601(&r.create_date),
+            });
         }
     }
-    let mut w = XmlWriter::new();
-    w.open("AccessKeyMetadata");
-    for r in &records {
-        write_key_meta(&mut w, "member", r, display.as_deref());
-    }
-    w.close("AccessKeyMetadata").element("IsTruncated", "false");
-    Ok(w.finish())
+    Ok(shapes::ListAccessKeysResponse { access_key_metadata: metadata, is_truncated: Some(false), marker: None })
 }
 
 fn owned_key(t: &mut dyn Txn, acct: &AccountId, user: Option<&str>, key_id: &str) -> Result<AccessKeyRecord, AwsError> {
@@ -170,12 +173,12 @@ fn owned_key(t: &mut dyn Txn, acct: &AccountId, user: Option<&str>, key_id: &str
     Ok(rec)
 }
 
-fn update(iam: &Iam, call: &Call) -> Result<String, AwsError> {
-    let q = call.query();
+fn update(iam: &Iam, call: &Call, input: shapes::UpdateAccessKeyRequest) -> Result<Empty, AwsError> {
     let acct = account(call)?;
-    let user = subject(call)?;
-    let key_id = q.require("AccessKeyId")?.to_owned();
-    let status = match q.require("Status")? {
+    let user = subject(call, input.user_name)?;
+    let key_id = input.access_key_id;
+    // The model also lists `Expired`, which a caller cannot set.
+    let status = match input.status.as_str() {
         "Active" => KeyStatus::Active,
         "Inactive" => KeyStatus::Inactive,
         other => {
@@ -194,14 +197,13 @@ fn update(iam: &Iam, call: &Call) -> Result<String, AwsError> {
         Ok(())
     })?;
     iam.credentials.invalidate(&key_id);
-    Ok(String::new())
+    Ok(Empty {})
 }
 
-fn delete(iam: &Iam, call: &Call) -> Result<String, AwsError> {
-    let q = call.query();
+fn delete(iam: &Iam, call: &Call, input: shapes::DeleteAccessKeyRequest) -> Result<Empty, AwsError> {
     let acct = account(call)?;
-    let user = subject(call)?;
-    let key_id = q.require("AccessKeyId")?.to_owned();
+    let user = subject(call, input.user_name)?;
+    let key_id = input.access_key_id;
     iam.write(|t| {
         if let Some(n) = &user {
             load_user(t, acct, n)?;
@@ -213,30 +215,28 @@ fn delete(iam: &Iam, call: &Call) -> Result<String, AwsError> {
         Ok(())
     })?;
     iam.credentials.invalidate(&key_id);
-    Ok(String::new())
+    Ok(Empty {})
 }
 
-fn last_used(iam: &Iam, call: &Call) -> Result<String, AwsError> {
+fn last_used(
+    iam: &Iam,
+    call: &Call,
+    input: shapes::GetAccessKeyLastUsedRequest,
+) -> Result<shapes::GetAccessKeyLastUsedResponse, AwsError> {
     let acct = account(call)?;
-    let key_id = call.query().require("AccessKeyId")?;
+    let key_id = input.access_key_id.as_str();
     let rec = rampart_store::StoreExt::get_json::<AccessKeyRecord>(iam.store.as_ref(), ACCESS_KEYS, key_id)?
         .filter(|r| r.account_id == *acct)
         .ok_or_else(|| AwsError::access_denied(format!("The access key {key_id} does not belong to your account")))?;
-    let mut w = XmlWriter::new();
-    w.optional("UserName", rec.user_name.as_deref());
-    w.open("AccessKeyLastUsed");
-    match iam.credentials.last_used(key_id)? {
-        Some(u) => {
-            let date = time::OffsetDateTime::from_unix_timestamp(u.at)
-                .ok()
-                .and_then(|d| d.format(&time::format_description::well_known::Rfc3339).ok())
-                .unwrap_or_default();
-            w.element("LastUsedDate", &date).element("ServiceName", &u.service).element("Region", &u.region);
-        }
+    let used = match iam.credentials.last_used(key_id)? {
+        Some(u) => shapes::AccessKeyLastUsed {
+            last_used_date: Some(Timestamp::from_secs(u.at)),
+            service_name: u.service,
+            region: u.region,
+        },
         None => {
-            w.element("ServiceName", "N/A").element("Region", "N/A");
+            shapes::AccessKeyLastUsed { last_used_date: None, service_name: "N/A".to_owned(), region: "N/A".to_owned() }
         }
-    }
-    w.close("AccessKeyLastUsed");
-    Ok(w.finish())
+    };
+    Ok(shapes::GetAccessKeyLastUsedResponse { user_name: rec.user_name, access_key_last_used: Some(used) })
 }

@@ -1,50 +1,59 @@
 //! Groups and membership.
 
-use super::{On, account, op};
+use super::{On, account, mop};
 use crate::accounts::iso_now;
-use crate::api::users::{load_user, scan_kind, write_user};
+use crate::api::users::{load_user, scan_kind, user_shape};
 use crate::model::{GroupRecord, IAM, Kind, UserRecord};
+use crate::shapes::iam as shapes;
 use crate::state::Iam;
 use crate::util::*;
 use rampart_core::AwsError;
 use rampart_core::ids::AccountId;
 use rampart_store::{Txn, TxnExt};
-use rampart_wire::xml::XmlWriter;
+use rampart_wire::model::{Empty, Timestamp};
 use rampart_wire::{Call, Operation};
 use std::sync::Arc;
 
 pub(super) fn operations(iam: &Arc<Iam>) -> Vec<Operation> {
     vec![
-        op(iam, "CreateGroup", On::Group("GroupName"), false, create_group),
-        op(iam, "GetGroup", On::Group("GroupName"), true, get_group),
-        op(iam, "ListGroups", On::Nothing, true, list_groups),
-        op(iam, "UpdateGroup", On::Group("GroupName"), false, update_group),
-        op(iam, "DeleteGroup", On::Group("GroupName"), false, delete_group),
-        op(iam, "AddUserToGroup", On::Group("GroupName"), false, |i, c| membership(i, c, true)),
-        op(iam, "RemoveUserFromGroup", On::Group("GroupName"), false, |i, c| membership(i, c, false)),
-        op(iam, "ListGroupsForUser", On::User("UserName"), true, list_groups_for_user),
+        mop::<shapes::CreateGroup>(iam, On::Group("GroupName"), false, create_group),
+        mop::<shapes::GetGroup>(iam, On::Group("GroupName"), true, get_group),
+        mop::<shapes::ListGroups>(iam, On::Nothing, true, list_groups),
+        mop::<shapes::UpdateGroup>(iam, On::Group("GroupName"), false, update_group),
+        mop::<shapes::DeleteGroup>(iam, On::Group("GroupName"), false, delete_group),
+        mop::<shapes::AddUserToGroup>(iam, On::Group("GroupName"), false, |iam, call, i| {
+            membership(iam, call, &i.group_name, &i.user_name, true)
+        }),
+        mop::<shapes::RemoveUserFromGroup>(iam, On::Group("GroupName"), false, |iam, call, i| {
+            membership(iam, call, &i.group_name, &i.user_name, false)
+        }),
+        mop::<shapes::ListGroupsForUser>(iam, On::User("UserName"), true, list_groups_for_user),
     ]
 }
 
-fn write_group(w: &mut XmlWriter, tag: &str, g: &GroupRecord) {
-    w.open(tag)
-        .element("Path", &g.path)
-        .element("GroupName", &g.name)
-        .element("GroupId", &g.group_id)
-        .element("Arn", &g.arn)
-        .element("CreateDate", &g.create_date)
-        .close(tag);
+/// A group as IAM's API shows it.
+fn group_shape(g: &GroupRecord) -> shapes::Group {
+    shapes::Group {
+        path: g.path.clone(),
+        group_name: g.name.clone(),
+        group_id: g.group_id.clone(),
+        arn: g.arn.clone(),
+        create_date: Timestamp::parse_iso8601(&g.create_date).unwrap_or_default(),
+    }
 }
 
 fn load_group(t: &mut dyn Txn, acct: &AccountId, name: &str) -> Result<GroupRecord, AwsError> {
     t.get_json::<GroupRecord>(IAM, &Kind::Group.key(acct, name))?.ok_or_else(|| no_such_entity("group", name))
 }
 
-fn create_group(iam: &Iam, call: &Call) -> Result<String, AwsError> {
-    let q = call.query();
+fn create_group(
+    iam: &Iam,
+    call: &Call,
+    input: shapes::CreateGroupRequest,
+) -> Result<shapes::CreateGroupResponse, AwsError> {
     let acct = account(call)?;
-    let name = name_param(q, "GroupName", 128)?;
-    let path = path_param(q, "Path")?;
+    let name = input.group_name.as_str();
+    let path = input.path.unwrap_or_else(|| "/".to_owned());
     let group = GroupRecord {
         name: name.to_owned(),
         group_id: new_unique_id("AGPA"),
@@ -60,53 +69,45 @@ fn create_group(iam: &Iam, call: &Call) -> Result<String, AwsError> {
         }
         Ok(())
     })?;
-    let mut w = XmlWriter::new();
-    write_group(&mut w, "Group", &group);
-    Ok(w.finish())
+    Ok(shapes::CreateGroupResponse { group: group_shape(&group) })
 }
 
-fn get_group(iam: &Iam, call: &Call) -> Result<String, AwsError> {
-    let q = call.query();
+fn get_group(iam: &Iam, call: &Call, input: shapes::GetGroupRequest) -> Result<shapes::GetGroupResponse, AwsError> {
     let acct = account(call)?;
-    let name = name_param(q, "GroupName", 128)?;
+    let name = input.group_name.as_str();
     let g: GroupRecord = iam.get(Kind::Group, acct, name)?.ok_or_else(|| no_such_entity("group", name))?;
-    let mut w = XmlWriter::new();
-    write_group(&mut w, "Group", &g);
-    w.open("Users");
+    let mut users = Vec::new();
     for m in &g.members {
         if let Some(u) = iam.get::<UserRecord>(Kind::User, acct, m)? {
-            write_user(&mut w, "member", &u, false);
+            users.push(user_shape(&u, false));
         }
     }
-    w.close("Users").element("IsTruncated", "false");
-    Ok(w.finish())
+    Ok(shapes::GetGroupResponse { group: group_shape(&g), users, is_truncated: Some(false), marker: None })
 }
 
-fn list_groups(iam: &Iam, call: &Call) -> Result<String, AwsError> {
-    let q = call.query();
+fn list_groups(
+    iam: &Iam,
+    call: &Call,
+    input: shapes::ListGroupsRequest,
+) -> Result<shapes::ListGroupsResponse, AwsError> {
     let acct = account(call)?;
-    let (max, marker) = paging(q)?;
-    let prefix = path_prefix_param(q)?;
+    let max = input.max_items.map_or(100, |n| n as usize);
+    let prefix = input.path_prefix.as_deref().unwrap_or("/");
     let items =
-        scan_kind::<GroupRecord>(iam, Kind::Group, acct, marker.as_deref(), |g| g.path.starts_with(prefix), max)?;
-    let mut tail = XmlWriter::new();
-    let groups = page(items, max, &mut tail);
-    let mut w = XmlWriter::new();
-    w.open("Groups");
-    for g in &groups {
-        write_group(&mut w, "member", g);
-    }
-    w.close("Groups");
-    Ok(w.finish() + &tail.finish())
+        scan_kind::<GroupRecord>(iam, Kind::Group, acct, input.marker.as_deref(), |g| g.path.starts_with(prefix), max)?;
+    let (groups, is_truncated, marker) = page_of(items, max);
+    Ok(shapes::ListGroupsResponse {
+        groups: groups.iter().map(group_shape).collect(),
+        is_truncated: Some(is_truncated),
+        marker,
+    })
 }
 
-fn update_group(iam: &Iam, call: &Call) -> Result<String, AwsError> {
-    let q = call.query();
+fn update_group(iam: &Iam, call: &Call, input: shapes::UpdateGroupRequest) -> Result<Empty, AwsError> {
     let acct = account(call)?;
-    let name = name_param(q, "GroupName", 128)?;
-    let new_name =
-        q.get("NewGroupName").map(|n| check_name("NewGroupName", n, 128).map(|()| n.to_owned())).transpose()?;
-    let new_path = q.get("NewPath").map(|p| check_path("NewPath", p).map(|()| p.to_owned())).transpose()?;
+    let name = input.group_name.as_str();
+    let new_name = input.new_group_name;
+    let new_path = input.new_path;
     iam.write(|t| {
         let mut g = load_group(t, acct, name)?;
         let old = g.name.clone();
@@ -132,13 +133,12 @@ fn update_group(iam: &Iam, call: &Call) -> Result<String, AwsError> {
         t.put_json(IAM, &Kind::Group.key(acct, &g.name), &g)?;
         Ok(())
     })?;
-    Ok(String::new())
+    Ok(Empty {})
 }
 
-fn delete_group(iam: &Iam, call: &Call) -> Result<String, AwsError> {
-    let q = call.query();
+fn delete_group(iam: &Iam, call: &Call, input: shapes::DeleteGroupRequest) -> Result<Empty, AwsError> {
     let acct = account(call)?;
-    let name = name_param(q, "GroupName", 128)?;
+    let name = input.group_name.as_str();
     iam.write(|t| {
         let g = load_group(t, acct, name)?;
         if !g.members.is_empty() {
@@ -150,14 +150,11 @@ fn delete_group(iam: &Iam, call: &Call) -> Result<String, AwsError> {
         t.delete(IAM, &Kind::Group.key(acct, name))?;
         Ok(())
     })?;
-    Ok(String::new())
+    Ok(Empty {})
 }
 
-fn membership(iam: &Iam, call: &Call, add: bool) -> Result<String, AwsError> {
-    let q = call.query();
+fn membership(iam: &Iam, call: &Call, group_name: &str, user_name: &str, add: bool) -> Result<Empty, AwsError> {
     let acct = account(call)?;
-    let group_name = name_param(q, "GroupName", 128)?;
-    let user_name = name_param(q, "UserName", 64)?;
     iam.write(|t| {
         let mut g = load_group(t, acct, group_name)?;
         let mut u = load_user(t, acct, user_name)?;
@@ -183,21 +180,22 @@ fn membership(iam: &Iam, call: &Call, add: bool) -> Result<String, AwsError> {
         t.put_json(IAM, &Kind::User.key(acct, &u.name), &u)?;
         Ok(())
     })?;
-    Ok(String::new())
+    Ok(Empty {})
 }
 
-fn list_groups_for_user(iam: &Iam, call: &Call) -> Result<String, AwsError> {
-    let q = call.query();
+fn list_groups_for_user(
+    iam: &Iam,
+    call: &Call,
+    input: shapes::ListGroupsForUserRequest,
+) -> Result<shapes::ListGroupsForUserResponse, AwsError> {
     let acct = account(call)?;
-    let user_name = name_param(q, "UserName", 64)?;
+    let user_name = input.user_name.as_str();
     let u: UserRecord = iam.get(Kind::User, acct, user_name)?.ok_or_else(|| no_such_entity("user", user_name))?;
-    let mut w = XmlWriter::new();
-    w.open("Groups");
+    let mut groups = Vec::new();
     for g in &u.groups {
         if let Some(g) = iam.get::<GroupRecord>(Kind::Group, acct, g)? {
-            write_group(&mut w, "member", &g);
+            groups.push(group_shape(&g));
         }
     }
-    w.close("Groups").element("IsTruncated", "false");
-    Ok(w.finish())
+    Ok(shapes::ListGroupsForUserResponse { groups, is_truncated: Some(false), marker: None })
 }

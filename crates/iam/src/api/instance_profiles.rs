@@ -1,56 +1,59 @@
 //! Instance profiles: containers that pass one role to compute instances.
 
-use super::{On, account, op};
+use super::{On, account, mop};
 use crate::accounts::iso_now;
-use crate::api::roles::{load_role, write_role};
+use crate::api::roles::{load_role, role_shape};
 use crate::api::users::scan_kind;
 use crate::model::{IAM, InstanceProfileRecord, Kind, RoleRecord};
+use crate::shapes::iam as shapes;
 use crate::state::Iam;
 use crate::util::*;
 use rampart_core::AwsError;
 use rampart_core::ids::AccountId;
 use rampart_store::{Txn, TxnExt};
-use rampart_wire::xml::XmlWriter;
+use rampart_wire::model::{Empty, Timestamp};
 use rampart_wire::{Call, Operation};
 use std::sync::Arc;
 
 pub(super) fn operations(iam: &Arc<Iam>) -> Vec<Operation> {
     vec![
-        op(iam, "CreateInstanceProfile", On::InstanceProfile("InstanceProfileName"), false, create),
-        op(iam, "GetInstanceProfile", On::InstanceProfile("InstanceProfileName"), true, get),
-        op(iam, "DeleteInstanceProfile", On::InstanceProfile("InstanceProfileName"), false, delete),
-        op(iam, "ListInstanceProfiles", On::Nothing, true, list),
-        op(iam, "AddRoleToInstanceProfile", On::InstanceProfile("InstanceProfileName"), false, |i, c| role(i, c, true)),
-        op(iam, "RemoveRoleFromInstanceProfile", On::InstanceProfile("InstanceProfileName"), false, |i, c| {
-            role(i, c, false)
-        }),
-        op(iam, "ListInstanceProfilesForRole", On::Role("RoleName"), true, list_for_role),
+        mop::<shapes::CreateInstanceProfile>(iam, On::InstanceProfile("InstanceProfileName"), false, create),
+        mop::<shapes::GetInstanceProfile>(iam, On::InstanceProfile("InstanceProfileName"), true, get),
+        mop::<shapes::DeleteInstanceProfile>(iam, On::InstanceProfile("InstanceProfileName"), false, delete),
+        mop::<shapes::ListInstanceProfiles>(iam, On::Nothing, true, list),
+        mop::<shapes::AddRoleToInstanceProfile>(
+            iam,
+            On::InstanceProfile("InstanceProfileName"),
+            false,
+            |iam, call, i| role(iam, call, &i.instance_profile_name, &i.role_name, true),
+        ),
+        mop::<shapes::RemoveRoleFromInstanceProfile>(
+            iam,
+            On::InstanceProfile("InstanceProfileName"),
+            false,
+            |iam, call, i| role(iam, call, &i.instance_profile_name, &i.role_name, false),
+        ),
+        mop::<shapes::ListInstanceProfilesForRole>(iam, On::Role("RoleName"), true, list_for_role),
     ]
 }
 
-fn write_profile(
-    iam: &Iam,
-    acct: &AccountId,
-    w: &mut XmlWriter,
-    tag: &str,
-    p: &InstanceProfileRecord,
-) -> Result<(), AwsError> {
-    w.open(tag)
-        .element("Path", &p.path)
-        .element("InstanceProfileName", &p.name)
-        .element("InstanceProfileId", &p.id)
-        .element("Arn", &p.arn)
-        .element("CreateDate", &p.create_date);
-    w.open("Roles");
+/// An instance profile as IAM's API shows it, with its role (if it still exists).
+fn profile_shape(iam: &Iam, acct: &AccountId, p: &InstanceProfileRecord) -> Result<shapes::InstanceProfile, AwsError> {
+    let mut roles = Vec::new();
     for r in &p.roles {
         if let Some(role) = iam.get::<RoleRecord>(Kind::Role, acct, r)? {
-            write_role(w, "member", &role, false);
+            roles.push(role_shape(&role, false));
         }
     }
-    w.close("Roles");
-    write_tags(w, &p.tags, true);
-    w.close(tag);
-    Ok(())
+    Ok(shapes::InstanceProfile {
+        path: p.path.clone(),
+        instance_profile_name: p.name.clone(),
+        instance_profile_id: p.id.clone(),
+        arn: p.arn.clone(),
+        create_date: Timestamp::parse_iso8601(&p.create_date).unwrap_or_default(),
+        roles,
+        tags: (!p.tags.is_empty()).then(|| tag_shapes(&p.tags)),
+    })
 }
 
 fn load(t: &mut dyn Txn, acct: &AccountId, name: &str) -> Result<InstanceProfileRecord, AwsError> {
@@ -58,11 +61,14 @@ fn load(t: &mut dyn Txn, acct: &AccountId, name: &str) -> Result<InstanceProfile
         .ok_or_else(|| no_such_entity("instance profile", name))
 }
 
-fn create(iam: &Iam, call: &Call) -> Result<String, AwsError> {
-    let q = call.query();
+fn create(
+    iam: &Iam,
+    call: &Call,
+    input: shapes::CreateInstanceProfileRequest,
+) -> Result<shapes::CreateInstanceProfileResponse, AwsError> {
     let acct = account(call)?;
-    let name = name_param(q, "InstanceProfileName", 128)?;
-    let path = path_param(q, "Path")?;
+    let name = input.instance_profile_name.as_str();
+    let path = input.path.unwrap_or_else(|| "/".to_owned());
     let p = InstanceProfileRecord {
         name: name.to_owned(),
         id: new_unique_id("AIPA"),
@@ -70,7 +76,7 @@ fn create(iam: &Iam, call: &Call) -> Result<String, AwsError> {
         path,
         create_date: iso_now(),
         roles: Vec::new(),
-        tags: tags_param(q, "Tags")?,
+        tags: tags_from(input.tags)?,
     };
     iam.write(|t| {
         if !t.insert_json(IAM, &Kind::InstanceProfile.key(acct, name), &p)? {
@@ -78,26 +84,24 @@ fn create(iam: &Iam, call: &Call) -> Result<String, AwsError> {
         }
         Ok(())
     })?;
-    let mut w = XmlWriter::new();
-    write_profile(iam, acct, &mut w, "InstanceProfile", &p)?;
-    Ok(w.finish())
+    Ok(shapes::CreateInstanceProfileResponse { instance_profile: profile_shape(iam, acct, &p)? })
 }
 
-fn get(iam: &Iam, call: &Call) -> Result<String, AwsError> {
-    let q = call.query();
+fn get(
+    iam: &Iam,
+    call: &Call,
+    input: shapes::GetInstanceProfileRequest,
+) -> Result<shapes::GetInstanceProfileResponse, AwsError> {
     let acct = account(call)?;
-    let name = name_param(q, "InstanceProfileName", 128)?;
+    let name = input.instance_profile_name.as_str();
     let p: InstanceProfileRecord =
         iam.get(Kind::InstanceProfile, acct, name)?.ok_or_else(|| no_such_entity("instance profile", name))?;
-    let mut w = XmlWriter::new();
-    write_profile(iam, acct, &mut w, "InstanceProfile", &p)?;
-    Ok(w.finish())
+    Ok(shapes::GetInstanceProfileResponse { instance_profile: profile_shape(iam, acct, &p)? })
 }
 
-fn delete(iam: &Iam, call: &Call) -> Result<String, AwsError> {
-    let q = call.query();
+fn delete(iam: &Iam, call: &Call, input: shapes::DeleteInstanceProfileRequest) -> Result<Empty, AwsError> {
     let acct = account(call)?;
-    let name = name_param(q, "InstanceProfileName", 128)?;
+    let name = input.instance_profile_name.as_str();
     iam.write(|t| {
         let p = load(t, acct, name)?;
         if !p.roles.is_empty() {
@@ -106,38 +110,35 @@ fn delete(iam: &Iam, call: &Call) -> Result<String, AwsError> {
         t.delete(IAM, &Kind::InstanceProfile.key(acct, name))?;
         Ok(())
     })?;
-    Ok(String::new())
+    Ok(Empty {})
 }
 
-fn list(iam: &Iam, call: &Call) -> Result<String, AwsError> {
-    let q = call.query();
+fn list(
+    iam: &Iam,
+    call: &Call,
+    input: shapes::ListInstanceProfilesRequest,
+) -> Result<shapes::ListInstanceProfilesResponse, AwsError> {
     let acct = account(call)?;
-    let (max, marker) = paging(q)?;
-    let prefix = path_prefix_param(q)?;
+    let max = input.max_items.map_or(100, |n| n as usize);
+    let prefix = input.path_prefix.as_deref().unwrap_or("/");
     let items = scan_kind::<InstanceProfileRecord>(
         iam,
         Kind::InstanceProfile,
         acct,
-        marker.as_deref(),
+        input.marker.as_deref(),
         |p| p.path.starts_with(prefix),
         max,
     )?;
-    let mut tail = XmlWriter::new();
-    let profiles = page(items, max, &mut tail);
-    let mut w = XmlWriter::new();
-    w.open("InstanceProfiles");
-    for p in &profiles {
-        write_profile(iam, acct, &mut w, "member", p)?;
-    }
-    w.close("InstanceProfiles");
-    Ok(w.finish() + &tail.finish())
+    let (profiles, is_truncated, marker) = page_of(items, max);
+    Ok(shapes::ListInstanceProfilesResponse {
+        instance_profiles: profiles.iter().map(|p| profile_shape(iam, acct, p)).collect::<Result<_, _>>()?,
+        is_truncated: Some(is_truncated),
+        marker,
+    })
 }
 
-fn role(iam: &Iam, call: &Call, add: bool) -> Result<String, AwsError> {
-    let q = call.query();
+fn role(iam: &Iam, call: &Call, name: &str, role_name: &str, add: bool) -> Result<Empty, AwsError> {
     let acct = account(call)?;
-    let name = name_param(q, "InstanceProfileName", 128)?;
-    let role_name = name_param(q, "RoleName", 64)?;
     iam.write(|t| {
         let mut p = load(t, acct, name)?;
         let role = load_role(t, acct, role_name)?;
@@ -153,13 +154,16 @@ fn role(iam: &Iam, call: &Call, add: bool) -> Result<String, AwsError> {
         t.put_json(IAM, &Kind::InstanceProfile.key(acct, name), &p)?;
         Ok(())
     })?;
-    Ok(String::new())
+    Ok(Empty {})
 }
 
-fn list_for_role(iam: &Iam, call: &Call) -> Result<String, AwsError> {
-    let q = call.query();
+fn list_for_role(
+    iam: &Iam,
+    call: &Call,
+    input: shapes::ListInstanceProfilesForRoleRequest,
+) -> Result<shapes::ListInstanceProfilesForRoleResponse, AwsError> {
     let acct = account(call)?;
-    let role_name = name_param(q, "RoleName", 64)?;
+    let role_name = input.role_name.as_str();
     iam.get::<RoleRecord>(Kind::Role, acct, role_name)?.ok_or_else(|| no_such_entity("role", role_name))?;
     let items = scan_kind::<InstanceProfileRecord>(
         iam,
@@ -169,11 +173,9 @@ fn list_for_role(iam: &Iam, call: &Call) -> Result<String, AwsError> {
         |p| p.roles.iter().any(|r| r.eq_ignore_ascii_case(role_name)),
         1000,
     )?;
-    let mut w = XmlWriter::new();
-    w.open("InstanceProfiles");
-    for (_, p) in &items {
-        write_profile(iam, acct, &mut w, "member", p)?;
-    }
-    w.close("InstanceProfiles").element("IsTruncated", "false");
-    Ok(w.finish())
+    Ok(shapes::ListInstanceProfilesForRoleResponse {
+        instance_profiles: items.iter().map(|(_, p)| profile_shape(iam, acct, p)).collect::<Result<_, _>>()?,
+        is_truncated: Some(false),
+        marker: None,
+    })
 }

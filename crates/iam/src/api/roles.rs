@@ -1,58 +1,73 @@
 //! Roles: trust policies, session duration, boundaries, tags.
 
-use super::{On, account, entity, op};
+use super::{On, account, entity, mop};
 use crate::accounts::iso_now;
 use crate::api::policies::{check_attachable, note_attachment, validate_document};
 use crate::api::users::scan_kind;
 use crate::model::{IAM, InstanceProfileRecord, Kind, RoleRecord};
+use crate::shapes::iam as shapes;
 use crate::state::Iam;
 use crate::util::*;
 use rampart_core::AwsError;
 use rampart_core::ids::AccountId;
 use rampart_policy::{PolicyKind, limits};
 use rampart_store::{Txn, TxnExt};
-use rampart_wire::xml::XmlWriter;
+use rampart_wire::model::{Empty, Timestamp};
 use rampart_wire::{Call, Operation};
 use std::sync::Arc;
 
 pub(super) fn operations(iam: &Arc<Iam>) -> Vec<Operation> {
     vec![
-        op(iam, "CreateRole", On::Role("RoleName"), false, create_role),
-        op(iam, "GetRole", On::Role("RoleName"), true, get_role),
-        op(iam, "ListRoles", On::Nothing, true, list_roles),
-        op(iam, "UpdateRole", On::Role("RoleName"), false, update_role),
-        op(iam, "UpdateRoleDescription", On::Role("RoleName"), false, update_role),
-        op(iam, "UpdateAssumeRolePolicy", On::Role("RoleName"), false, update_trust),
-        op(iam, "DeleteRole", On::Role("RoleName"), false, delete_role),
-        op(iam, "TagRole", On::Role("RoleName"), false, entity::tag::<RoleRecord>),
-        op(iam, "UntagRole", On::Role("RoleName"), false, entity::untag::<RoleRecord>),
-        op(iam, "ListRoleTags", On::Role("RoleName"), true, entity::list_tags::<RoleRecord>),
-        op(iam, "PutRolePermissionsBoundary", On::Role("RoleName"), false, entity::put_boundary::<RoleRecord>),
-        op(iam, "DeleteRolePermissionsBoundary", On::Role("RoleName"), false, entity::delete_boundary::<RoleRecord>),
+        mop::<shapes::CreateRole>(iam, On::Role("RoleName"), false, create_role),
+        mop::<shapes::GetRole>(iam, On::Role("RoleName"), true, get_role),
+        mop::<shapes::ListRoles>(iam, On::Nothing, true, list_roles),
+        mop::<shapes::UpdateRole>(iam, On::Role("RoleName"), false, |iam, call, i| {
+            update_role(iam, call, &i.role_name, i.max_session_duration, i.description)?;
+            Ok(shapes::UpdateRoleResponse {})
+        }),
+        mop::<shapes::UpdateRoleDescription>(iam, On::Role("RoleName"), false, |iam, call, i| {
+            let role = update_role(iam, call, &i.role_name, None, Some(i.description))?;
+            Ok(shapes::UpdateRoleDescriptionResponse { role: Some(role_shape(&role, true)) })
+        }),
+        mop::<shapes::UpdateAssumeRolePolicy>(iam, On::Role("RoleName"), false, update_trust),
+        mop::<shapes::DeleteRole>(iam, On::Role("RoleName"), false, delete_role),
+        mop::<shapes::TagRole>(iam, On::Role("RoleName"), false, |iam, call, i| {
+            entity::tag::<RoleRecord>(iam, call, &i.role_name, i.tags)
+        }),
+        mop::<shapes::UntagRole>(iam, On::Role("RoleName"), false, |iam, call, i| {
+            entity::untag::<RoleRecord>(iam, call, &i.role_name, &i.tag_keys)
+        }),
+        mop::<shapes::ListRoleTags>(iam, On::Role("RoleName"), true, |iam, call, i| {
+            let tags = entity::list_tags::<RoleRecord>(iam, call, &i.role_name)?;
+            Ok(shapes::ListRoleTagsResponse { tags, is_truncated: Some(false), marker: None })
+        }),
+        mop::<shapes::PutRolePermissionsBoundary>(iam, On::Role("RoleName"), false, |iam, call, i| {
+            entity::put_boundary::<RoleRecord>(iam, call, &i.role_name, &i.permissions_boundary)
+        }),
+        mop::<shapes::DeleteRolePermissionsBoundary>(iam, On::Role("RoleName"), false, |iam, call, i| {
+            entity::delete_boundary::<RoleRecord>(iam, call, &i.role_name)
+        }),
     ]
 }
 
-/// Writes `<{tag}>` with a role's fields.
-pub(crate) fn write_role(w: &mut XmlWriter, tag: &str, r: &RoleRecord, full: bool) {
-    w.open(tag)
-        .element("Path", &r.path)
-        .element("RoleName", &r.name)
-        .element("RoleId", &r.role_id)
-        .element("Arn", &r.arn)
-        .element("CreateDate", &r.create_date)
-        .element("AssumeRolePolicyDocument", &encode_document(&r.trust_policy));
-    w.optional("Description", r.description.as_deref());
-    w.element("MaxSessionDuration", &r.max_session_duration.to_string());
-    if full {
-        if let Some(b) = &r.boundary {
-            w.open("PermissionsBoundary")
-                .element("PermissionsBoundaryType", "PermissionsBoundaryPolicy")
-                .element("PermissionsBoundaryArn", b)
-                .close("PermissionsBoundary");
-        }
-        write_tags(w, &r.tags, true);
+/// A role as IAM's API shows it; `full` adds the boundary and tags (GetRole/CreateRole).
+pub(crate) fn role_shape(r: &RoleRecord, full: bool) -> shapes::Role {
+    shapes::Role {
+        path: r.path.clone(),
+        role_name: r.name.clone(),
+        role_id: r.role_id.clone(),
+        arn: r.arn.clone(),
+        create_date: Timestamp::parse_iso8601(&r.create_date).unwrap_or_default(),
+        assume_role_policy_document: Some(encode_document(&r.trust_policy)),
+        description: r.description.clone(),
+        max_session_duration: i32::try_from(r.max_session_duration).ok(),
+        permissions_boundary: r.boundary.as_ref().filter(|_| full).map(|b| shapes::AttachedPermissionsBoundary {
+            permissions_boundary_type: Some("PermissionsBoundaryPolicy".to_owned()),
+            permissions_boundary_arn: Some(b.clone()),
+        }),
+        tags: (full && !r.tags.is_empty()).then(|| tag_shapes(&r.tags)),
+        role_last_used: None,
     }
-    w.close(tag);
 }
 
 /// The role `name` inside a transaction, or `NoSuchEntity`.
@@ -60,41 +75,26 @@ pub(crate) fn load_role(t: &mut dyn Txn, acct: &AccountId, name: &str) -> Result
     t.get_json::<RoleRecord>(IAM, &Kind::Role.key(acct, name))?.ok_or_else(|| no_such_entity("role", name))
 }
 
-fn max_session(q: &rampart_wire::query::QueryParams) -> Result<Option<u32>, AwsError> {
-    match q.get("MaxSessionDuration") {
-        None => Ok(None),
-        Some(v) => match v.parse::<u32>() {
-            Ok(n) if (3600..=43200).contains(&n) => Ok(Some(n)),
-            _ => Err(AwsError::validation(format!(
-                "1 validation error detected: Value '{v}' at 'maxSessionDuration' failed to satisfy constraint: Member must have value between 3600 and 43200"
-            ))),
-        },
-    }
-}
-
-fn create_role(iam: &Iam, call: &Call) -> Result<String, AwsError> {
-    let q = call.query();
+fn create_role(
+    iam: &Iam,
+    call: &Call,
+    input: shapes::CreateRoleRequest,
+) -> Result<shapes::CreateRoleResponse, AwsError> {
     let acct = account(call)?;
-    let name = name_param(q, "RoleName", 64)?;
-    let path = path_param(q, "Path")?;
+    let name = input.role_name.as_str();
+    let path = input.path.unwrap_or_else(|| "/".to_owned());
     // The path of service-linked roles, which only AWS services create (as AWS answers).
     if path.starts_with("/aws-service-role/") {
         return Err(crate::util::invalid_input(
             "Path prefix '/aws-service-role/' can only be used for AWS Service linked Roles",
         ));
     }
-    let trust = q.require("AssumeRolePolicyDocument")?;
-    validate_document(trust, PolicyKind::Trust, limits::TRUST_POLICY, "ACLSizePerRole")?;
-    let tags = tags_param(q, "Tags")?;
-    let boundary = q.get("PermissionsBoundary").map(str::to_owned);
+    let trust = input.assume_role_policy_document;
+    validate_document(&trust, PolicyKind::Trust, limits::TRUST_POLICY, "ACLSizePerRole")?;
+    let tags = tags_from(input.tags)?;
+    let boundary = input.permissions_boundary;
     if let Some(b) = &boundary {
         check_attachable(iam, acct, b)?;
-    }
-    let description = q.get("Description").map(str::to_owned);
-    if description.as_deref().is_some_and(|d| d.chars().count() > 1000) {
-        return Err(AwsError::validation(
-            "1 validation error detected: Value at 'description' failed to satisfy constraint: Member must have length less than or equal to 1000",
-        ));
     }
     let role = RoleRecord {
         name: name.to_owned(),
@@ -102,9 +102,10 @@ fn create_role(iam: &Iam, call: &Call) -> Result<String, AwsError> {
         arn: entity_arn(acct, "role", &path, name),
         path,
         create_date: iso_now(),
-        trust_policy: trust.to_owned(),
-        description,
-        max_session_duration: max_session(q)?.unwrap_or(3600),
+        trust_policy: trust,
+        description: input.description,
+        // The model checked the range (3600 to 43200).
+        max_session_duration: input.max_session_duration.and_then(|n| u32::try_from(n).ok()).unwrap_or(3600),
         tags,
         boundary: boundary.clone(),
         permissions: Default::default(),
@@ -119,45 +120,42 @@ fn create_role(iam: &Iam, call: &Call) -> Result<String, AwsError> {
         }
         Ok(())
     })?;
-    let mut w = XmlWriter::new();
-    write_role(&mut w, "Role", &role, true);
-    Ok(w.finish())
+    Ok(shapes::CreateRoleResponse { role: role_shape(&role, true) })
 }
 
-fn get_role(iam: &Iam, call: &Call) -> Result<String, AwsError> {
-    let q = call.query();
+fn get_role(iam: &Iam, call: &Call, input: shapes::GetRoleRequest) -> Result<shapes::GetRoleResponse, AwsError> {
     let acct = account(call)?;
-    let name = name_param(q, "RoleName", 64)?;
+    let name = input.role_name.as_str();
     let r: RoleRecord = iam.get(Kind::Role, acct, name)?.ok_or_else(|| no_such_entity("role", name))?;
-    let mut w = XmlWriter::new();
-    write_role(&mut w, "Role", &r, true);
-    Ok(w.finish())
+    Ok(shapes::GetRoleResponse { role: role_shape(&r, true) })
 }
 
-fn list_roles(iam: &Iam, call: &Call) -> Result<String, AwsError> {
-    let q = call.query();
+fn list_roles(iam: &Iam, call: &Call, input: shapes::ListRolesRequest) -> Result<shapes::ListRolesResponse, AwsError> {
     let acct = account(call)?;
-    let (max, marker) = paging(q)?;
-    let prefix = path_prefix_param(q)?;
-    let items = scan_kind::<RoleRecord>(iam, Kind::Role, acct, marker.as_deref(), |r| r.path.starts_with(prefix), max)?;
-    let mut tail = XmlWriter::new();
-    let roles = page(items, max, &mut tail);
-    let mut w = XmlWriter::new();
-    w.open("Roles");
-    for r in &roles {
-        write_role(&mut w, "member", r, false);
-    }
-    w.close("Roles");
-    Ok(w.finish() + &tail.finish())
+    let max = input.max_items.map_or(100, |n| n as usize);
+    let prefix = input.path_prefix.as_deref().unwrap_or("/");
+    let items =
+        scan_kind::<RoleRecord>(iam, Kind::Role, acct, input.marker.as_deref(), |r| r.path.starts_with(prefix), max)?;
+    let (roles, is_truncated, marker) = page_of(items, max);
+    Ok(shapes::ListRolesResponse {
+        roles: roles.iter().map(|r| role_shape(r, false)).collect(),
+        is_truncated: Some(is_truncated),
+        marker,
+    })
 }
 
-fn update_role(iam: &Iam, call: &Call) -> Result<String, AwsError> {
-    let q = call.query();
+/// `UpdateRole` / `UpdateRoleDescription`: the role `name` with its new maximum session duration
+/// (checked by the model) and description, as stored.
+fn update_role(
+    iam: &Iam,
+    call: &Call,
+    name: &str,
+    max: Option<i32>,
+    description: Option<String>,
+) -> Result<RoleRecord, AwsError> {
     let acct = account(call)?;
-    let name = name_param(q, "RoleName", 64)?;
-    let max = max_session(q)?;
-    let description = q.get("Description").map(str::to_owned);
-    let role = iam.write(|t| {
+    let max = max.and_then(|n| u32::try_from(n).ok());
+    iam.write(|t| {
         let mut r = load_role(t, acct, name)?;
         if let Some(m) = max {
             r.max_session_duration = m;
@@ -167,20 +165,13 @@ fn update_role(iam: &Iam, call: &Call) -> Result<String, AwsError> {
         }
         t.put_json(IAM, &Kind::Role.key(acct, name), &r)?;
         Ok(r)
-    })?;
-    if call.query().action() == Some("UpdateRoleDescription") {
-        let mut w = XmlWriter::new();
-        write_role(&mut w, "Role", &role, true);
-        return Ok(w.finish());
-    }
-    Ok(String::new())
+    })
 }
 
-fn update_trust(iam: &Iam, call: &Call) -> Result<String, AwsError> {
-    let q = call.query();
+fn update_trust(iam: &Iam, call: &Call, input: shapes::UpdateAssumeRolePolicyRequest) -> Result<Empty, AwsError> {
     let acct = account(call)?;
-    let name = name_param(q, "RoleName", 64)?;
-    let doc = q.require("PolicyDocument")?.to_owned();
+    let name = input.role_name.as_str();
+    let doc = input.policy_document;
     validate_document(&doc, PolicyKind::Trust, limits::TRUST_POLICY, "ACLSizePerRole")?;
     iam.write(|t| {
         let mut r = load_role(t, acct, name)?;
@@ -189,13 +180,12 @@ fn update_trust(iam: &Iam, call: &Call) -> Result<String, AwsError> {
         t.put_json(IAM, &Kind::Role.key(acct, name), &r)?;
         Ok(())
     })?;
-    Ok(String::new())
+    Ok(Empty {})
 }
 
-fn delete_role(iam: &Iam, call: &Call) -> Result<String, AwsError> {
-    let q = call.query();
+fn delete_role(iam: &Iam, call: &Call, input: shapes::DeleteRoleRequest) -> Result<Empty, AwsError> {
     let acct = account(call)?;
-    let name = name_param(q, "RoleName", 64)?;
+    let name = input.role_name.as_str();
     iam.write(|t| {
         let r = load_role(t, acct, name)?;
         if !r.permissions.inline.is_empty() || !r.permissions.attached.is_empty() {
@@ -213,5 +203,5 @@ fn delete_role(iam: &Iam, call: &Call) -> Result<String, AwsError> {
         t.delete(IAM, &Kind::Role.key(acct, name))?;
         Ok(())
     })?;
-    Ok(String::new())
+    Ok(Empty {})
 }

@@ -1,15 +1,15 @@
 //! Users: create, read, list, rename, delete, tags, permissions boundaries.
 
-use super::{On, account, caller_user_name, entity, mop, op};
-use crate::shapes::iam as shapes;
+use super::{On, account, caller_user_name, entity, mop};
 use crate::accounts::iso_now;
 use crate::api::policies::{check_attachable, note_attachment};
 use crate::model::{GroupRecord, IAM, Kind, ManagedPolicyRecord, MfaDeviceRecord, UserRecord};
+use crate::shapes::iam as shapes;
 use crate::state::Iam;
 use crate::util::*;
 use rampart_core::AwsError;
 use rampart_store::{Txn, TxnExt};
-use rampart_wire::model::Timestamp;
+use rampart_wire::model::{Empty, Timestamp};
 use rampart_wire::xml::XmlWriter;
 use rampart_wire::{Call, Operation};
 use std::sync::Arc;
@@ -19,13 +19,24 @@ pub(super) fn operations(iam: &Arc<Iam>) -> Vec<Operation> {
         mop::<shapes::CreateUser>(iam, On::User("UserName"), false, create_user),
         mop::<shapes::GetUser>(iam, On::User("UserName"), true, get_user),
         mop::<shapes::ListUsers>(iam, On::Nothing, true, list_users),
-        op(iam, "UpdateUser", On::User("UserName"), false, update_user),
-        op(iam, "DeleteUser", On::User("UserName"), false, delete_user),
-        op(iam, "TagUser", On::User("UserName"), false, entity::tag::<UserRecord>),
-        op(iam, "UntagUser", On::User("UserName"), false, entity::untag::<UserRecord>),
-        op(iam, "ListUserTags", On::User("UserName"), true, entity::list_tags::<UserRecord>),
-        op(iam, "PutUserPermissionsBoundary", On::User("UserName"), false, entity::put_boundary::<UserRecord>),
-        op(iam, "DeleteUserPermissionsBoundary", On::User("UserName"), false, entity::delete_boundary::<UserRecord>),
+        mop::<shapes::UpdateUser>(iam, On::User("UserName"), false, update_user),
+        mop::<shapes::DeleteUser>(iam, On::User("UserName"), false, delete_user),
+        mop::<shapes::TagUser>(iam, On::User("UserName"), false, |iam, call, i| {
+            entity::tag::<UserRecord>(iam, call, &i.user_name, i.tags)
+        }),
+        mop::<shapes::UntagUser>(iam, On::User("UserName"), false, |iam, call, i| {
+            entity::untag::<UserRecord>(iam, call, &i.user_name, &i.tag_keys)
+        }),
+        mop::<shapes::ListUserTags>(iam, On::User("UserName"), true, |iam, call, i| {
+            let tags = entity::list_tags::<UserRecord>(iam, call, &i.user_name)?;
+            Ok(shapes::ListUserTagsResponse { tags, is_truncated: Some(false), marker: None })
+        }),
+        mop::<shapes::PutUserPermissionsBoundary>(iam, On::User("UserName"), false, |iam, call, i| {
+            entity::put_boundary::<UserRecord>(iam, call, &i.user_name, &i.permissions_boundary)
+        }),
+        mop::<shapes::DeleteUserPermissionsBoundary>(iam, On::User("UserName"), false, |iam, call, i| {
+            entity::delete_boundary::<UserRecord>(iam, call, &i.user_name)
+        }),
     ]
 }
 
@@ -75,11 +86,15 @@ pub(crate) fn load_user(
     t.get_json::<UserRecord>(IAM, &Kind::User.key(acct, name))?.ok_or_else(|| no_such_entity("user", name))
 }
 
-fn create_user(iam: &Iam, call: &Call, input: shapes::CreateUserRequest) -> Result<shapes::CreateUserResponse, AwsError> {
+fn create_user(
+    iam: &Iam,
+    call: &Call,
+    input: shapes::CreateUserRequest,
+) -> Result<shapes::CreateUserResponse, AwsError> {
     let acct = account(call)?;
     let name = input.user_name;
     let path = input.path.unwrap_or_else(|| "/".to_owned());
-    let tags = tags_from(input.tags);
+    let tags = tags_from(input.tags)?;
     let boundary = input.permissions_boundary;
     if let Some(b) = &boundary {
         check_attachable(iam, acct, b)?;
@@ -163,24 +178,11 @@ pub(crate) fn scan_kind<T: serde::de::DeserializeOwned>(
     }
 }
 
-fn update_user(iam: &Iam, call: &Call) -> Result<String, AwsError> {
-    let q = call.query();
+fn update_user(iam: &Iam, call: &Call, input: shapes::UpdateUserRequest) -> Result<Empty, AwsError> {
     let acct = account(call)?;
-    let name = name_param(q, "UserName", 64)?;
-    let new_name = match q.get("NewUserName") {
-        Some(n) => {
-            check_name("NewUserName", n, 64)?;
-            Some(n.to_owned())
-        }
-        None => None,
-    };
-    let new_path = match q.get("NewPath") {
-        Some(p) => {
-            check_path("NewPath", p)?;
-            Some(p.to_owned())
-        }
-        None => None,
-    };
+    let name = input.user_name.as_str();
+    let new_name = input.new_user_name;
+    let new_path = input.new_path;
     let mut renamed_keys = Vec::new();
     iam.write(|t| {
         renamed_keys.clear();
@@ -234,13 +236,12 @@ fn update_user(iam: &Iam, call: &Call) -> Result<String, AwsError> {
     for k in &renamed_keys {
         iam.credentials.invalidate(k);
     }
-    Ok(String::new())
+    Ok(Empty {})
 }
 
-fn delete_user(iam: &Iam, call: &Call) -> Result<String, AwsError> {
-    let q = call.query();
+fn delete_user(iam: &Iam, call: &Call, input: shapes::DeleteUserRequest) -> Result<Empty, AwsError> {
     let acct = account(call)?;
-    let name = name_param(q, "UserName", 64)?;
+    let name = input.user_name.as_str();
     iam.write(|t| {
         let user = load_user(t, acct, name)?;
         if !user.permissions.inline.is_empty() || !user.permissions.attached.is_empty() {
@@ -264,5 +265,5 @@ fn delete_user(iam: &Iam, call: &Call) -> Result<String, AwsError> {
         t.delete(IAM, &Kind::User.key(acct, name))?;
         Ok(())
     })?;
-    Ok(String::new())
+    Ok(Empty {})
 }

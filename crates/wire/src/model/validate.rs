@@ -90,34 +90,39 @@ fn structure(model: &Model, shape: ShapeId, value: &Value, path: &Path<'_>, out:
                     out.push(format!("Value null at '{at}' failed to satisfy constraint: Member must not be null"));
                 }
             }
-            Some(v) => member(model, m.shape, v, &at, out),
+            Some(v) => member(model, m.shape, v, &at, m.sensitive, out),
         }
     }
 }
 
-fn member(model: &Model, shape: ShapeId, value: &Value, at: &Path<'_>, out: &mut Vec<String>) {
+/// `hidden`: the member is `sensitive` (on the member or its shape), so its value is not echoed
+/// ("Value at 'x' failed to ..."), as AWS does not echo passwords and tokens (blobs are echoed as
+/// their type name only, sensitive or not).
+fn member(model: &Model, shape: ShapeId, value: &Value, at: &Path<'_>, hidden: bool, out: &mut Vec<String>) {
     let s = model.shape(shape);
+    let hidden = hidden || s.sensitive;
+    let shown = |text: String| if hidden { String::new() } else { format!(" '{text}'") };
     match &s.kind {
         Kind::Structure { .. } => structure(model, shape, value, at, out),
         Kind::List { member: element, .. } => {
             let items = value.as_array().map(Vec::as_slice).unwrap_or_default();
             if let Some(rule) = length_rule(s.min, s.max, items.len()) {
-                out.push(format!("Value '{}' at '{at}' failed to satisfy constraint: {rule}", show_list(items)));
+                out.push(format!("Value{} at '{at}' failed to satisfy constraint: {rule}", shown(show_list(items))));
                 return;
             }
             let element_shape = model.shape(*element);
             match element_shape.kind {
                 Kind::Structure { .. } | Kind::List { .. } | Kind::Map { .. } => {
                     for (i, item) in items.iter().enumerate() {
-                        member(model, *element, item, &Path::Index(at, i + 1), out);
+                        member(model, *element, item, &Path::Index(at, i + 1), hidden, out);
                     }
                 }
                 _ => {
                     if items.iter().any(|item| scalar_rule(model, *element, item).is_some()) {
                         let all = every_rule(model, *element);
                         out.push(format!(
-                            "Value '{}' at '{at}' failed to satisfy constraint: Member must satisfy constraint: [{}]",
-                            show_list(items),
+                            "Value{} at '{at}' failed to satisfy constraint: Member must satisfy constraint: [{}]",
+                            shown(show_list(items)),
                             all.join(", ")
                         ));
                     }
@@ -127,7 +132,7 @@ fn member(model: &Model, shape: ShapeId, value: &Value, at: &Path<'_>, out: &mut
         Kind::Map { key, value: value_shape, .. } => {
             let Value::Object(entries) = value else { return };
             if let Some(rule) = length_rule(s.min, s.max, entries.len()) {
-                out.push(format!("Value '{}' at '{at}' failed to satisfy constraint: {rule}", show_map(value)));
+                out.push(format!("Value{} at '{at}' failed to satisfy constraint: {rule}", shown(show_map(value))));
                 return;
             }
             let bad_key = entries.keys().any(|k| scalar_rule(model, *key, &Value::String(k.clone())).is_some());
@@ -144,20 +149,23 @@ fn member(model: &Model, shape: ShapeId, value: &Value, at: &Path<'_>, out: &mut
                     ));
                 }
                 out.push(format!(
-                    "Value '{}' at '{at}' failed to satisfy constraint: {}",
-                    show_map(value),
+                    "Value{} at '{at}' failed to satisfy constraint: {}",
+                    shown(show_map(value)),
                     rules.join(", ")
                 ));
             }
             for (k, v) in entries {
                 if matches!(model.shape(*value_shape).kind, Kind::Structure { .. } | Kind::List { .. }) {
-                    member(model, *value_shape, v, &Path::Key(at, k), out);
+                    member(model, *value_shape, v, &Path::Key(at, k), hidden, out);
                 }
             }
         }
         _ => {
             if let Some(rule) = scalar_rule(model, shape, value) {
-                out.push(format!("Value {} at '{at}' failed to satisfy constraint: {rule}", show(model, shape, value)));
+                // A blob is echoed as its type name, never its bytes: shown even when sensitive.
+                let secret = hidden && !matches!(s.kind, Kind::Blob);
+                let shown = if secret { String::new() } else { format!(" {}", show(model, shape, value)) };
+                out.push(format!("Value{shown} at '{at}' failed to satisfy constraint: {rule}"));
             }
         }
     }
@@ -312,6 +320,26 @@ mod tests {
 
     fn input(model: &Model, op: &str) -> ShapeId {
         model.operation(op).unwrap().input.unwrap()
+    }
+
+    #[test]
+    fn sensitive_values_are_not_echoed() {
+        let m = Model::from_json(include_str!("../../../iam/model/sts.json")).unwrap();
+        let shape = input(&m, "AssumeRoleWithWebIdentity");
+        let value = json!({
+            "RoleArn": "arn:aws:iam::111122223333:role/deploy",
+            "RoleSessionName": "run-1",
+            "WebIdentityToken": "abc",
+        });
+        assert_eq!(
+            violations(&m, shape, &value),
+            vec![
+                "Value at 'webIdentityToken' failed to satisfy constraint: Member must have length greater than or equal to 4"
+            ]
+        );
+        let value = json!({"RoleArn": "arn:aws:iam::111122223333:role/deploy", "RoleSessionName": "a"});
+        let found = violations(&m, shape, &value);
+        assert!(found.iter().any(|v| v.starts_with("Value 'a' at 'roleSessionName'")), "{found:?}");
     }
 
     #[test]
