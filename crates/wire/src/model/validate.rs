@@ -8,7 +8,10 @@
 //! reported at their own path (`tags.1.member.key`).
 //!
 //! Values are echoed as AWS echoes them: strings quoted and cut at 64 characters, blobs as
-//! `java.nio.HeapByteBuffer`, lists as `[a, b]`, absent values as `null`.
+//! `java.nio.HeapByteBuffer`, lists as `[a, b]`, absent values as `null`. Secrets are never
+//! echoed ("Value at 'password' failed to ..."): members the model marks `sensitive`, and members
+//! whose name says they hold one ([`crate::redact::is_sensitive`]: MFA codes such as
+//! `AuthenticationCode1` or `TokenCode`, which the model does not mark), and what they contain.
 
 use super::{Kind, Model, ShapeId};
 use crate::protocol::Protocol;
@@ -22,7 +25,7 @@ const SHOWN: usize = 64;
 /// message (without the "N validation errors detected" head).
 pub fn violations(model: &Model, shape: ShapeId, value: &Value) -> Vec<String> {
     let mut out = Vec::new();
-    structure(model, shape, value, "", &mut out);
+    structure(model, shape, value, "", false, &mut out);
     out
 }
 
@@ -56,7 +59,7 @@ fn join(path: &str, member: &str) -> String {
     if path.is_empty() { lower_first(member) } else { format!("{path}.{}", lower_first(member)) }
 }
 
-fn structure(model: &Model, shape: ShapeId, value: &Value, path: &str, out: &mut Vec<String>) {
+fn structure(model: &Model, shape: ShapeId, value: &Value, path: &str, hide: bool, out: &mut Vec<String>) {
     let Kind::Structure { members, document, .. } = &model.shape(shape).kind else { return };
     if *document {
         return;
@@ -70,34 +73,44 @@ fn structure(model: &Model, shape: ShapeId, value: &Value, path: &str, out: &mut
                     out.push(format!("Value null at '{at}' failed to satisfy constraint: Member must not be null"));
                 }
             }
-            Some(v) => member(model, m.shape, v, &at, out),
+            Some(v) => {
+                let hide = hide || m.sensitive || crate::redact::is_sensitive(&m.name);
+                member(model, m.shape, v, &at, hide, out);
+            }
         }
     }
 }
 
-fn member(model: &Model, shape: ShapeId, value: &Value, at: &str, out: &mut Vec<String>) {
+/// `Value '...' ` as a message echoes `shown`, or `Value ` alone for a secret.
+fn value_at(hide: bool, shown: impl FnOnce() -> String) -> String {
+    if hide { "Value".to_owned() } else { format!("Value {}", shown()) }
+}
+
+fn member(model: &Model, shape: ShapeId, value: &Value, at: &str, hide: bool, out: &mut Vec<String>) {
     let s = model.shape(shape);
     match &s.kind {
-        Kind::Structure { .. } => structure(model, shape, value, at, out),
+        Kind::Structure { .. } => structure(model, shape, value, at, hide || s.sensitive, out),
         Kind::List { member: element, .. } => {
             let items = value.as_array().map(Vec::as_slice).unwrap_or_default();
+            let hide = hide || s.sensitive;
             if let Some(rule) = length_rule(s.min, s.max, items.len()) {
-                out.push(format!("Value '{}' at '{at}' failed to satisfy constraint: {rule}", show_list(items)));
+                let v = value_at(hide, || format!("'{}'", show_list(items)));
+                out.push(format!("{v} at '{at}' failed to satisfy constraint: {rule}"));
                 return;
             }
             let element_shape = model.shape(*element);
             match element_shape.kind {
                 Kind::Structure { .. } | Kind::List { .. } | Kind::Map { .. } => {
                     for (i, item) in items.iter().enumerate() {
-                        member(model, *element, item, &format!("{at}.{}.member", i + 1), out);
+                        member(model, *element, item, &format!("{at}.{}.member", i + 1), hide, out);
                     }
                 }
                 _ => {
                     if items.iter().any(|item| scalar_rule(model, *element, item).is_some()) {
                         let all = every_rule(model, *element);
+                        let v = value_at(hide || model.shape(*element).sensitive, || format!("'{}'", show_list(items)));
                         out.push(format!(
-                            "Value '{}' at '{at}' failed to satisfy constraint: Member must satisfy constraint: [{}]",
-                            show_list(items),
+                            "{v} at '{at}' failed to satisfy constraint: Member must satisfy constraint: [{}]",
                             all.join(", ")
                         ));
                     }
@@ -106,8 +119,10 @@ fn member(model: &Model, shape: ShapeId, value: &Value, at: &str, out: &mut Vec<
         }
         Kind::Map { key, value: value_shape, .. } => {
             let Value::Object(entries) = value else { return };
+            let hide = hide || s.sensitive;
             if let Some(rule) = length_rule(s.min, s.max, entries.len()) {
-                out.push(format!("Value '{}' at '{at}' failed to satisfy constraint: {rule}", show_map(value)));
+                let v = value_at(hide, || format!("'{}'", show_map(value)));
+                out.push(format!("{v} at '{at}' failed to satisfy constraint: {rule}"));
                 return;
             }
             let bad_key = entries.keys().any(|k| scalar_rule(model, *key, &Value::String(k.clone())).is_some());
@@ -123,21 +138,21 @@ fn member(model: &Model, shape: ShapeId, value: &Value, at: &str, out: &mut Vec<
                         every_rule(model, *value_shape).join(", ")
                     ));
                 }
-                out.push(format!(
-                    "Value '{}' at '{at}' failed to satisfy constraint: {}",
-                    show_map(value),
-                    rules.join(", ")
-                ));
+                let v = value_at(hide, || format!("'{}'", show_map(value)));
+                out.push(format!("{v} at '{at}' failed to satisfy constraint: {}", rules.join(", ")));
             }
             for (k, v) in entries {
                 if matches!(model.shape(*value_shape).kind, Kind::Structure { .. } | Kind::List { .. }) {
-                    member(model, *value_shape, v, &format!("{at}.{k}"), out);
+                    member(model, *value_shape, v, &format!("{at}.{k}"), hide, out);
                 }
             }
         }
         _ => {
             if let Some(rule) = scalar_rule(model, shape, value) {
-                out.push(format!("Value {} at '{at}' failed to satisfy constraint: {rule}", show(model, shape, value)));
+                // A blob is never echoed anyway (`java.nio.HeapByteBuffer`), secret or not.
+                let secret = (hide || s.sensitive) && !matches!(s.kind, Kind::Blob);
+                let v = value_at(secret, || show(model, shape, value));
+                out.push(format!("{v} at '{at}' failed to satisfy constraint: {rule}"));
             }
         }
     }
@@ -350,6 +365,32 @@ mod tests {
             grants,
             ["Value '[]' at 'grantTokens' failed to satisfy constraint: Member must satisfy constraint: [Member must have length less than or equal to 8192, Member must have length greater than or equal to 1]"]
         );
+    }
+
+    #[test]
+    fn secrets_are_never_echoed() {
+        let m = iam();
+        let enable = input(&m, "EnableMFADevice");
+        let found = violations(
+            &m,
+            enable,
+            &json!({"UserName": "bob", "SerialNumber": "arn:aws:iam::111122223333:mfa/bob", "AuthenticationCode1": "12345", "AuthenticationCode2": "12345a"}),
+        );
+        assert_eq!(
+            found,
+            [
+                "Value at 'authenticationCode1' failed to satisfy constraint: Member must have length greater than or equal to 6",
+                "Value at 'authenticationCode2' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\d]+",
+            ]
+        );
+        // Other members are still echoed.
+        let found = violations(
+            &m,
+            enable,
+            &json!({"UserName": "a b", "SerialNumber": "arn:aws:iam::111122223333:mfa/bob", "AuthenticationCode1": "123456", "AuthenticationCode2": "123456"}),
+        );
+        assert_eq!(found.len(), 1);
+        assert!(found[0].starts_with("Value 'a b' at 'userName'"), "{found:?}");
     }
 
     #[test]
