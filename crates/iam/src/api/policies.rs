@@ -134,6 +134,22 @@ pub(crate) fn load<T: Principalish>(t: &mut dyn Txn, acct: &AccountId, name: &st
     t.get_json::<T>(IAM, &T::KIND.key(acct, name))?.ok_or_else(|| no_such_entity(T::WORD, name))
 }
 
+/// Tags from a modeled request, with the rules IAM's model cannot express: keys beginning with
+/// `aws:` are reserved, and keys are unique (ignoring case). The model layer checked their count,
+/// lengths, characters and presence. Same messages as [`tags_param`].
+pub(crate) fn checked_tags(tags: Option<Vec<crate::shapes::iam::Tag>>) -> Result<Vec<crate::model::Tag>, AwsError> {
+    let tags = tags_from(tags);
+    for (i, t) in tags.iter().enumerate() {
+        if t.key.to_ascii_lowercase().starts_with("aws:") {
+            return Err(invalid_input("tag keys beginning with `aws:` are reserved for AWS use"));
+        }
+        if tags[..i].iter().any(|x| x.key.eq_ignore_ascii_case(&t.key)) {
+            return Err(invalid_input(format!("duplicate tag key `{}`: tag keys must be unique", t.key)));
+        }
+    }
+    Ok(tags)
+}
+
 /// Validates `doc` as a policy of `kind`, with AWS's size quota `limit` and error messages.
 pub(crate) fn validate_document(doc: &str, kind: PolicyKind, limit: usize, quota_name: &str) -> Result<(), AwsError> {
     if limits::policy_size(doc) > limit {
