@@ -4,22 +4,21 @@
 //!
 //! Devices of the root user are not supported: `EnableMFADevice` takes an IAM user.
 
-use super::{On, account, op};
+use super::{On, account, mop};
 use crate::accounts::iso_now;
-use crate::api::users::{load_user, scan_kind, write_user};
+use crate::api::policies::checked_tags;
+use crate::api::users::{load_user, scan_kind, user_shape};
 use crate::mfa::{device_key, open_seed, seal_seed};
 use crate::model::{IAM, Kind, MfaDeviceRecord, UserRecord};
+use crate::shapes::iam as shapes;
 use crate::state::Iam;
 use crate::totp;
 use crate::util::*;
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD as B64;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use rampart_core::ids::{AccountId, fill_random};
 use rampart_core::{AwsError, PrincipalKind};
 use rampart_store::{StoreExt, Txn, TxnExt};
-use rampart_wire::query::QueryParams;
-use rampart_wire::xml::XmlWriter;
+use rampart_wire::model::{Empty, SecretBlob, Timestamp};
 use rampart_wire::{Call, Operation};
 use std::sync::Arc;
 use zeroize::Zeroizing;
@@ -36,6 +35,8 @@ const RESYNC_WINDOW: u64 = 20;
 const ROOT_OWNER: &str = "<root_account>";
 /// The issuer shown by authenticator apps.
 const ISSUER: &str = "Rampart";
+/// Longest `VirtualMFADeviceName` (AWS's documented limit; IAM's model gives none).
+const MAX_DEVICE_NAME: usize = 226;
 /// Characters kept as they are in an `otpauth://` label.
 const LABEL: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
 
@@ -43,17 +44,17 @@ const LABEL: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_'
 pub(super) fn operations(iam: &Arc<Iam>) -> Vec<Operation> {
     let serial = On::MfaSerial("SerialNumber");
     vec![
-        op(iam, "CreateVirtualMFADevice", On::NewMfa, false, create_virtual),
-        op(iam, "DeleteVirtualMFADevice", serial, false, delete_virtual),
-        op(iam, "ListVirtualMFADevices", On::Nothing, true, list_virtual),
-        op(iam, "EnableMFADevice", On::User("UserName"), false, enable),
-        op(iam, "DeactivateMFADevice", On::User("UserName"), false, deactivate),
-        op(iam, "ResyncMFADevice", On::User("UserName"), false, resync),
-        op(iam, "ListMFADevices", On::User("UserName"), true, list_devices),
-        op(iam, "GetMFADevice", On::User("UserName"), true, get_device),
-        op(iam, "TagMFADevice", serial, false, tag_device),
-        op(iam, "UntagMFADevice", serial, false, untag_device),
-        op(iam, "ListMFADeviceTags", serial, true, list_tags),
+        mop::<shapes::CreateVirtualMFADevice>(iam, On::NewMfa, false, create_virtual),
+        mop::<shapes::DeleteVirtualMFADevice>(iam, serial, false, delete_virtual),
+        mop::<shapes::ListVirtualMFADevices>(iam, On::Nothing, true, list_virtual),
+        mop::<shapes::EnableMFADevice>(iam, On::User("UserName"), false, enable),
+        mop::<shapes::DeactivateMFADevice>(iam, On::User("UserName"), false, deactivate),
+        mop::<shapes::ResyncMFADevice>(iam, On::User("UserName"), false, resync),
+        mop::<shapes::ListMFADevices>(iam, On::User("UserName"), true, list_devices),
+        mop::<shapes::GetMFADevice>(iam, On::User("UserName"), true, get_device),
+        mop::<shapes::TagMFADevice>(iam, serial, false, tag_device),
+        mop::<shapes::UntagMFADevice>(iam, serial, false, untag_device),
+        mop::<shapes::ListMFADeviceTags>(iam, serial, true, list_tags),
     ]
 }
 
@@ -71,33 +72,6 @@ fn not_assigned(serial: &str, user: &str) -> AwsError {
 
 fn invalid_code() -> AwsError {
     AwsError::new("InvalidAuthenticationCode", 403, "Authentication code for device is not valid.")
-}
-
-/// `SerialNumber`: 9 to 256 characters of `[\w+=/:,.@-]`.
-fn serial_param(q: &QueryParams) -> Result<&str, AwsError> {
-    let s = q.require("SerialNumber")?;
-    let rule = if !(9..=256).contains(&s.len()) {
-        "Member must have length between 9 and 256"
-    } else if !s.chars().all(|c| c.is_ascii_alphanumeric() || "_+=/:,.@-".contains(c)) {
-        "Member must satisfy regular expression pattern: [\\w+=/:,.@-]+"
-    } else {
-        return Ok(s);
-    };
-    Err(AwsError::validation(format!(
-        "1 validation error detected: Value '{s}' at 'serialNumber' failed to satisfy constraint: {rule}"
-    )))
-}
-
-/// An authentication code parameter: six digits. Codes are secrets: never echoed.
-fn code_param<'q>(q: &'q QueryParams, name: &str) -> Result<&'q str, AwsError> {
-    let code = q.require(name)?;
-    if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(AwsError::validation(format!(
-            "1 validation error detected: Value at '{}' failed to satisfy constraint: Member must be 6 digits",
-            rampart_wire::query::lower_first(name)
-        )));
-    }
-    Ok(code)
 }
 
 /// The store key of device `serial` in `acct`, or `NoSuchEntity`.
@@ -121,9 +95,8 @@ fn read_device(iam: &Iam, acct: &AccountId, serial: &str) -> Result<MfaDeviceRec
 
 /// Whose devices an operation is about: `UserName` (which must exist), else the caller's own
 /// user, or the root user's devices for the root user.
-fn owner(iam: &Iam, call: &Call, q: &QueryParams) -> Result<String, AwsError> {
-    if q.get("UserName").is_some() {
-        let name = name_param(q, "UserName", 128)?;
+fn owner(iam: &Iam, call: &Call, user_name: Option<&str>) -> Result<String, AwsError> {
+    if let Some(name) = user_name {
         let user: UserRecord =
             iam.get(Kind::User, account(call)?, name)?.ok_or_else(|| no_such_entity("user", name))?;
         return Ok(user.name);
@@ -134,6 +107,11 @@ fn owner(iam: &Iam, call: &Call, q: &QueryParams) -> Result<String, AwsError> {
         (PrincipalKind::Root, _) => Ok(ROOT_OWNER.to_owned()),
         _ => Err(invalid_input("Must specify userName when calling with non-User credentials")),
     }
+}
+
+/// A date as records keep it (ISO 8601), as IAM's API shapes it.
+fn date(text: &str) -> Timestamp {
+    Timestamp::parse_iso8601(text).unwrap_or_default()
 }
 
 /// The step of the second code when `code1` and `code2` are the codes of two consecutive steps
@@ -205,13 +183,23 @@ pub(crate) fn qr_png(text: &str) -> Result<Vec<u8>, String> {
     Ok(out)
 }
 
-fn create_virtual(iam: &Iam, call: &Call) -> Result<String, AwsError> {
-    let q = call.query();
+fn create_virtual(
+    iam: &Iam,
+    call: &Call,
+    input: shapes::CreateVirtualMFADeviceRequest,
+) -> Result<shapes::CreateVirtualMFADeviceResponse, AwsError> {
     let acct = account(call)?;
-    let name = name_param(q, "VirtualMFADeviceName", 226)?;
-    let path = path_param(q, "Path")?;
-    let tags = tags_param(q, "Tags")?;
-    let serial = entity_arn(acct, "mfa", &path, name);
+    let name = input.virtual_mfa_device_name;
+    if name.chars().count() > MAX_DEVICE_NAME {
+        return Err(constraint(
+            "VirtualMFADeviceName",
+            &name,
+            &format!("Member must have length less than or equal to {MAX_DEVICE_NAME}"),
+        ));
+    }
+    let path = input.path.unwrap_or_else(|| "/".to_owned());
+    let tags = checked_tags(input.tags)?;
+    let serial = entity_arn(acct, "mfa", &path, &name);
     if serial.len() > 256 {
         return Err(AwsError::validation(format!(
             "1 validation error detected: the serial number {serial} would be longer than 256 characters"
@@ -221,7 +209,7 @@ fn create_virtual(iam: &Iam, call: &Call) -> Result<String, AwsError> {
     fill_random(&mut seed[..]);
     let record = MfaDeviceRecord {
         serial: serial.clone(),
-        name: name.to_owned(),
+        name: name.clone(),
         path,
         sealed_seed: seal_seed(iam, &serial, &seed[..])?,
         user: None,
@@ -232,7 +220,7 @@ fn create_virtual(iam: &Iam, call: &Call) -> Result<String, AwsError> {
         tags,
     };
     iam.write(|t| {
-        if !t.insert_json(IAM, &Kind::Mfa.key(acct, name), &record)? {
+        if !t.insert_json(IAM, &Kind::Mfa.key(acct, &name), &record)? {
             return Err(AwsError::new(
                 "EntityAlreadyExists",
                 409,
@@ -243,24 +231,27 @@ fn create_virtual(iam: &Iam, call: &Call) -> Result<String, AwsError> {
     })?;
     // The seed leaves Rampart once, in this response; only its sealed form is kept.
     let base32 = Zeroizing::new(totp::base32(&seed[..]));
-    let uri = otpauth_uri(name, acct, &base32);
+    let uri = otpauth_uri(&name, acct, &base32);
     let png = Zeroizing::new(qr_png(&uri).map_err(|e| {
         tracing::error!(error = %e, "cannot draw the QR code of a new MFA device");
         AwsError::internal()
     })?);
-    let mut w = XmlWriter::new();
-    w.open("VirtualMFADevice").element("SerialNumber", &serial);
-    // Blobs (botocore `BootstrapDatum`): base64 on the wire.
-    w.element("Base32StringSeed", &Zeroizing::new(B64.encode(base32.as_bytes())));
-    w.element("QRCodePNG", &Zeroizing::new(B64.encode(&*png)));
-    write_tags(&mut w, &record.tags, true);
-    w.close("VirtualMFADevice");
-    Ok(w.finish())
+    // Blobs (botocore `BootstrapDatum`, sensitive): base64 on the wire, zeroized when dropped.
+    Ok(shapes::CreateVirtualMFADeviceResponse {
+        virtual_mfa_device: shapes::VirtualMFADevice {
+            serial_number: serial,
+            base32_string_seed: Some(SecretBlob::from(base32.as_bytes().to_vec())),
+            qr_code_png: Some(SecretBlob(png)),
+            user: None,
+            enable_date: None,
+            tags: (!record.tags.is_empty()).then(|| tag_shapes(&record.tags)),
+        },
+    })
 }
 
-fn delete_virtual(iam: &Iam, call: &Call) -> Result<String, AwsError> {
+fn delete_virtual(iam: &Iam, call: &Call, input: shapes::DeleteVirtualMFADeviceRequest) -> Result<Empty, AwsError> {
     let acct = account(call)?;
-    let serial = serial_param(call.query())?;
+    let serial = &input.serial_number;
     iam.write(|t| {
         let (key, d) = load_device(t, acct, serial)?;
         if d.user.is_some() {
@@ -269,52 +260,52 @@ fn delete_virtual(iam: &Iam, call: &Call) -> Result<String, AwsError> {
         t.delete(IAM, &key)?;
         Ok(())
     })?;
-    Ok(String::new())
+    Ok(Empty::default())
 }
 
-fn list_virtual(iam: &Iam, call: &Call) -> Result<String, AwsError> {
-    let q = call.query();
+fn list_virtual(
+    iam: &Iam,
+    call: &Call,
+    input: shapes::ListVirtualMFADevicesRequest,
+) -> Result<shapes::ListVirtualMFADevicesResponse, AwsError> {
     let acct = account(call)?;
-    let status = q.get("AssignmentStatus").unwrap_or("Any");
-    let keep: fn(&MfaDeviceRecord) -> bool = match status {
-        "Any" => |_| true,
+    // The model allows only these three.
+    let keep: fn(&MfaDeviceRecord) -> bool = match input.assignment_status.as_deref().unwrap_or("Any") {
         "Assigned" => |d| d.user.is_some(),
         "Unassigned" => |d| d.user.is_none(),
-        other => {
-            return Err(AwsError::validation(format!(
-                "1 validation error detected: Value '{other}' at 'assignmentStatus' failed to satisfy constraint: \
-                 Member must satisfy enum value set: [Unassigned, Any, Assigned]"
-            )));
-        }
+        _ => |_| true,
     };
-    let (max, marker) = paging(q)?;
-    let items = scan_kind::<MfaDeviceRecord>(iam, Kind::Mfa, acct, marker.as_deref(), keep, max)?;
-    let mut tail = XmlWriter::new();
-    let devices = page(items, max, &mut tail);
-    let mut w = XmlWriter::new();
-    w.open("VirtualMFADevices");
-    for d in &devices {
-        w.open("member").element("SerialNumber", &d.serial);
-        if let Some(name) = &d.user
-            && let Some(user) = iam.get::<UserRecord>(Kind::User, acct, name)?
-        {
-            write_user(&mut w, "User", &user, false);
-        }
-        w.optional("EnableDate", d.enable_date.as_deref());
-        write_tags(&mut w, &d.tags, true);
-        w.close("member");
+    let max = input.max_items.map_or(100, |n| n as usize);
+    let items = scan_kind::<MfaDeviceRecord>(iam, Kind::Mfa, acct, input.marker.as_deref(), keep, max)?;
+    let (devices, is_truncated, marker) = page_of(items, max);
+    let mut out = Vec::with_capacity(devices.len());
+    for d in devices {
+        let user = match &d.user {
+            Some(name) => iam.get::<UserRecord>(Kind::User, acct, name)?.map(|u| user_shape(&u, false)),
+            None => None,
+        };
+        out.push(shapes::VirtualMFADevice {
+            serial_number: d.serial,
+            base32_string_seed: None,
+            qr_code_png: None,
+            user,
+            enable_date: d.enable_date.as_deref().map(date),
+            tags: (!d.tags.is_empty()).then(|| tag_shapes(&d.tags)),
+        });
     }
-    w.close("VirtualMFADevices");
-    Ok(w.finish() + &tail.finish())
+    Ok(shapes::ListVirtualMFADevicesResponse { virtual_mfa_devices: out, is_truncated: Some(is_truncated), marker })
 }
 
-fn enable(iam: &Iam, call: &Call) -> Result<String, AwsError> {
-    let q = call.query();
+/// The authentication codes of `EnableMFADevice` and `ResyncMFADevice`, checked by the model
+/// (six digits, never echoed), wiped when dropped.
+fn codes(code1: String, code2: String) -> (Zeroizing<String>, Zeroizing<String>) {
+    (Zeroizing::new(code1), Zeroizing::new(code2))
+}
+
+fn enable(iam: &Iam, call: &Call, input: shapes::EnableMFADeviceRequest) -> Result<Empty, AwsError> {
     let acct = account(call)?;
-    let user_name = name_param(q, "UserName", 128)?;
-    let serial = serial_param(q)?;
-    let code1 = code_param(q, "AuthenticationCode1")?;
-    let code2 = code_param(q, "AuthenticationCode2")?;
+    let (user_name, serial) = (&input.user_name, &input.serial_number);
+    let (code1, code2) = codes(input.authentication_code1, input.authentication_code2);
     let now_step = totp::step_of(iam.clock.now().unix_timestamp());
     iam.write(|t| {
         let user = load_user(t, acct, user_name)?;
@@ -332,7 +323,7 @@ fn enable(iam: &Iam, call: &Call) -> Result<String, AwsError> {
         }
         let seed = open_seed(iam, &d)?;
         let step =
-            consecutive_step(&seed, code1, code2, now_step, ENABLE_WINDOW, d.last_step).ok_or_else(invalid_code)?;
+            consecutive_step(&seed, &code1, &code2, now_step, ENABLE_WINDOW, d.last_step).ok_or_else(invalid_code)?;
         d.user = Some(user.name.clone());
         d.enable_date = Some(iso_now());
         d.last_step = step;
@@ -340,16 +331,13 @@ fn enable(iam: &Iam, call: &Call) -> Result<String, AwsError> {
         t.put_json(IAM, &key, &d)?;
         Ok(())
     })?;
-    Ok(String::new())
+    Ok(Empty::default())
 }
 
-fn resync(iam: &Iam, call: &Call) -> Result<String, AwsError> {
-    let q = call.query();
+fn resync(iam: &Iam, call: &Call, input: shapes::ResyncMFADeviceRequest) -> Result<Empty, AwsError> {
     let acct = account(call)?;
-    let user_name = name_param(q, "UserName", 128)?;
-    let serial = serial_param(q)?;
-    let code1 = code_param(q, "AuthenticationCode1")?;
-    let code2 = code_param(q, "AuthenticationCode2")?;
+    let (user_name, serial) = (&input.user_name, &input.serial_number);
+    let (code1, code2) = codes(input.authentication_code1, input.authentication_code2);
     let now_step = totp::step_of(iam.clock.now().unix_timestamp());
     iam.write(|t| {
         let user = load_user(t, acct, user_name)?;
@@ -359,21 +347,20 @@ fn resync(iam: &Iam, call: &Call) -> Result<String, AwsError> {
         }
         let seed = open_seed(iam, &d)?;
         let step =
-            consecutive_step(&seed, code1, code2, now_step, RESYNC_WINDOW, d.last_step).ok_or_else(invalid_code)?;
+            consecutive_step(&seed, &code1, &code2, now_step, RESYNC_WINDOW, d.last_step).ok_or_else(invalid_code)?;
         d.last_step = step;
         // Both sides are far below i64::MAX (steps of 30 s since 1970).
         d.drift_steps = i64::try_from(step).unwrap_or(0) - i64::try_from(now_step).unwrap_or(0);
         t.put_json(IAM, &key, &d)?;
         Ok(())
     })?;
-    Ok(String::new())
+    Ok(Empty::default())
 }
 
-fn deactivate(iam: &Iam, call: &Call) -> Result<String, AwsError> {
-    let q = call.query();
+fn deactivate(iam: &Iam, call: &Call, input: shapes::DeactivateMFADeviceRequest) -> Result<Empty, AwsError> {
     let acct = account(call)?;
-    let serial = serial_param(q)?;
-    let owner = owner(iam, call, q)?;
+    let serial = &input.serial_number;
+    let owner = owner(iam, call, input.user_name.as_deref())?;
     iam.write(|t| {
         let (key, mut d) = load_device(t, acct, serial)?;
         if !d.user.as_deref().is_some_and(|u| u.eq_ignore_ascii_case(&owner)) {
@@ -385,83 +372,84 @@ fn deactivate(iam: &Iam, call: &Call) -> Result<String, AwsError> {
         t.put_json(IAM, &key, &d)?;
         Ok(())
     })?;
-    Ok(String::new())
+    Ok(Empty::default())
 }
 
-fn list_devices(iam: &Iam, call: &Call) -> Result<String, AwsError> {
-    let q = call.query();
+fn list_devices(
+    iam: &Iam,
+    call: &Call,
+    input: shapes::ListMFADevicesRequest,
+) -> Result<shapes::ListMFADevicesResponse, AwsError> {
     let acct = account(call)?;
-    let owner = owner(iam, call, q)?;
-    let (max, marker) = paging(q)?;
+    let owner = owner(iam, call, input.user_name.as_deref())?;
+    let max = input.max_items.map_or(100, |n| n as usize);
     let keep = |d: &MfaDeviceRecord| d.user.as_deref().is_some_and(|u| u.eq_ignore_ascii_case(&owner));
-    let items = scan_kind::<MfaDeviceRecord>(iam, Kind::Mfa, acct, marker.as_deref(), keep, max)?;
-    let mut tail = XmlWriter::new();
-    let devices = page(items, max, &mut tail);
-    let mut w = XmlWriter::new();
-    w.open("MFADevices");
-    for d in &devices {
-        w.open("member")
-            .element("UserName", d.user.as_deref().unwrap_or_default())
-            .element("SerialNumber", &d.serial)
-            .optional("EnableDate", d.enable_date.as_deref())
-            .close("member");
-    }
-    w.close("MFADevices");
-    Ok(w.finish() + &tail.finish())
+    let items = scan_kind::<MfaDeviceRecord>(iam, Kind::Mfa, acct, input.marker.as_deref(), keep, max)?;
+    let (devices, is_truncated, marker) = page_of(items, max);
+    let mfa_devices = devices
+        .into_iter()
+        .map(|d| shapes::MFADevice {
+            user_name: d.user.unwrap_or_default(),
+            serial_number: d.serial,
+            enable_date: d.enable_date.as_deref().map(date).unwrap_or_default(),
+        })
+        .collect();
+    Ok(shapes::ListMFADevicesResponse { mfa_devices, is_truncated: Some(is_truncated), marker })
 }
 
-fn get_device(iam: &Iam, call: &Call) -> Result<String, AwsError> {
-    let q = call.query();
+fn get_device(
+    iam: &Iam,
+    call: &Call,
+    input: shapes::GetMFADeviceRequest,
+) -> Result<shapes::GetMFADeviceResponse, AwsError> {
     let acct = account(call)?;
-    let serial = serial_param(q)?;
-    let owner = owner(iam, call, q)?;
+    let serial = &input.serial_number;
+    let owner = owner(iam, call, input.user_name.as_deref())?;
     let d = read_device(iam, acct, serial)?;
     if !d.user.as_deref().is_some_and(|u| u.eq_ignore_ascii_case(&owner)) {
         return Err(not_assigned(serial, &owner));
     }
-    let mut w = XmlWriter::new();
-    w.element("UserName", &owner).element("SerialNumber", &d.serial);
-    w.optional("EnableDate", d.enable_date.as_deref());
-    Ok(w.finish())
+    Ok(shapes::GetMFADeviceResponse {
+        user_name: Some(owner),
+        serial_number: d.serial,
+        enable_date: d.enable_date.as_deref().map(date),
+        ..Default::default()
+    })
 }
 
-fn tag_device(iam: &Iam, call: &Call) -> Result<String, AwsError> {
-    let q = call.query();
+fn tag_device(iam: &Iam, call: &Call, input: shapes::TagMFADeviceRequest) -> Result<Empty, AwsError> {
     let acct = account(call)?;
-    let serial = serial_param(q)?;
-    let tags = tags_param(q, "Tags")?;
+    let serial = &input.serial_number;
+    let tags = checked_tags(Some(input.tags))?;
     iam.write(|t| {
         let (key, mut d) = load_device(t, acct, serial)?;
         merge_tags(&mut d.tags, tags.clone())?;
         t.put_json(IAM, &key, &d)?;
         Ok(())
     })?;
-    Ok(String::new())
+    Ok(Empty::default())
 }
 
-fn untag_device(iam: &Iam, call: &Call) -> Result<String, AwsError> {
-    let q = call.query();
+fn untag_device(iam: &Iam, call: &Call, input: shapes::UntagMFADeviceRequest) -> Result<Empty, AwsError> {
     let acct = account(call)?;
-    let serial = serial_param(q)?;
-    let keys = tag_keys_param(q)?;
+    let serial = &input.serial_number;
     iam.write(|t| {
         let (key, mut d) = load_device(t, acct, serial)?;
-        untag(&mut d.tags, &keys);
+        untag(&mut d.tags, &input.tag_keys);
         t.put_json(IAM, &key, &d)?;
         Ok(())
     })?;
-    Ok(String::new())
+    Ok(Empty::default())
 }
 
-fn list_tags(iam: &Iam, call: &Call) -> Result<String, AwsError> {
-    let q = call.query();
+fn list_tags(
+    iam: &Iam,
+    call: &Call,
+    input: shapes::ListMFADeviceTagsRequest,
+) -> Result<shapes::ListMFADeviceTagsResponse, AwsError> {
     let acct = account(call)?;
-    let serial = serial_param(q)?;
-    let d = read_device(iam, acct, serial)?;
-    let mut w = XmlWriter::new();
-    write_tags(&mut w, &d.tags, false);
-    w.element("IsTruncated", "false");
-    Ok(w.finish())
+    let d = read_device(iam, acct, &input.serial_number)?;
+    Ok(shapes::ListMFADeviceTagsResponse { tags: tag_shapes(&d.tags), is_truncated: Some(false), marker: None })
 }
 
 #[cfg(test)]
@@ -489,22 +477,37 @@ mod tests {
         assert_eq!(consecutive_step(SEED, "12345", &code(now), now, RESYNC_WINDOW, 0), None);
     }
 
+    /// `query` read and checked by the model layer as the pipeline reads a request of `op`.
+    fn checked(op: &str, query: &str) -> Result<serde_json::Value, AwsError> {
+        let model = crate::api::model();
+        let q = rampart_wire::query::QueryParams::parse(query, b"").unwrap();
+        rampart_wire::model::parse_input(&model, model.operation(op).unwrap(), rampart_wire::Input::Query(q))
+    }
+
     #[test]
     fn codes_are_six_digits_and_never_echoed() {
-        let q = QueryParams::parse("AuthenticationCode1=12345&AuthenticationCode2=12345a&Ok=123456", b"").unwrap();
-        let e = code_param(&q, "AuthenticationCode1").unwrap_err();
-        assert_eq!(e.code(), "ValidationError");
-        assert!(!e.message().contains("12345"));
-        assert!(code_param(&q, "AuthenticationCode2").is_err());
-        assert_eq!(code_param(&q, "Ok").unwrap(), "123456");
+        let serial = "SerialNumber=arn:aws:iam::111122223333:mfa/alice&UserName=alice";
+        for (c1, c2) in [("12345", "123456"), ("123456", "12345a"), ("1234567", "123456")] {
+            for op in ["EnableMFADevice", "ResyncMFADevice"] {
+                let e =
+                    checked(op, &format!("{serial}&AuthenticationCode1={c1}&AuthenticationCode2={c2}")).unwrap_err();
+                assert_eq!(e.code(), "ValidationError");
+                assert!(!e.message().contains("12345"), "{}", e.message());
+                assert!(e.message().contains("Value at 'authenticationCode"), "{}", e.message());
+            }
+        }
+        assert!(
+            checked("EnableMFADevice", &format!("{serial}&AuthenticationCode1=123456&AuthenticationCode2=654321"))
+                .is_ok()
+        );
     }
 
     #[test]
     fn serial_numbers_are_checked() {
-        let q = |s: &str| QueryParams::parse(&format!("SerialNumber={s}"), b"").unwrap();
-        assert!(serial_param(&q("arn:aws:iam::111122223333:mfa/alice")).is_ok());
-        assert!(serial_param(&q("short")).is_err());
-        assert!(serial_param(&q("arn:aws:iam::111122223333:mfa/a%20b")).is_err());
+        let q = |s: &str| checked("DeleteVirtualMFADevice", &format!("SerialNumber={s}"));
+        assert!(q("arn:aws:iam::111122223333:mfa/alice").is_ok());
+        assert!(q("short").is_err());
+        assert!(q("arn:aws:iam::111122223333:mfa/a%20b").is_err());
         let acct = AccountId::parse("111122223333").unwrap();
         assert_eq!(key_of(&acct, "arn:aws:iam::111122223333:mfa/team/Alice").unwrap(), Kind::Mfa.key(&acct, "alice"));
         assert_eq!(key_of(&acct, "arn:aws:iam::444455556666:mfa/alice").unwrap_err().code(), "NoSuchEntity");

@@ -13,13 +13,13 @@ mod users;
 
 use crate::model::{GroupRecord, Kind, RoleRecord, UserRecord};
 use crate::state::Iam;
-use crate::util::{check_path, check_policy_path, entity_arn};
+use crate::util::entity_arn;
 use rampart_core::authz::Target;
 use rampart_core::ids::AccountId;
 use rampart_core::{AwsError, Principal};
 use rampart_wire::model::{Model, Shaped};
 use rampart_wire::query::QueryParams;
-use rampart_wire::{Call, Input, Operation, Output, Service};
+use rampart_wire::{Call, Input, Operation, Service};
 use std::sync::{Arc, LazyLock};
 
 /// What an IAM operation acts on, for its resource ARN.
@@ -48,9 +48,6 @@ pub(crate) enum On {
     /// The OIDC provider about to be created (its ARN follows from `Url`).
     NewOidc,
 }
-
-/// A synchronous IAM handler: reads the call, returns the inner XML of `<{Op}Result>`.
-pub(crate) type Handler = fn(&Iam, &Call) -> Result<String, AwsError>;
 
 /// A synchronous IAM handler on the model layer: typed input in, typed output out.
 pub(crate) type Typed<S> = fn(&Iam, &Call, <S as Shaped>::Input) -> Result<<S as Shaped>::Output, AwsError>;
@@ -89,27 +86,6 @@ pub fn model() -> Arc<Model> {
     Arc::clone(&MODEL)
 }
 
-/// Declares one IAM operation.
-pub(crate) fn op(iam: &Arc<Iam>, name: &'static str, on: On, read_only: bool, handler: Handler) -> Operation {
-    let action: &'static str = Box::leak(format!("iam:{name}").into_boxed_str());
-    let run = Arc::clone(iam);
-    let mut o = Operation::new(name, action, move |call: Call| {
-        let iam = Arc::clone(&run);
-        async move {
-            let xml = if read_only {
-                handler(&iam, &call)?
-            } else {
-                // Writes wait for a durable commit: keep them off the request threads.
-                tokio::task::spawn_blocking(move || handler(&iam, &call)).await.map_err(|_| AwsError::internal())??
-            };
-            Ok(Output::Query(xml))
-        }
-    });
-    let lookup = Arc::clone(iam);
-    o = o.target(move |call| target(&lookup, call, name, on));
-    if read_only { o.read_only() } else { o }
-}
-
 /// The caller's account.
 pub(crate) fn account(call: &Call) -> Result<&AccountId, AwsError> {
     Ok(&call.caller()?.account_id)
@@ -133,9 +109,10 @@ where
 fn target(iam: &Iam, call: &Call, op_name: &str, on: On) -> Result<Target, AwsError> {
     let caller = call.caller()?;
     let acct = &caller.account_id;
-    // A new entity's path is part of the ARN being authorized: refused before authorization
-    // when it is not a path, rather than authorizing an ARN that can never exist.
-    let new_path = |p: &str| check_path("Path", p).map(|()| p.to_owned());
+    // A new entity's path is part of the ARN being authorized; the model layer has already
+    // refused (before authorization) a path outside IAM's patterns, so no ARN that can never exist
+    // is authorized.
+    let new_path = |p: &str| -> Result<String, AwsError> { Ok(p.to_owned()) };
     let arn = match on {
         On::Nothing => "*".to_owned(),
         On::User(param) => match call.member(param) {
@@ -170,7 +147,6 @@ fn target(iam: &Iam, call: &Call, op_name: &str, on: On) -> Result<Target, AwsEr
         On::PolicyArn(param) => call.member(param).unwrap_or("*").to_owned(),
         On::NewPolicy => {
             let path = call.member("Path").unwrap_or("/");
-            check_policy_path("Path", path)?;
             entity_arn(acct, "policy", path, call.member("PolicyName").unwrap_or_default())
         }
         On::InstanceProfile(param) => {
@@ -188,7 +164,6 @@ fn target(iam: &Iam, call: &Call, op_name: &str, on: On) -> Result<Target, AwsEr
         On::MfaSerial(param) => call.member(param).unwrap_or("*").to_owned(),
         On::NewMfa => {
             let path = call.member("Path").unwrap_or("/");
-            check_path("Path", path)?;
             entity_arn(acct, "mfa", path, call.member("VirtualMFADeviceName").unwrap_or_default())
         }
         On::OidcArn(param) => call.member(param).unwrap_or("*").to_owned(),

@@ -9,18 +9,19 @@
 //! Thumbprints are stored and returned as AWS does; Rampart verifies issuers' TLS certificates
 //! against the system's trusted CAs and does not use thumbprints to trust other certificates.
 
-use super::{On, account, op};
+use super::{On, account, mop};
 use crate::accounts::iso_now;
+use crate::api::policies::checked_tags;
 use crate::api::users::scan_kind;
 use crate::model::{IAM, Kind, OidcProviderRecord};
-use crate::oidc::issuer::{IssuerUrl, MAX_URL, provider_id_of_arn};
+use crate::oidc::issuer::{IssuerUrl, provider_id_of_arn};
+use crate::shapes::iam as shapes;
 use crate::state::Iam;
 use crate::util::*;
 use rampart_core::AwsError;
 use rampart_core::ids::AccountId;
 use rampart_store::{Txn, TxnExt};
-use rampart_wire::query::QueryParams;
-use rampart_wire::xml::XmlWriter;
+use rampart_wire::model::{Empty, Timestamp};
 use rampart_wire::{Call, Operation};
 use std::sync::Arc;
 
@@ -34,16 +35,16 @@ const ARN: &str = "OpenIDConnectProviderArn";
 /// The OpenID Connect provider operations of the IAM service.
 pub(super) fn operations(iam: &Arc<Iam>) -> Vec<Operation> {
     vec![
-        op(iam, "CreateOpenIDConnectProvider", On::NewOidc, false, create),
-        op(iam, "GetOpenIDConnectProvider", On::OidcArn(ARN), true, get),
-        op(iam, "ListOpenIDConnectProviders", On::Nothing, true, list),
-        op(iam, "DeleteOpenIDConnectProvider", On::OidcArn(ARN), false, delete),
-        op(iam, "AddClientIDToOpenIDConnectProvider", On::OidcArn(ARN), false, add_client_id),
-        op(iam, "RemoveClientIDFromOpenIDConnectProvider", On::OidcArn(ARN), false, remove_client_id),
-        op(iam, "UpdateOpenIDConnectProviderThumbprint", On::OidcArn(ARN), false, update_thumbprints),
-        op(iam, "TagOpenIDConnectProvider", On::OidcArn(ARN), false, tag),
-        op(iam, "UntagOpenIDConnectProvider", On::OidcArn(ARN), false, untag_provider),
-        op(iam, "ListOpenIDConnectProviderTags", On::OidcArn(ARN), true, list_tags),
+        mop::<shapes::CreateOpenIDConnectProvider>(iam, On::NewOidc, false, create),
+        mop::<shapes::GetOpenIDConnectProvider>(iam, On::OidcArn(ARN), true, get),
+        mop::<shapes::ListOpenIDConnectProviders>(iam, On::Nothing, true, list),
+        mop::<shapes::DeleteOpenIDConnectProvider>(iam, On::OidcArn(ARN), false, delete),
+        mop::<shapes::AddClientIDToOpenIDConnectProvider>(iam, On::OidcArn(ARN), false, add_client_id),
+        mop::<shapes::RemoveClientIDFromOpenIDConnectProvider>(iam, On::OidcArn(ARN), false, remove_client_id),
+        mop::<shapes::UpdateOpenIDConnectProviderThumbprint>(iam, On::OidcArn(ARN), false, update_thumbprints),
+        mop::<shapes::TagOpenIDConnectProvider>(iam, On::OidcArn(ARN), false, tag),
+        mop::<shapes::UntagOpenIDConnectProvider>(iam, On::OidcArn(ARN), false, untag_provider),
+        mop::<shapes::ListOpenIDConnectProviderTags>(iam, On::OidcArn(ARN), true, list_tags),
     ]
 }
 
@@ -53,22 +54,13 @@ pub(crate) fn new_provider_arn(acct: &AccountId, url: &str) -> String {
     IssuerUrl::parse(url).map_or_else(|_| "*".to_owned(), |u| u.arn(acct))
 }
 
-fn constraint(param: &str, value: &str, rule: &str) -> AwsError {
-    AwsError::validation(format!(
-        "1 validation error detected: Value '{value}' at '{}' failed to satisfy constraint: {rule}",
-        rampart_wire::query::lower_first(param)
-    ))
-}
-
 fn not_found(arn: &str) -> AwsError {
     AwsError::new("NoSuchEntity", 404, format!("OpenIDConnect Provider not found for arn {arn}"))
 }
 
-/// The provider id (`host[:port]/path`) of provider `arn`, which must be in `acct`.
+/// The provider id (`host[:port]/path`) of provider `arn`, which must be in `acct` (its length
+/// was checked by the model layer).
 fn provider_id<'a>(acct: &AccountId, arn: &'a str) -> Result<&'a str, AwsError> {
-    if !(20..=2048).contains(&arn.len()) {
-        return Err(constraint(ARN, arn, "Member must have length between 20 and 2048"));
-    }
     if !arn.starts_with("arn:aws:iam::") || !arn.contains(":oidc-provider/") {
         return Err(invalid_input(format!("{arn} is not a valid OpenIDConnect provider ARN.")));
     }
@@ -88,13 +80,13 @@ fn read(iam: &Iam, acct: &AccountId, arn: &str) -> Result<OidcProviderRecord, Aw
     iam.get::<OidcProviderRecord>(Kind::Oidc, acct, id)?.filter(|p| p.arn == arn).ok_or_else(|| not_found(arn))
 }
 
-/// `ClientIDList.member.N`, checked and without duplicates.
-fn client_ids(q: &QueryParams) -> Result<Vec<String>, AwsError> {
+/// `ClientIDList`, without duplicates, at most [`MAX_CLIENT_IDS`] (the model layer checked each
+/// one's length).
+fn client_ids(list: Option<Vec<String>>) -> Result<Vec<String>, AwsError> {
     let mut out: Vec<String> = Vec::new();
-    for id in q.list("ClientIDList")? {
-        check_client_id("ClientIDList", id)?;
-        if !out.iter().any(|x| x == id) {
-            out.push(id.to_owned());
+    for id in list.unwrap_or_default() {
+        if !out.contains(&id) {
+            out.push(id);
         }
     }
     if out.len() > MAX_CLIENT_IDS {
@@ -105,25 +97,16 @@ fn client_ids(q: &QueryParams) -> Result<Vec<String>, AwsError> {
     Ok(out)
 }
 
-fn check_client_id(param: &str, id: &str) -> Result<(), AwsError> {
-    if id.is_empty() || id.chars().count() > 255 {
-        return Err(constraint(param, id, "Member must have length between 1 and 255"));
-    }
-    Ok(())
-}
-
-/// `ThumbprintList.member.N`: 40 hex digits each (SHA-1), at most five.
-fn thumbprints(q: &QueryParams) -> Result<Vec<String>, AwsError> {
+/// `ThumbprintList`: 40 hex digits each (SHA-1; the model layer checked the length), at most
+/// five, without duplicates.
+fn thumbprints(list: Vec<String>) -> Result<Vec<String>, AwsError> {
     let mut out: Vec<String> = Vec::new();
-    for t in q.list("ThumbprintList")? {
-        if t.len() != 40 {
-            return Err(constraint("ThumbprintList", t, "Member must have length equal to 40"));
-        }
+    for t in list {
         if !t.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Err(invalid_input(format!("Thumbprint {t} must be 40 hexadecimal digits.")));
         }
-        if !out.iter().any(|x| x.eq_ignore_ascii_case(t)) {
-            out.push(t.to_owned());
+        if !out.iter().any(|x| x.eq_ignore_ascii_case(&t)) {
+            out.push(t);
         }
     }
     if out.len() > MAX_THUMBPRINTS {
@@ -132,30 +115,22 @@ fn thumbprints(q: &QueryParams) -> Result<Vec<String>, AwsError> {
     Ok(out)
 }
 
-fn write_list(w: &mut XmlWriter, name: &str, items: &[String]) {
-    w.open(name);
-    for i in items {
-        w.element("member", i);
-    }
-    w.close(name);
-}
-
-fn create(iam: &Iam, call: &Call) -> Result<String, AwsError> {
-    let q = call.query();
+fn create(
+    iam: &Iam,
+    call: &Call,
+    input: shapes::CreateOpenIDConnectProviderRequest,
+) -> Result<shapes::CreateOpenIDConnectProviderResponse, AwsError> {
     let acct = account(call)?;
-    let raw = q.require("Url")?;
-    if raw.is_empty() || raw.chars().count() > MAX_URL {
-        return Err(constraint("Url", raw, &format!("Member must have length between 1 and {MAX_URL}")));
-    }
+    let raw = &input.url;
     let url =
         IssuerUrl::parse(raw).map_err(|why| invalid_input(format!("Invalid Open ID Connect Provider URL: {why}.")))?;
     let record = OidcProviderRecord {
         arn: url.arn(acct),
         url: url.url(),
-        client_ids: client_ids(q)?,
-        thumbprints: thumbprints(q)?,
+        client_ids: client_ids(input.client_id_list)?,
+        thumbprints: thumbprints(input.thumbprint_list.unwrap_or_default())?,
         create_date: iso_now(),
-        tags: tags_param(q, "Tags")?,
+        tags: checked_tags(input.tags)?,
     };
     iam.write(|t| {
         if !t.insert_json(IAM, &Kind::Oidc.key(acct, &url.provider_id()), &record)? {
@@ -163,71 +138,79 @@ fn create(iam: &Iam, call: &Call) -> Result<String, AwsError> {
         }
         Ok(())
     })?;
-    let mut w = XmlWriter::new();
-    w.element("OpenIDConnectProviderArn", &record.arn);
-    write_tags(&mut w, &record.tags, true);
-    Ok(w.finish())
+    Ok(shapes::CreateOpenIDConnectProviderResponse {
+        tags: (!record.tags.is_empty()).then(|| tag_shapes(&record.tags)),
+        open_id_connect_provider_arn: Some(record.arn),
+    })
 }
 
-fn get(iam: &Iam, call: &Call) -> Result<String, AwsError> {
+fn get(
+    iam: &Iam,
+    call: &Call,
+    input: shapes::GetOpenIDConnectProviderRequest,
+) -> Result<shapes::GetOpenIDConnectProviderResponse, AwsError> {
     let acct = account(call)?;
-    let arn = call.query().require(ARN)?;
-    let rec = read(iam, acct, arn)?;
-    let id = IssuerUrl::parse(&rec.url).map(|u| u.provider_id()).unwrap_or_else(|_| rec.url.clone());
-    let mut w = XmlWriter::new();
+    let rec = read(iam, acct, &input.open_id_connect_provider_arn)?;
     // As AWS: the URL without its scheme.
-    w.element("Url", &id);
-    write_list(&mut w, "ClientIDList", &rec.client_ids);
-    write_list(&mut w, "ThumbprintList", &rec.thumbprints);
-    w.element("CreateDate", &rec.create_date);
-    write_tags(&mut w, &rec.tags, false);
-    Ok(w.finish())
+    let id = IssuerUrl::parse(&rec.url).map(|u| u.provider_id()).unwrap_or_else(|_| rec.url.clone());
+    Ok(shapes::GetOpenIDConnectProviderResponse {
+        url: Some(id),
+        client_id_list: Some(rec.client_ids),
+        thumbprint_list: Some(rec.thumbprints),
+        create_date: Some(Timestamp::parse_iso8601(&rec.create_date).unwrap_or_default()),
+        tags: Some(tag_shapes(&rec.tags)),
+    })
 }
 
-fn list(iam: &Iam, call: &Call) -> Result<String, AwsError> {
+fn list(
+    iam: &Iam,
+    call: &Call,
+    _input: shapes::ListOpenIDConnectProvidersRequest,
+) -> Result<shapes::ListOpenIDConnectProvidersResponse, AwsError> {
     let acct = account(call)?;
     let items = scan_kind::<OidcProviderRecord>(iam, Kind::Oidc, acct, None, |_| true, usize::MAX - 1)?;
-    let mut w = XmlWriter::new();
-    w.open("OpenIDConnectProviderList");
-    for (_, p) in &items {
-        w.open("member").element("Arn", &p.arn).close("member");
-    }
-    w.close("OpenIDConnectProviderList");
-    Ok(w.finish())
+    Ok(shapes::ListOpenIDConnectProvidersResponse {
+        open_id_connect_provider_list: Some(
+            items.into_iter().map(|(_, p)| shapes::OpenIDConnectProviderListEntry { arn: Some(p.arn) }).collect(),
+        ),
+    })
 }
 
-/// Loads provider `ARN`, lets `change` edit it, and stores it.
+/// Loads provider `arn`, lets `change` edit it, and stores it.
 fn update(
     iam: &Iam,
     call: &Call,
+    arn: &str,
     mut change: impl FnMut(&mut OidcProviderRecord) -> Result<(), AwsError>,
-) -> Result<String, AwsError> {
+) -> Result<Empty, AwsError> {
     let acct = account(call)?;
-    let arn = call.query().require(ARN)?;
     iam.write(|t| {
         let (key, mut rec) = load(t, acct, arn)?;
         change(&mut rec)?;
         t.put_json(IAM, &key, &rec)?;
         Ok(())
     })?;
-    Ok(String::new())
+    Ok(Empty::default())
 }
 
-fn delete(iam: &Iam, call: &Call) -> Result<String, AwsError> {
+fn delete(iam: &Iam, call: &Call, input: shapes::DeleteOpenIDConnectProviderRequest) -> Result<Empty, AwsError> {
     let acct = account(call)?;
-    let arn = call.query().require(ARN)?;
+    let arn = &input.open_id_connect_provider_arn;
     iam.write(|t| {
         let (key, _) = load(t, acct, arn)?;
         t.delete(IAM, &key)?;
         Ok(())
     })?;
-    Ok(String::new())
+    Ok(Empty::default())
 }
 
-fn add_client_id(iam: &Iam, call: &Call) -> Result<String, AwsError> {
-    let id = call.query().require("ClientID")?.to_owned();
-    check_client_id("ClientID", &id)?;
-    update(iam, call, |rec| {
+fn add_client_id(
+    iam: &Iam,
+    call: &Call,
+    input: shapes::AddClientIDToOpenIDConnectProviderRequest,
+) -> Result<Empty, AwsError> {
+    let id = input.client_id;
+    update(iam, call, &input.open_id_connect_provider_arn, |rec| {
         if !rec.client_ids.contains(&id) {
             if rec.client_ids.len() >= MAX_CLIENT_IDS {
                 return Err(limit_exceeded(format!(
@@ -240,74 +223,88 @@ fn add_client_id(iam: &Iam, call: &Call) -> Result<String, AwsError> {
     })
 }
 
-fn remove_client_id(iam: &Iam, call: &Call) -> Result<String, AwsError> {
-    let id = call.query().require("ClientID")?.to_owned();
-    check_client_id("ClientID", &id)?;
+fn remove_client_id(
+    iam: &Iam,
+    call: &Call,
+    input: shapes::RemoveClientIDFromOpenIDConnectProviderRequest,
+) -> Result<Empty, AwsError> {
+    let id = input.client_id;
     // Removing a client id that is not registered succeeds, as in AWS.
-    update(iam, call, |rec| {
+    update(iam, call, &input.open_id_connect_provider_arn, |rec| {
         rec.client_ids.retain(|c| *c != id);
         Ok(())
     })
 }
 
-fn update_thumbprints(iam: &Iam, call: &Call) -> Result<String, AwsError> {
-    let q = call.query();
-    if q.get("ThumbprintList").is_none() && q.get("ThumbprintList.member.1").is_none() {
-        q.require("ThumbprintList")?;
-    }
-    let new = thumbprints(q)?;
-    update(iam, call, |rec| {
+fn update_thumbprints(
+    iam: &Iam,
+    call: &Call,
+    input: shapes::UpdateOpenIDConnectProviderThumbprintRequest,
+) -> Result<Empty, AwsError> {
+    let new = thumbprints(input.thumbprint_list)?;
+    update(iam, call, &input.open_id_connect_provider_arn, |rec| {
         rec.thumbprints.clone_from(&new);
         Ok(())
     })
 }
 
-fn tag(iam: &Iam, call: &Call) -> Result<String, AwsError> {
-    let tags = tags_param(call.query(), "Tags")?;
-    update(iam, call, |rec| merge_tags(&mut rec.tags, tags.clone()))
+fn tag(iam: &Iam, call: &Call, input: shapes::TagOpenIDConnectProviderRequest) -> Result<Empty, AwsError> {
+    let tags = checked_tags(Some(input.tags))?;
+    update(iam, call, &input.open_id_connect_provider_arn, |rec| merge_tags(&mut rec.tags, tags.clone()))
 }
 
-fn untag_provider(iam: &Iam, call: &Call) -> Result<String, AwsError> {
-    let keys = tag_keys_param(call.query())?;
-    update(iam, call, |rec| {
+fn untag_provider(iam: &Iam, call: &Call, input: shapes::UntagOpenIDConnectProviderRequest) -> Result<Empty, AwsError> {
+    let keys = input.tag_keys;
+    update(iam, call, &input.open_id_connect_provider_arn, |rec| {
         untag(&mut rec.tags, &keys);
         Ok(())
     })
 }
 
-fn list_tags(iam: &Iam, call: &Call) -> Result<String, AwsError> {
+fn list_tags(
+    iam: &Iam,
+    call: &Call,
+    input: shapes::ListOpenIDConnectProviderTagsRequest,
+) -> Result<shapes::ListOpenIDConnectProviderTagsResponse, AwsError> {
     let acct = account(call)?;
-    let arn = call.query().require(ARN)?;
-    let rec = read(iam, acct, arn)?;
-    let mut w = XmlWriter::new();
-    write_tags(&mut w, &rec.tags, false);
-    w.element("IsTruncated", "false");
-    Ok(w.finish())
+    let rec = read(iam, acct, &input.open_id_connect_provider_arn)?;
+    Ok(shapes::ListOpenIDConnectProviderTagsResponse {
+        tags: tag_shapes(&rec.tags),
+        is_truncated: Some(false),
+        marker: None,
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// `query` read and checked by the model layer as the pipeline reads a request of `op`.
+    fn checked(op: &str, query: &str) -> Result<serde_json::Value, AwsError> {
+        let model = crate::api::model();
+        let q = rampart_wire::query::QueryParams::parse(query, b"").unwrap();
+        rampart_wire::model::parse_input(&model, model.operation(op).unwrap(), rampart_wire::Input::Query(q))
+    }
+
     #[test]
     fn client_ids_and_thumbprints_are_checked() {
-        let q = |s: &str| QueryParams::parse(s, b"").unwrap();
+        let owned = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        assert_eq!(client_ids(Some(owned(&["a", "a", "b"]))).unwrap(), ["a", "b"]);
+        let create = |q: &str| checked("CreateOpenIDConnectProvider", &format!("Url=https://idp.example.com&{q}"));
         assert_eq!(
-            client_ids(&q("ClientIDList.member.1=a&ClientIDList.member.2=a&ClientIDList.member.3=b")).unwrap(),
-            ["a", "b"]
+            create(&format!("ClientIDList.member.1={}", "x".repeat(256))).unwrap_err().code(),
+            "ValidationError"
         );
-        assert!(client_ids(&q(&format!("ClientIDList.member.1={}", "x".repeat(256)))).is_err());
-        let many: Vec<String> = (1..=101).map(|i| format!("ClientIDList.member.{i}=c{i}")).collect();
-        assert_eq!(client_ids(&q(&many.join("&"))).unwrap_err().code(), "LimitExceeded");
+        let many: Vec<String> = (1..=101).map(|i| format!("c{i}")).collect();
+        assert_eq!(client_ids(Some(many)).unwrap_err().code(), "LimitExceeded");
         let tp = "9e99a48a9960b14926bb7f3b02e22da2b0ab7280";
-        assert_eq!(thumbprints(&q(&format!("ThumbprintList.member.1={tp}"))).unwrap(), [tp]);
-        assert_eq!(thumbprints(&q("ThumbprintList.member.1=abc")).unwrap_err().code(), "ValidationError");
-        assert_eq!(
-            thumbprints(&q(&format!("ThumbprintList.member.1={}", "z".repeat(40)))).unwrap_err().code(),
-            "InvalidInput"
-        );
-        let six: Vec<String> = (1..=6).map(|i| format!("ThumbprintList.member.{i}={i}{}", &tp[1..])).collect();
-        assert_eq!(thumbprints(&q(&six.join("&"))).unwrap_err().code(), "InvalidInput");
+        assert_eq!(thumbprints(owned(&[tp])).unwrap(), [tp]);
+        assert_eq!(create("ThumbprintList.member.1=abc").unwrap_err().code(), "ValidationError");
+        assert_eq!(thumbprints(vec!["z".repeat(40)]).unwrap_err().code(), "InvalidInput");
+        let six: Vec<String> = (1..=6).map(|i| format!("{i}{}", &tp[1..])).collect();
+        assert_eq!(thumbprints(six).unwrap_err().code(), "InvalidInput");
+        let long_url = checked("CreateOpenIDConnectProvider", &format!("Url=https://{}", "x".repeat(248)));
+        assert_eq!(long_url.unwrap_err().code(), "ValidationError");
     }
 
     #[test]
@@ -327,6 +324,7 @@ mod tests {
             "NoSuchEntity"
         );
         assert_eq!(provider_id(&acct, "arn:aws:iam::111122223333:role/abcdefghij").unwrap_err().code(), "InvalidInput");
-        assert_eq!(provider_id(&acct, "short").unwrap_err().code(), "ValidationError");
+        let get = |arn: &str| checked("GetOpenIDConnectProvider", &format!("OpenIDConnectProviderArn={arn}"));
+        assert_eq!(get("short").unwrap_err().code(), "ValidationError");
     }
 }

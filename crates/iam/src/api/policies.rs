@@ -1,18 +1,19 @@
 //! Policies: customer-managed policies and their versions, attaching managed policies to users,
 //! groups and roles, and inline policies.
 
-use super::{On, account, op};
+use super::{On, account, mop};
 use crate::accounts::iso_now;
 use crate::model::{
     Attachment, GroupRecord, IAM, Kind, ManagedPolicyRecord, Permissions, PolicyVersionRecord, RoleRecord, UserRecord,
 };
+use crate::shapes::iam as shapes;
 use crate::state::{Iam, parse_policy_arn};
 use crate::util::*;
 use rampart_core::AwsError;
 use rampart_core::ids::AccountId;
 use rampart_policy::{Policy, PolicyKind, limits};
 use rampart_store::{Txn, TxnExt};
-use rampart_wire::xml::XmlWriter;
+use rampart_wire::model::{Empty, Timestamp};
 use rampart_wire::{Call, Operation};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -24,38 +25,94 @@ const ATTACHED_PER_ENTITY: usize = 10;
 const VERSIONS_PER_POLICY: usize = 5;
 
 pub(super) fn operations(iam: &Arc<Iam>) -> Vec<Operation> {
+    let arn = On::PolicyArn("PolicyArn");
+    let (user, group, role) = (On::User("UserName"), On::Group("GroupName"), On::Role("RoleName"));
     vec![
-        op(iam, "CreatePolicy", On::NewPolicy, false, create_policy),
-        op(iam, "GetPolicy", On::PolicyArn("PolicyArn"), true, get_policy),
-        op(iam, "DeletePolicy", On::PolicyArn("PolicyArn"), false, delete_policy),
-        op(iam, "ListPolicies", On::Nothing, true, list_policies),
-        op(iam, "CreatePolicyVersion", On::PolicyArn("PolicyArn"), false, create_version),
-        op(iam, "GetPolicyVersion", On::PolicyArn("PolicyArn"), true, get_version),
-        op(iam, "ListPolicyVersions", On::PolicyArn("PolicyArn"), true, list_versions),
-        op(iam, "DeletePolicyVersion", On::PolicyArn("PolicyArn"), false, delete_version),
-        op(iam, "SetDefaultPolicyVersion", On::PolicyArn("PolicyArn"), false, set_default_version),
-        op(iam, "ListEntitiesForPolicy", On::PolicyArn("PolicyArn"), true, list_entities),
-        op(iam, "AttachUserPolicy", On::User("UserName"), false, |i, c| attach::<UserRecord>(i, c, true)),
-        op(iam, "DetachUserPolicy", On::User("UserName"), false, |i, c| attach::<UserRecord>(i, c, false)),
-        op(iam, "AttachGroupPolicy", On::Group("GroupName"), false, |i, c| attach::<GroupRecord>(i, c, true)),
-        op(iam, "DetachGroupPolicy", On::Group("GroupName"), false, |i, c| attach::<GroupRecord>(i, c, false)),
-        op(iam, "AttachRolePolicy", On::Role("RoleName"), false, |i, c| attach::<RoleRecord>(i, c, true)),
-        op(iam, "DetachRolePolicy", On::Role("RoleName"), false, |i, c| attach::<RoleRecord>(i, c, false)),
-        op(iam, "ListAttachedUserPolicies", On::User("UserName"), true, list_attached::<UserRecord>),
-        op(iam, "ListAttachedGroupPolicies", On::Group("GroupName"), true, list_attached::<GroupRecord>),
-        op(iam, "ListAttachedRolePolicies", On::Role("RoleName"), true, list_attached::<RoleRecord>),
-        op(iam, "PutUserPolicy", On::User("UserName"), false, put_inline::<UserRecord>),
-        op(iam, "GetUserPolicy", On::User("UserName"), true, get_inline::<UserRecord>),
-        op(iam, "DeleteUserPolicy", On::User("UserName"), false, delete_inline::<UserRecord>),
-        op(iam, "ListUserPolicies", On::User("UserName"), true, list_inline::<UserRecord>),
-        op(iam, "PutGroupPolicy", On::Group("GroupName"), false, put_inline::<GroupRecord>),
-        op(iam, "GetGroupPolicy", On::Group("GroupName"), true, get_inline::<GroupRecord>),
-        op(iam, "DeleteGroupPolicy", On::Group("GroupName"), false, delete_inline::<GroupRecord>),
-        op(iam, "ListGroupPolicies", On::Group("GroupName"), true, list_inline::<GroupRecord>),
-        op(iam, "PutRolePolicy", On::Role("RoleName"), false, put_inline::<RoleRecord>),
-        op(iam, "GetRolePolicy", On::Role("RoleName"), true, get_inline::<RoleRecord>),
-        op(iam, "DeleteRolePolicy", On::Role("RoleName"), false, delete_inline::<RoleRecord>),
-        op(iam, "ListRolePolicies", On::Role("RoleName"), true, list_inline::<RoleRecord>),
+        mop::<shapes::CreatePolicy>(iam, On::NewPolicy, false, create_policy),
+        mop::<shapes::GetPolicy>(iam, arn, true, get_policy),
+        mop::<shapes::DeletePolicy>(iam, arn, false, delete_policy),
+        mop::<shapes::ListPolicies>(iam, On::Nothing, true, list_policies),
+        mop::<shapes::CreatePolicyVersion>(iam, arn, false, create_version),
+        mop::<shapes::GetPolicyVersion>(iam, arn, true, get_version),
+        mop::<shapes::ListPolicyVersions>(iam, arn, true, list_versions),
+        mop::<shapes::DeletePolicyVersion>(iam, arn, false, delete_version),
+        mop::<shapes::SetDefaultPolicyVersion>(iam, arn, false, set_default_version),
+        mop::<shapes::ListEntitiesForPolicy>(iam, arn, true, list_entities),
+        mop::<shapes::AttachUserPolicy>(iam, user, false, |i, c, r| {
+            attach::<UserRecord>(i, c, &r.user_name, &r.policy_arn, true)
+        }),
+        mop::<shapes::DetachUserPolicy>(iam, user, false, |i, c, r| {
+            attach::<UserRecord>(i, c, &r.user_name, &r.policy_arn, false)
+        }),
+        mop::<shapes::AttachGroupPolicy>(iam, group, false, |i, c, r| {
+            attach::<GroupRecord>(i, c, &r.group_name, &r.policy_arn, true)
+        }),
+        mop::<shapes::DetachGroupPolicy>(iam, group, false, |i, c, r| {
+            attach::<GroupRecord>(i, c, &r.group_name, &r.policy_arn, false)
+        }),
+        mop::<shapes::AttachRolePolicy>(iam, role, false, |i, c, r| {
+            attach::<RoleRecord>(i, c, &r.role_name, &r.policy_arn, true)
+        }),
+        mop::<shapes::DetachRolePolicy>(iam, role, false, |i, c, r| {
+            attach::<RoleRecord>(i, c, &r.role_name, &r.policy_arn, false)
+        }),
+        mop::<shapes::ListAttachedUserPolicies>(iam, user, true, |i, c, r| {
+            let attached_policies = Some(list_attached::<UserRecord>(i, c, &r.user_name, r.path_prefix.as_deref())?);
+            Ok(shapes::ListAttachedUserPoliciesResponse { attached_policies, is_truncated: Some(false), marker: None })
+        }),
+        mop::<shapes::ListAttachedGroupPolicies>(iam, group, true, |i, c, r| {
+            let attached_policies = Some(list_attached::<GroupRecord>(i, c, &r.group_name, r.path_prefix.as_deref())?);
+            Ok(shapes::ListAttachedGroupPoliciesResponse { attached_policies, is_truncated: Some(false), marker: None })
+        }),
+        mop::<shapes::ListAttachedRolePolicies>(iam, role, true, |i, c, r| {
+            let attached_policies = Some(list_attached::<RoleRecord>(i, c, &r.role_name, r.path_prefix.as_deref())?);
+            Ok(shapes::ListAttachedRolePoliciesResponse { attached_policies, is_truncated: Some(false), marker: None })
+        }),
+        mop::<shapes::PutUserPolicy>(iam, user, false, |i, c, r| {
+            put_inline::<UserRecord>(i, c, &r.user_name, r.policy_name, r.policy_document)
+        }),
+        mop::<shapes::GetUserPolicy>(iam, user, true, |i, c, r| {
+            let (user_name, policy_name, policy_document) =
+                get_inline::<UserRecord>(i, c, &r.user_name, r.policy_name)?;
+            Ok(shapes::GetUserPolicyResponse { user_name, policy_name, policy_document })
+        }),
+        mop::<shapes::DeleteUserPolicy>(iam, user, false, |i, c, r| {
+            delete_inline::<UserRecord>(i, c, &r.user_name, &r.policy_name)
+        }),
+        mop::<shapes::ListUserPolicies>(iam, user, true, |i, c, r| {
+            let policy_names = list_inline::<UserRecord>(i, c, &r.user_name)?;
+            Ok(shapes::ListUserPoliciesResponse { policy_names, is_truncated: Some(false), marker: None })
+        }),
+        mop::<shapes::PutGroupPolicy>(iam, group, false, |i, c, r| {
+            put_inline::<GroupRecord>(i, c, &r.group_name, r.policy_name, r.policy_document)
+        }),
+        mop::<shapes::GetGroupPolicy>(iam, group, true, |i, c, r| {
+            let (group_name, policy_name, policy_document) =
+                get_inline::<GroupRecord>(i, c, &r.group_name, r.policy_name)?;
+            Ok(shapes::GetGroupPolicyResponse { group_name, policy_name, policy_document })
+        }),
+        mop::<shapes::DeleteGroupPolicy>(iam, group, false, |i, c, r| {
+            delete_inline::<GroupRecord>(i, c, &r.group_name, &r.policy_name)
+        }),
+        mop::<shapes::ListGroupPolicies>(iam, group, true, |i, c, r| {
+            let policy_names = list_inline::<GroupRecord>(i, c, &r.group_name)?;
+            Ok(shapes::ListGroupPoliciesResponse { policy_names, is_truncated: Some(false), marker: None })
+        }),
+        mop::<shapes::PutRolePolicy>(iam, role, false, |i, c, r| {
+            put_inline::<RoleRecord>(i, c, &r.role_name, r.policy_name, r.policy_document)
+        }),
+        mop::<shapes::GetRolePolicy>(iam, role, true, |i, c, r| {
+            let (role_name, policy_name, policy_document) =
+                get_inline::<RoleRecord>(i, c, &r.role_name, r.policy_name)?;
+            Ok(shapes::GetRolePolicyResponse { role_name, policy_name, policy_document })
+        }),
+        mop::<shapes::DeleteRolePolicy>(iam, role, false, |i, c, r| {
+            delete_inline::<RoleRecord>(i, c, &r.role_name, &r.policy_name)
+        }),
+        mop::<shapes::ListRolePolicies>(iam, role, true, |i, c, r| {
+            let policy_names = list_inline::<RoleRecord>(i, c, &r.role_name)?;
+            Ok(shapes::ListRolePoliciesResponse { policy_names, is_truncated: Some(false), marker: None })
+        }),
     ]
 }
 
@@ -65,10 +122,6 @@ pub(crate) trait Principalish: Serialize + DeserializeOwned {
     const KIND: Kind;
     /// `user`, `group`, `role`.
     const WORD: &'static str;
-    /// The request parameter naming it.
-    const PARAM: &'static str;
-    /// Longest name.
-    const MAX_NAME: usize;
     /// Inline policy quota (aggregate characters).
     const INLINE_LIMIT: usize;
     /// The entity's name.
@@ -82,8 +135,6 @@ pub(crate) trait Principalish: Serialize + DeserializeOwned {
 impl Principalish for UserRecord {
     const KIND: Kind = Kind::User;
     const WORD: &'static str = "user";
-    const PARAM: &'static str = "UserName";
-    const MAX_NAME: usize = 64;
     const INLINE_LIMIT: usize = limits::USER_INLINE;
     fn name(&self) -> &str {
         &self.name
@@ -99,8 +150,6 @@ impl Principalish for UserRecord {
 impl Principalish for GroupRecord {
     const KIND: Kind = Kind::Group;
     const WORD: &'static str = "group";
-    const PARAM: &'static str = "GroupName";
-    const MAX_NAME: usize = 128;
     const INLINE_LIMIT: usize = limits::GROUP_INLINE;
     fn name(&self) -> &str {
         &self.name
@@ -116,8 +165,6 @@ impl Principalish for GroupRecord {
 impl Principalish for RoleRecord {
     const KIND: Kind = Kind::Role;
     const WORD: &'static str = "role";
-    const PARAM: &'static str = "RoleName";
-    const MAX_NAME: usize = 64;
     const INLINE_LIMIT: usize = limits::ROLE_INLINE;
     fn name(&self) -> &str {
         &self.name
@@ -132,6 +179,12 @@ impl Principalish for RoleRecord {
 
 pub(crate) fn load<T: Principalish>(t: &mut dyn Txn, acct: &AccountId, name: &str) -> Result<T, AwsError> {
     t.get_json::<T>(IAM, &T::KIND.key(acct, name))?.ok_or_else(|| no_such_entity(T::WORD, name))
+}
+
+/// Tags from a modeled request, with the rules IAM's model cannot express (reserved `aws:` keys,
+/// unique keys): [`tags_from`].
+pub(crate) fn checked_tags(tags: Option<Vec<crate::shapes::iam::Tag>>) -> Result<Vec<crate::model::Tag>, AwsError> {
+    tags_from(tags)
 }
 
 /// Validates `doc` as a policy of `kind`, with AWS's size quota `limit` and error messages.
@@ -179,73 +232,81 @@ pub(crate) fn note_attachment(
     Ok(())
 }
 
-fn write_policy(w: &mut XmlWriter, tag: &str, p: &ManagedPolicyRecord) {
-    let attached = p.attachments.iter().filter(|a| !a.boundary).count().to_string();
-    let boundary = p.attachments.iter().filter(|a| a.boundary).count().to_string();
-    w.open(tag)
-        .element("PolicyName", &p.name)
-        .element("PolicyId", &p.policy_id)
-        .element("Arn", &p.arn)
-        .element("Path", &p.path)
-        .element("DefaultVersionId", &p.default_version)
-        .element("AttachmentCount", &attached)
-        .element("PermissionsBoundaryUsageCount", &boundary)
-        .element("IsAttachable", "true");
-    w.optional("Description", p.description.as_deref());
-    w.element("CreateDate", &p.create_date).element("UpdateDate", &p.update_date);
-    write_tags(w, &p.tags, true);
-    w.close(tag);
+/// A date as records keep it (ISO 8601), as IAM's API shapes it.
+fn date(text: &str) -> Option<Timestamp> {
+    Some(Timestamp::parse_iso8601(text).unwrap_or_default())
 }
 
-fn write_aws_policy(w: &mut XmlWriter, tag: &str, p: &crate::managed::AwsManagedPolicy) {
-    w.open(tag)
-        .element("PolicyName", &p.name)
-        .element("PolicyId", &format!("ANPA{}", &hex::encode(&p.name.as_bytes()[..p.name.len().min(8)]).to_uppercase()))
-        .element("Arn", &p.arn)
-        .element("Path", &p.path)
-        .element("DefaultVersionId", &p.version_id)
-        .element("AttachmentCount", "0")
-        .element("PermissionsBoundaryUsageCount", "0")
-        .element("IsAttachable", "true")
-        .element("Description", &p.description)
-        .element("CreateDate", &p.create_date)
-        .element("UpdateDate", &p.update_date)
-        .close(tag);
+/// A customer-managed policy as IAM's API shows it.
+fn policy_shape(p: &ManagedPolicyRecord) -> shapes::Policy {
+    let count = |boundary: bool| p.attachments.iter().filter(|a| a.boundary == boundary).count();
+    shapes::Policy {
+        policy_name: Some(p.name.clone()),
+        policy_id: Some(p.policy_id.clone()),
+        arn: Some(p.arn.clone()),
+        path: Some(p.path.clone()),
+        default_version_id: Some(p.default_version.clone()),
+        attachment_count: Some(i32::try_from(count(false)).unwrap_or(i32::MAX)),
+        permissions_boundary_usage_count: Some(i32::try_from(count(true)).unwrap_or(i32::MAX)),
+        is_attachable: Some(true),
+        description: p.description.clone(),
+        create_date: date(&p.create_date),
+        update_date: date(&p.update_date),
+        tags: (!p.tags.is_empty()).then(|| tag_shapes(&p.tags)),
+    }
 }
 
-fn create_policy(iam: &Iam, call: &Call) -> Result<String, AwsError> {
-    let q = call.query();
+/// An AWS-managed policy as IAM's API shows it.
+fn aws_policy_shape(p: &crate::managed::AwsManagedPolicy) -> shapes::Policy {
+    shapes::Policy {
+        policy_name: Some(p.name.clone()),
+        policy_id: Some(format!("ANPA{}", &hex::encode(&p.name.as_bytes()[..p.name.len().min(8)]).to_uppercase())),
+        arn: Some(p.arn.clone()),
+        path: Some(p.path.clone()),
+        default_version_id: Some(p.version_id.clone()),
+        attachment_count: Some(0),
+        permissions_boundary_usage_count: Some(0),
+        is_attachable: Some(true),
+        description: Some(p.description.clone()),
+        create_date: date(&p.create_date),
+        update_date: date(&p.update_date),
+        tags: None,
+    }
+}
+
+fn create_policy(
+    iam: &Iam,
+    call: &Call,
+    input: shapes::CreatePolicyRequest,
+) -> Result<shapes::CreatePolicyResponse, AwsError> {
     let acct = account(call)?;
-    let name = name_param(q, "PolicyName", 128)?;
-    let path = q.get("Path").unwrap_or("/").to_owned();
-    check_policy_path("Path", &path)?;
-    let doc = q.require("PolicyDocument")?;
-    validate_document(doc, PolicyKind::Identity, limits::MANAGED_POLICY, "PolicySize")?;
-    let tags = tags_param(q, "Tags")?;
+    let name = input.policy_name;
+    let path = input.path.unwrap_or_else(|| "/".to_owned());
+    let doc = input.policy_document;
+    validate_document(&doc, PolicyKind::Identity, limits::MANAGED_POLICY, "PolicySize")?;
+    let tags = checked_tags(input.tags)?;
     let now = iso_now();
     let record = ManagedPolicyRecord {
-        name: name.to_owned(),
+        name: name.clone(),
         policy_id: new_unique_id("ANPA"),
-        arn: entity_arn(acct, "policy", &path, name),
+        arn: entity_arn(acct, "policy", &path, &name),
         path,
-        description: q.get("Description").map(str::to_owned),
+        description: input.description,
         create_date: now.clone(),
         update_date: now.clone(),
         default_version: "v1".to_owned(),
-        versions: vec![PolicyVersionRecord { version_id: "v1".into(), document: doc.to_owned(), create_date: now }],
+        versions: vec![PolicyVersionRecord { version_id: "v1".into(), document: doc, create_date: now }],
         next_version: 2,
         attachments: Vec::new(),
         tags,
     };
     iam.write(|t| {
-        if !t.insert_json(IAM, &Kind::Policy.key(acct, name), &record)? {
-            return Err(already_exists("A policy called", name).with_code("EntityAlreadyExists"));
+        if !t.insert_json(IAM, &Kind::Policy.key(acct, &name), &record)? {
+            return Err(already_exists("A policy called", &name).with_code("EntityAlreadyExists"));
         }
         Ok(())
     })?;
-    let mut w = XmlWriter::new();
-    write_policy(&mut w, "Policy", &record);
-    Ok(w.finish())
+    Ok(shapes::CreatePolicyResponse { policy: Some(policy_shape(&record)) })
 }
 
 fn no_such_policy(arn: &str) -> AwsError {
@@ -267,21 +328,18 @@ fn own_policy(t: &mut dyn Txn, acct: &AccountId, arn: &str) -> Result<(String, M
     Ok((key, rec))
 }
 
-fn get_policy(iam: &Iam, call: &Call) -> Result<String, AwsError> {
-    let arn = call.query().require("PolicyArn")?;
+fn get_policy(iam: &Iam, call: &Call, input: shapes::GetPolicyRequest) -> Result<shapes::GetPolicyResponse, AwsError> {
+    let arn = &input.policy_arn;
     let acct = account(call)?;
-    let mut w = XmlWriter::new();
     if let Some(p) = iam.managed.get(arn) {
-        write_aws_policy(&mut w, "Policy", p);
-        return Ok(w.finish());
+        return Ok(shapes::GetPolicyResponse { policy: Some(aws_policy_shape(p)) });
     }
     let p = iam.customer_policy(arn)?.filter(|p| p.arn.contains(acct.as_str())).ok_or_else(|| no_such_policy(arn))?;
-    write_policy(&mut w, "Policy", &p);
-    Ok(w.finish())
+    Ok(shapes::GetPolicyResponse { policy: Some(policy_shape(&p)) })
 }
 
-fn delete_policy(iam: &Iam, call: &Call) -> Result<String, AwsError> {
-    let arn = call.query().require("PolicyArn")?.to_owned();
+fn delete_policy(iam: &Iam, call: &Call, input: shapes::DeletePolicyRequest) -> Result<Empty, AwsError> {
+    let arn = input.policy_arn;
     let acct = account(call)?;
     iam.write(|t| {
         let (key, p) = own_policy(t, acct, &arn)?;
@@ -296,31 +354,28 @@ fn delete_policy(iam: &Iam, call: &Call) -> Result<String, AwsError> {
         t.delete(IAM, &key)?;
         Ok(())
     })?;
-    Ok(String::new())
+    Ok(Empty::default())
 }
 
-fn list_policies(iam: &Iam, call: &Call) -> Result<String, AwsError> {
-    let q = call.query();
+fn list_policies(
+    iam: &Iam,
+    call: &Call,
+    input: shapes::ListPoliciesRequest,
+) -> Result<shapes::ListPoliciesResponse, AwsError> {
     let acct = account(call)?;
-    let (max, marker) = paging(q)?;
-    let scope = q.get("Scope").unwrap_or("All");
-    if !["All", "AWS", "Local"].contains(&scope) {
-        return Err(AwsError::validation(format!(
-            "1 validation error detected: Value '{scope}' at 'scope' failed to satisfy constraint: Member must satisfy enum value set: [All, AWS, Local]"
-        )));
-    }
-    let only_attached = q.get("OnlyAttached") == Some("true");
-    let prefix = policy_path_prefix_param(q)?;
+    let max = input.max_items.map_or(100, |n| n as usize);
+    // The model allows `All`, `AWS` and `Local`.
+    let scope = input.scope.as_deref().unwrap_or("All");
+    let only_attached = input.only_attached == Some(true);
+    let prefix = input.path_prefix.as_deref().unwrap_or("/");
     // One ordered list: AWS-managed first (`aws/NAME`), then the account's (`local/NAME`).
-    let mut items: Vec<(String, String)> = Vec::new();
-    let after = marker.unwrap_or_default();
+    let mut items: Vec<(String, shapes::Policy)> = Vec::new();
+    let after = input.marker.unwrap_or_default();
     if scope != "Local" && !only_attached {
         for p in iam.managed.all() {
             let key = format!("aws/{}", p.name.to_lowercase());
             if key > after && p.path.starts_with(prefix) {
-                let mut w = XmlWriter::new();
-                write_aws_policy(&mut w, "member", p);
-                items.push((key, w.finish()));
+                items.push((key, aws_policy_shape(p)));
             }
         }
     }
@@ -337,35 +392,34 @@ fn list_policies(iam: &Iam, call: &Call) -> Result<String, AwsError> {
                 max,
             )?;
             for (k, p) in recs {
-                let mut w = XmlWriter::new();
-                write_policy(&mut w, "member", &p);
-                items.push((format!("local/{k}"), w.finish()));
+                items.push((format!("local/{k}"), policy_shape(&p)));
             }
         }
     }
-    let mut tail = XmlWriter::new();
-    let page = page(items, max, &mut tail);
-    Ok(format!("<Policies>{}</Policies>{}", page.concat(), tail.finish()))
+    let (policies, is_truncated, marker) = page_of(items, max);
+    Ok(shapes::ListPoliciesResponse { policies: Some(policies), is_truncated: Some(is_truncated), marker })
 }
 
-fn write_version(w: &mut XmlWriter, tag: &str, v: &PolicyVersionRecord, default: &str, with_doc: bool) {
-    w.open(tag);
-    if with_doc {
-        w.element("Document", &encode_document(&v.document));
+/// A policy version as IAM's API shows it; `with_doc` adds its document (URL-encoded).
+fn version_shape(v: &PolicyVersionRecord, default: &str, with_doc: bool) -> shapes::PolicyVersion {
+    shapes::PolicyVersion {
+        document: with_doc.then(|| encode_document(&v.document)),
+        version_id: Some(v.version_id.clone()),
+        is_default_version: Some(v.version_id == default),
+        create_date: date(&v.create_date),
     }
-    w.element("VersionId", &v.version_id)
-        .element("IsDefaultVersion", if v.version_id == default { "true" } else { "false" })
-        .element("CreateDate", &v.create_date)
-        .close(tag);
 }
 
-fn create_version(iam: &Iam, call: &Call) -> Result<String, AwsError> {
-    let q = call.query();
+fn create_version(
+    iam: &Iam,
+    call: &Call,
+    input: shapes::CreatePolicyVersionRequest,
+) -> Result<shapes::CreatePolicyVersionResponse, AwsError> {
     let acct = account(call)?;
-    let arn = q.require("PolicyArn")?.to_owned();
-    let doc = q.require("PolicyDocument")?.to_owned();
+    let arn = input.policy_arn;
+    let doc = input.policy_document;
     validate_document(&doc, PolicyKind::Identity, limits::MANAGED_POLICY, "PolicySize")?;
-    let set_default = q.get("SetAsDefault") == Some("true");
+    let set_default = input.set_as_default == Some(true);
     let v = iam.write(|t| {
         let (key, mut p) = own_policy(t, acct, &arn)?;
         if p.versions.len() >= VERSIONS_PER_POLICY {
@@ -383,73 +437,61 @@ fn create_version(iam: &Iam, call: &Call) -> Result<String, AwsError> {
         t.put_json(IAM, &key, &p)?;
         Ok((v, p.default_version))
     })?;
-    let mut w = XmlWriter::new();
-    write_version(&mut w, "PolicyVersion", &v.0, &v.1, false);
-    Ok(w.finish())
+    Ok(shapes::CreatePolicyVersionResponse { policy_version: Some(version_shape(&v.0, &v.1, false)) })
 }
 
-fn get_version(iam: &Iam, call: &Call) -> Result<String, AwsError> {
-    let q = call.query();
-    let arn = q.require("PolicyArn")?;
-    let version = q.require("VersionId")?;
-    let mut w = XmlWriter::new();
+fn no_such_version(arn: &str, version: &str) -> AwsError {
+    AwsError::new("NoSuchEntity", 404, format!("Policy {arn} version {version} does not exist or is not attachable."))
+}
+
+fn get_version(
+    iam: &Iam,
+    call: &Call,
+    input: shapes::GetPolicyVersionRequest,
+) -> Result<shapes::GetPolicyVersionResponse, AwsError> {
+    let (arn, version) = (&input.policy_arn, &input.version_id);
     if let Some(p) = iam.managed.get(arn) {
-        if version != p.version_id {
-            return Err(AwsError::new(
-                "NoSuchEntity",
-                404,
-                format!("Policy {arn} version {version} does not exist or is not attachable."),
-            ));
+        if *version != p.version_id {
+            return Err(no_such_version(arn, version));
         }
         let v = PolicyVersionRecord {
             version_id: p.version_id.clone(),
             document: p.document.clone(),
             create_date: p.create_date.clone(),
         };
-        write_version(&mut w, "PolicyVersion", &v, &p.version_id, true);
-        return Ok(w.finish());
+        return Ok(shapes::GetPolicyVersionResponse { policy_version: Some(version_shape(&v, &p.version_id, true)) });
     }
     let acct = account(call)?;
     let p = iam.customer_policy(arn)?.filter(|p| p.arn.contains(acct.as_str())).ok_or_else(|| no_such_policy(arn))?;
-    let v = p.versions.iter().find(|v| v.version_id == version).ok_or_else(|| {
-        AwsError::new(
-            "NoSuchEntity",
-            404,
-            format!("Policy {arn} version {version} does not exist or is not attachable."),
-        )
-    })?;
-    write_version(&mut w, "PolicyVersion", v, &p.default_version, true);
-    Ok(w.finish())
+    let v = p.versions.iter().find(|v| v.version_id == *version).ok_or_else(|| no_such_version(arn, version))?;
+    Ok(shapes::GetPolicyVersionResponse { policy_version: Some(version_shape(v, &p.default_version, true)) })
 }
 
-fn list_versions(iam: &Iam, call: &Call) -> Result<String, AwsError> {
-    let arn = call.query().require("PolicyArn")?;
-    let mut w = XmlWriter::new();
-    w.open("Versions");
-    if let Some(p) = iam.managed.get(arn) {
+fn list_versions(
+    iam: &Iam,
+    call: &Call,
+    input: shapes::ListPolicyVersionsRequest,
+) -> Result<shapes::ListPolicyVersionsResponse, AwsError> {
+    let arn = &input.policy_arn;
+    let versions = if let Some(p) = iam.managed.get(arn) {
         let v = PolicyVersionRecord {
             version_id: p.version_id.clone(),
             document: String::new(),
             create_date: p.create_date.clone(),
         };
-        write_version(&mut w, "member", &v, &p.version_id, false);
+        vec![version_shape(&v, &p.version_id, false)]
     } else {
         let acct = account(call)?;
         let p =
             iam.customer_policy(arn)?.filter(|p| p.arn.contains(acct.as_str())).ok_or_else(|| no_such_policy(arn))?;
-        for v in p.versions.iter().rev() {
-            write_version(&mut w, "member", v, &p.default_version, false);
-        }
-    }
-    w.close("Versions").element("IsTruncated", "false");
-    Ok(w.finish())
+        p.versions.iter().rev().map(|v| version_shape(v, &p.default_version, false)).collect()
+    };
+    Ok(shapes::ListPolicyVersionsResponse { versions: Some(versions), is_truncated: Some(false), marker: None })
 }
 
-fn delete_version(iam: &Iam, call: &Call) -> Result<String, AwsError> {
-    let q = call.query();
+fn delete_version(iam: &Iam, call: &Call, input: shapes::DeletePolicyVersionRequest) -> Result<Empty, AwsError> {
     let acct = account(call)?;
-    let arn = q.require("PolicyArn")?.to_owned();
-    let version = q.require("VersionId")?.to_owned();
+    let (arn, version) = (input.policy_arn, input.version_id);
     iam.write(|t| {
         let (key, mut p) = own_policy(t, acct, &arn)?;
         if p.default_version == version {
@@ -463,14 +505,16 @@ fn delete_version(iam: &Iam, call: &Call) -> Result<String, AwsError> {
         t.put_json(IAM, &key, &p)?;
         Ok(())
     })?;
-    Ok(String::new())
+    Ok(Empty::default())
 }
 
-fn set_default_version(iam: &Iam, call: &Call) -> Result<String, AwsError> {
-    let q = call.query();
+fn set_default_version(
+    iam: &Iam,
+    call: &Call,
+    input: shapes::SetDefaultPolicyVersionRequest,
+) -> Result<Empty, AwsError> {
     let acct = account(call)?;
-    let arn = q.require("PolicyArn")?.to_owned();
-    let version = q.require("VersionId")?.to_owned();
+    let (arn, version) = (input.policy_arn, input.version_id);
     iam.write(|t| {
         let (key, mut p) = own_policy(t, acct, &arn)?;
         if !p.versions.iter().any(|v| v.version_id == version) {
@@ -481,13 +525,16 @@ fn set_default_version(iam: &Iam, call: &Call) -> Result<String, AwsError> {
         t.put_json(IAM, &key, &p)?;
         Ok(())
     })?;
-    Ok(String::new())
+    Ok(Empty::default())
 }
 
-fn list_entities(iam: &Iam, call: &Call) -> Result<String, AwsError> {
-    let arn = call.query().require("PolicyArn")?;
+fn list_entities(
+    iam: &Iam,
+    call: &Call,
+    input: shapes::ListEntitiesForPolicyRequest,
+) -> Result<shapes::ListEntitiesForPolicyResponse, AwsError> {
+    let arn = &input.policy_arn;
     let acct = account(call)?;
-    let mut w = XmlWriter::new();
     let attachments = if iam.managed.get(arn).is_some() {
         // AWS-managed policies: find the account's entities that attach it.
         let mut found = Vec::new();
@@ -511,33 +558,32 @@ fn list_entities(iam: &Iam, call: &Call) -> Result<String, AwsError> {
             .ok_or_else(|| no_such_policy(arn))?
             .attachments
     };
-    for (tag, kind, field) in [
-        ("PolicyGroups", "group", "GroupName"),
-        ("PolicyUsers", "user", "UserName"),
-        ("PolicyRoles", "role", "RoleName"),
-    ] {
-        w.open(tag);
-        for a in attachments.iter().filter(|a| a.kind == kind && !a.boundary) {
-            let id = match kind {
-                "user" => iam.get::<UserRecord>(Kind::User, acct, &a.name)?.map(|u| u.user_id),
-                "group" => iam.get::<GroupRecord>(Kind::Group, acct, &a.name)?.map(|g| g.group_id),
-                _ => iam.get::<RoleRecord>(Kind::Role, acct, &a.name)?.map(|r| r.role_id),
-            };
-            w.open("member").element(field, &a.name);
-            w.optional(&field.replace("Name", "Id"), id.as_deref());
-            w.close("member");
-        }
-        w.close(tag);
+    let named = |kind: &'static str| attachments.iter().filter(move |a| a.kind == kind && !a.boundary);
+    let mut out = shapes::ListEntitiesForPolicyResponse { is_truncated: Some(false), ..Default::default() };
+    let mut groups = Vec::new();
+    for a in named("group") {
+        let group_id = iam.get::<GroupRecord>(Kind::Group, acct, &a.name)?.map(|g| g.group_id);
+        groups.push(shapes::PolicyGroup { group_name: Some(a.name.clone()), group_id });
     }
-    w.element("IsTruncated", "false");
-    Ok(w.finish())
+    let mut users = Vec::new();
+    for a in named("user") {
+        let user_id = iam.get::<UserRecord>(Kind::User, acct, &a.name)?.map(|u| u.user_id);
+        users.push(shapes::PolicyUser { user_name: Some(a.name.clone()), user_id });
+    }
+    let mut roles = Vec::new();
+    for a in named("role") {
+        let role_id = iam.get::<RoleRecord>(Kind::Role, acct, &a.name)?.map(|r| r.role_id);
+        roles.push(shapes::PolicyRole { role_name: Some(a.name.clone()), role_id });
+    }
+    out.policy_groups = Some(groups);
+    out.policy_users = Some(users);
+    out.policy_roles = Some(roles);
+    Ok(out)
 }
 
-fn attach<T: Principalish>(iam: &Iam, call: &Call, attach: bool) -> Result<String, AwsError> {
-    let q = call.query();
+fn attach<T: Principalish>(iam: &Iam, call: &Call, name: &str, arn: &str, attach: bool) -> Result<Empty, AwsError> {
     let acct = account(call)?;
-    let name = name_param(q, T::PARAM, T::MAX_NAME)?;
-    let arn = q.require("PolicyArn")?.to_owned();
+    let arn = arn.to_owned();
     if attach {
         check_attachable(iam, acct, &arn)?;
     }
@@ -566,7 +612,7 @@ fn attach<T: Principalish>(iam: &Iam, call: &Call, attach: bool) -> Result<Strin
         note_attachment(t, acct, &arn, T::WORD, &entity_name, false, attach)?;
         Ok(())
     })?;
-    Ok(String::new())
+    Ok(Empty::default())
 }
 
 fn capitalize(s: &str) -> String {
@@ -574,31 +620,35 @@ fn capitalize(s: &str) -> String {
     c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
 }
 
-fn list_attached<T: Principalish>(iam: &Iam, call: &Call) -> Result<String, AwsError> {
-    let q = call.query();
+/// The managed policies attached to entity `name` whose path starts with `prefix`.
+fn list_attached<T: Principalish>(
+    iam: &Iam,
+    call: &Call,
+    name: &str,
+    prefix: Option<&str>,
+) -> Result<Vec<shapes::AttachedPolicy>, AwsError> {
     let acct = account(call)?;
-    let name = name_param(q, T::PARAM, T::MAX_NAME)?;
     let e: T = iam.get(T::KIND, acct, name)?.ok_or_else(|| no_such_entity(T::WORD, name))?;
-    let prefix = policy_path_prefix_param(q)?;
-    let mut w = XmlWriter::new();
-    w.open("AttachedPolicies");
-    for arn in &e.permissions().attached {
-        let path_ok = arn.split(":policy").nth(1).is_some_and(|p| p.starts_with(prefix));
-        if path_ok {
-            let pname = arn.rsplit('/').next().unwrap_or(arn);
-            w.open("member").element("PolicyName", pname).element("PolicyArn", arn).close("member");
-        }
-    }
-    w.close("AttachedPolicies").element("IsTruncated", "false");
-    Ok(w.finish())
+    let prefix = prefix.unwrap_or("/");
+    Ok(e.permissions()
+        .attached
+        .iter()
+        .filter(|arn| arn.split(":policy").nth(1).is_some_and(|p| p.starts_with(prefix)))
+        .map(|arn| shapes::AttachedPolicy {
+            policy_name: Some(arn.rsplit('/').next().unwrap_or(arn).to_owned()),
+            policy_arn: Some(arn.clone()),
+        })
+        .collect())
 }
 
-fn put_inline<T: Principalish>(iam: &Iam, call: &Call) -> Result<String, AwsError> {
-    let q = call.query();
+fn put_inline<T: Principalish>(
+    iam: &Iam,
+    call: &Call,
+    name: &str,
+    policy_name: String,
+    doc: String,
+) -> Result<Empty, AwsError> {
     let acct = account(call)?;
-    let name = name_param(q, T::PARAM, T::MAX_NAME)?;
-    let policy_name = name_param(q, "PolicyName", 128)?.to_owned();
-    let doc = q.require("PolicyDocument")?.to_owned();
     Policy::parse(&doc).map_err(|e| malformed_policy(e.aws_message()))?;
     iam.write(|t| {
         let mut e: T = load(t, acct, name)?;
@@ -616,53 +666,43 @@ fn put_inline<T: Principalish>(iam: &Iam, call: &Call) -> Result<String, AwsErro
         t.put_json(IAM, &T::KIND.key(acct, name), &e)?;
         Ok(())
     })?;
-    Ok(String::new())
+    Ok(Empty::default())
 }
 
-fn get_inline<T: Principalish>(iam: &Iam, call: &Call) -> Result<String, AwsError> {
-    let q = call.query();
+fn no_such_inline<T: Principalish>(policy_name: &str) -> AwsError {
+    AwsError::new("NoSuchEntity", 404, format!("The {} policy with name {policy_name} cannot be found.", T::WORD))
+}
+
+/// Inline policy `policy_name` of entity `name`: the entity's name, the policy's, its document
+/// (URL-encoded).
+fn get_inline<T: Principalish>(
+    iam: &Iam,
+    call: &Call,
+    name: &str,
+    policy_name: String,
+) -> Result<(String, String, String), AwsError> {
     let acct = account(call)?;
-    let name = name_param(q, T::PARAM, T::MAX_NAME)?;
-    let policy_name = q.require("PolicyName")?;
     let e: T = iam.get(T::KIND, acct, name)?.ok_or_else(|| no_such_entity(T::WORD, name))?;
-    let doc = e.permissions().inline.get(policy_name).ok_or_else(|| {
-        AwsError::new("NoSuchEntity", 404, format!("The {} policy with name {policy_name} cannot be found.", T::WORD))
-    })?;
-    let mut w = XmlWriter::new();
-    w.element(T::PARAM, e.name()).element("PolicyName", policy_name).element("PolicyDocument", &encode_document(doc));
-    Ok(w.finish())
+    let doc = e.permissions().inline.get(&policy_name).ok_or_else(|| no_such_inline::<T>(&policy_name))?;
+    Ok((e.name().to_owned(), policy_name.clone(), encode_document(doc)))
 }
 
-fn delete_inline<T: Principalish>(iam: &Iam, call: &Call) -> Result<String, AwsError> {
-    let q = call.query();
+fn delete_inline<T: Principalish>(iam: &Iam, call: &Call, name: &str, policy_name: &str) -> Result<Empty, AwsError> {
     let acct = account(call)?;
-    let name = name_param(q, T::PARAM, T::MAX_NAME)?;
-    let policy_name = q.require("PolicyName")?.to_owned();
     iam.write(|t| {
         let mut e: T = load(t, acct, name)?;
-        if e.permissions_mut().inline.remove(&policy_name).is_none() {
-            return Err(AwsError::new(
-                "NoSuchEntity",
-                404,
-                format!("The {} policy with name {policy_name} cannot be found.", T::WORD),
-            ));
+        if e.permissions_mut().inline.remove(policy_name).is_none() {
+            return Err(no_such_inline::<T>(policy_name));
         }
         t.put_json(IAM, &T::KIND.key(acct, name), &e)?;
         Ok(())
     })?;
-    Ok(String::new())
+    Ok(Empty::default())
 }
 
-fn list_inline<T: Principalish>(iam: &Iam, call: &Call) -> Result<String, AwsError> {
-    let q = call.query();
+/// The names of entity `name`'s inline policies.
+fn list_inline<T: Principalish>(iam: &Iam, call: &Call, name: &str) -> Result<Vec<String>, AwsError> {
     let acct = account(call)?;
-    let name = name_param(q, T::PARAM, T::MAX_NAME)?;
     let e: T = iam.get(T::KIND, acct, name)?.ok_or_else(|| no_such_entity(T::WORD, name))?;
-    let mut w = XmlWriter::new();
-    w.open("PolicyNames");
-    for n in e.permissions().inline.keys() {
-        w.element("member", n);
-    }
-    w.close("PolicyNames").element("IsTruncated", "false");
-    Ok(w.finish())
+    Ok(e.permissions().inline.keys().cloned().collect())
 }

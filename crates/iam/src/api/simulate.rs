@@ -7,10 +7,11 @@
 //! page's work is bounded (see [`PAGE_WORK`]), so what a request costs does not grow with the
 //! product of its lists. Every page validates the whole request, as the first one does.
 
-use super::{On, op};
+use super::{On, mop};
 use crate::identity::IdentityPolicies;
+use crate::shapes::iam as shapes;
 use crate::state::Iam;
-use crate::util::{constraint, invalid_input, malformed_policy, paging};
+use crate::util::{invalid_input, malformed_policy};
 use aws_lc_rs::digest;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -18,46 +19,15 @@ use rampart_core::AwsError;
 use rampart_policy::{
     ConditionContext, Decision, Effect, MatchedStatement, Policy, PolicyKind, PolicyLayer, PrincipalInfo,
 };
-use rampart_wire::query::QueryParams;
-use rampart_wire::xml::XmlWriter;
 use rampart_wire::{Call, Operation};
-use std::collections::HashMap;
 use std::sync::Arc;
 
-// Input limits of both operations, as AWS's IAM API reference gives them for
-// SimulatePrincipalPolicy and SimulateCustomPolicy (the same constraints as AWS's service model,
-// `iam/2010-05-08`, that the SDKs ship): (minimum, maximum) length in characters.
-
-/// `ActionNames` members (`ActionNameType`).
-const ACTION_NAME: (usize, usize) = (3, 128);
-/// `ResourceArns` members, `ResourceOwner` and `CallerArn` (`ResourceNameType`).
-const RESOURCE_NAME: (usize, usize) = (1, 2048);
-/// `PolicySourceArn` (`arnType`).
-const SOURCE_ARN: (usize, usize) = (20, 2048);
-/// `PolicyInputList` and `PermissionsBoundaryPolicyInputList` members and `ResourcePolicy`
-/// (`policyDocumentType`, also limited to tab, LF, CR and U+0020 to U+00FF).
-const POLICY_DOCUMENT: (usize, usize) = (1, 131_072);
-/// `ContextEntries.member.N.ContextKeyName` (`ContextKeyNameType`).
-const CONTEXT_KEY_NAME: (usize, usize) = (5, 256);
-/// `ResourceHandlingOption` (`ResourceHandlingOptionType`).
-const RESOURCE_HANDLING_OPTION: (usize, usize) = (1, 64);
-/// `Marker` (`markerType`).
-const MARKER: (usize, usize) = (1, 320);
-/// `ContextEntries.member.N.ContextKeyType` (`ContextKeyTypeEnum`).
-const CONTEXT_KEY_TYPES: [&str; 12] = [
-    "string",
-    "stringList",
-    "numeric",
-    "numericList",
-    "boolean",
-    "booleanList",
-    "ip",
-    "ipList",
-    "binary",
-    "binaryList",
-    "date",
-    "dateList",
-];
+// AWS's input limits of both operations (lengths of action names, resource names, policy
+// documents, context key names, markers; `MaxItems`' range; the context key types) are the
+// constraints of IAM's model, applied by the model layer before authorization. What the model
+// cannot say is checked here: an empty `ActionNames` (or `PolicyInputList` of
+// `SimulateCustomPolicy`), a context entry without a key name or values, more than one
+// permissions boundary, the markers, and the work of a page.
 
 /// The work one page may do, in units of about 10 ns of a release build's time.
 ///
@@ -96,97 +66,77 @@ const MARKER_VERSION: u8 = 1;
 
 pub(super) fn operations(iam: &Arc<Iam>) -> Vec<Operation> {
     vec![
-        op(iam, "SimulatePrincipalPolicy", On::User("PolicySourceArn"), true, simulate_principal),
-        op(iam, "SimulateCustomPolicy", On::Nothing, true, simulate_custom),
+        mop::<shapes::SimulatePrincipalPolicy>(iam, On::User("PolicySourceArn"), true, simulate_principal),
+        mop::<shapes::SimulateCustomPolicy>(iam, On::Nothing, true, simulate_custom),
     ]
 }
 
-/// The request's parameters, indexed once. [`QueryParams::get`] scans every pair, so reading each
-/// of thousands of parameters through it would cost the square of the request's size.
-struct Params<'q> {
-    q: &'q QueryParams,
-    first: HashMap<&'q str, &'q str>,
+/// What both simulations take, read from either operation's typed input (checked against IAM's
+/// model by the model layer).
+struct Simulation<'a> {
+    /// `PolicyInputList`.
+    policies: &'a [String],
+    /// `PermissionsBoundaryPolicyInputList`.
+    boundaries: &'a [String],
+    actions: &'a [String],
+    resources: &'a [String],
+    resource_policy: Option<&'a str>,
+    resource_owner: Option<&'a str>,
+    caller_arn: Option<&'a str>,
+    context_entries: &'a [shapes::ContextEntry],
+    max_items: Option<i32>,
+    marker: Option<&'a str>,
 }
 
-impl<'q> Params<'q> {
-    fn new(q: &'q QueryParams) -> Self {
-        let mut first = HashMap::with_capacity(q.pairs().len());
-        for (k, v) in q.pairs() {
-            first.entry(k.as_str()).or_insert(v.as_str());
+fn listed(v: &Option<Vec<String>>) -> &[String] {
+    v.as_deref().unwrap_or_default()
+}
+
+impl<'a> From<&'a shapes::SimulatePrincipalPolicyRequest> for Simulation<'a> {
+    fn from(r: &'a shapes::SimulatePrincipalPolicyRequest) -> Self {
+        Self {
+            policies: listed(&r.policy_input_list),
+            boundaries: listed(&r.permissions_boundary_policy_input_list),
+            actions: &r.action_names,
+            resources: listed(&r.resource_arns),
+            resource_policy: r.resource_policy.as_deref(),
+            resource_owner: r.resource_owner.as_deref(),
+            caller_arn: r.caller_arn.as_deref(),
+            context_entries: r.context_entries.as_deref().unwrap_or_default(),
+            max_items: r.max_items,
+            marker: r.marker.as_deref(),
         }
-        Self { q, first }
-    }
-
-    /// The first value of `name`.
-    fn get(&self, name: &str) -> Option<&'q str> {
-        self.first.get(name).copied()
-    }
-
-    /// `name.member.N`, read strictly by [`QueryParams::list`] (one pass over the parameters).
-    fn list(&self, name: &str) -> Result<Vec<&'q str>, AwsError> {
-        self.q.list(name)
     }
 }
 
-/// `value` as an error message shows it: long values (policy documents) cut short.
-fn shown(value: &str) -> String {
-    const MAX: usize = 64;
-    match value.char_indices().nth(MAX) {
-        Some((cut, _)) => format!("{}...", &value[..cut]),
-        None => value.to_owned(),
+impl<'a> From<&'a shapes::SimulateCustomPolicyRequest> for Simulation<'a> {
+    fn from(r: &'a shapes::SimulateCustomPolicyRequest) -> Self {
+        Self {
+            policies: &r.policy_input_list,
+            boundaries: listed(&r.permissions_boundary_policy_input_list),
+            actions: &r.action_names,
+            resources: listed(&r.resource_arns),
+            resource_policy: r.resource_policy.as_deref(),
+            resource_owner: r.resource_owner.as_deref(),
+            caller_arn: r.caller_arn.as_deref(),
+            context_entries: r.context_entries.as_deref().unwrap_or_default(),
+            max_items: r.max_items,
+            marker: r.marker.as_deref(),
+        }
     }
 }
 
-/// Checks the length of a single-valued parameter.
-fn check_len(param: &str, value: &str, (min, max): (usize, usize)) -> Result<(), AwsError> {
-    let n = value.chars().count();
-    if n < min {
-        return Err(constraint(
-            param,
-            &shown(value),
-            &format!("Member must have length greater than or equal to {min}"),
-        ));
-    }
-    if n > max {
-        return Err(constraint(param, &shown(value), &format!("Member must have length less than or equal to {max}")));
-    }
-    Ok(())
+/// AWS's error for a required member that is absent (or, for a list, empty: botocore sends an
+/// empty list as `Name=`, which the model reads as present).
+fn null_at(path: &str) -> AwsError {
+    AwsError::validation(format!(
+        "1 validation error detected: Value null at '{path}' failed to satisfy constraint: Member must not be null"
+    ))
 }
 
-/// Checks the length of every member of a list parameter.
-fn check_members(param: &str, values: &[&str], (min, max): (usize, usize)) -> Result<(), AwsError> {
-    match values.iter().find(|v| !(min..=max).contains(&v.chars().count())) {
-        Some(bad) => Err(constraint(
-            param,
-            &shown(bad),
-            &format!(
-                "Member must satisfy constraint: [Member must have length less than or equal to {max}, \
-                 Member must have length greater than or equal to {min}]"
-            ),
-        )),
-        None => Ok(()),
-    }
-}
-
-/// Checks a policy document's length and characters (`policyDocumentType`).
-fn check_document(param: &str, doc: &str) -> Result<(), AwsError> {
-    check_len(param, doc, POLICY_DOCUMENT)?;
-    if !doc.chars().all(|c| matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{ff}')) {
-        return Err(constraint(
-            param,
-            &shown(doc),
-            "Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u00FF]+",
-        ));
-    }
-    Ok(())
-}
-
-/// The policy documents of a list parameter, checked and parsed, named `{label}{N}`.
-fn parse_list(p: &Params<'_>, name: &str, kind: PolicyKind, label: &str) -> Result<Vec<Policy>, AwsError> {
-    let docs = p.list(name)?;
-    for doc in &docs {
-        check_document(name, doc)?;
-    }
+/// The policy documents of a list parameter, parsed, named `{label}{N}` (their lengths and
+/// characters were checked by the model layer).
+fn parse_list(docs: &[String], kind: PolicyKind, label: &str) -> Result<Vec<Policy>, AwsError> {
     docs.iter()
         .enumerate()
         .map(|(i, doc)| {
@@ -197,32 +147,25 @@ fn parse_list(p: &Params<'_>, name: &str, kind: PolicyKind, label: &str) -> Resu
         .collect()
 }
 
-/// `ContextEntries.member.N.{ContextKeyName, ContextKeyValues.member.M, ContextKeyType}`, added
-/// to `ctx`; returns the bytes of the values, plus [`CONTEXT_VALUE_BYTES`] for each.
+/// `ContextEntries`, added to `ctx`; returns the bytes of the values, plus
+/// [`CONTEXT_VALUE_BYTES`] for each.
 ///
 /// IAM's model marks no member of `ContextEntry` required, but an entry without a key name can
 /// only be a mistake: it is refused ("Value null at 'contextEntries.N.member.contextKeyName'")
-/// rather than skipped.
-fn context_entries(p: &Params<'_>, ctx: &mut ConditionContext) -> Result<usize, AwsError> {
+/// rather than skipped; so is one without values.
+fn context_entries(entries: &[shapes::ContextEntry], ctx: &mut ConditionContext) -> Result<usize, AwsError> {
     let mut bytes = 0usize;
-    for entry in p.q.structures("ContextEntries")? {
-        let name = entry.require("ContextKeyName")?;
-        check_len("ContextKeyName", name, CONTEXT_KEY_NAME)?;
-        if let Some(kind) = entry.get("ContextKeyType")
-            && !CONTEXT_KEY_TYPES.contains(&kind)
-        {
-            return Err(constraint(
-                "ContextKeyType",
-                &shown(kind),
-                &format!("Member must satisfy enum value set: [{}]", CONTEXT_KEY_TYPES.join(", ")),
-            ));
-        }
-        let values = entry.list("ContextKeyValues")?;
+    for (i, entry) in entries.iter().enumerate() {
+        let name = entry
+            .context_key_name
+            .as_deref()
+            .ok_or_else(|| null_at(&format!("contextEntries.{}.member.contextKeyName", i + 1)))?;
+        let values = listed(&entry.context_key_values);
         if values.is_empty() {
             return Err(invalid_input(format!("Context key {name} has no values.")));
         }
         bytes = values.iter().fold(bytes, |b, v| b.saturating_add(v.len() + CONTEXT_VALUE_BYTES));
-        ctx.insert_multi(name, values.into_iter().map(str::to_owned));
+        ctx.insert_multi(name, values.iter().cloned());
     }
     Ok(bytes)
 }
@@ -240,38 +183,24 @@ struct Request<'q> {
 }
 
 impl<'q> Request<'q> {
-    /// Reads and checks `ActionNames`, `ResourceArns`, the scalar parameters both operations take,
-    /// `MaxItems` and `Marker`: everything AWS limits, before anything costly is done.
-    fn parse(q: &QueryParams, p: &Params<'q>) -> Result<Self, AwsError> {
-        let actions = p.list("ActionNames")?;
-        if actions.is_empty() {
-            return Err(AwsError::validation(
-                "1 validation error detected: Value null at 'actionNames' failed to satisfy constraint: Member must not be null",
-            ));
+    /// Reads `ActionNames`, `ResourceArns`, `MaxItems` and `Marker` (their limits were applied by
+    /// the model layer), before anything costly is done.
+    fn parse(s: &Simulation<'q>) -> Result<Self, AwsError> {
+        if s.actions.is_empty() {
+            return Err(null_at("actionNames"));
         }
-        check_members("ActionNames", &actions, ACTION_NAME)?;
-        let mut resources = p.list("ResourceArns")?;
-        check_members("ResourceArns", &resources, RESOURCE_NAME)?;
+        let actions: Vec<&'q str> = s.actions.iter().map(String::as_str).collect();
+        let mut resources: Vec<&'q str> = s.resources.iter().map(String::as_str).collect();
         if resources.is_empty() {
             resources.push("*");
         }
-        for name in ["ResourceOwner", "CallerArn"] {
-            if let Some(v) = p.get(name) {
-                check_len(name, v, RESOURCE_NAME)?;
-            }
-        }
-        if let Some(v) = p.get("ResourceHandlingOption") {
-            check_len("ResourceHandlingOption", v, RESOURCE_HANDLING_OPTION)?;
-        }
-        let (max_items, marker) = paging(q)?;
+        // The model bounds `MaxItems` to 1..=1000.
+        let max_items = s.max_items.and_then(|n| usize::try_from(n).ok()).unwrap_or(100).max(1);
         let fingerprint = fingerprint(&actions, &resources);
         let total = actions.len().saturating_mul(resources.len());
-        let start = match marker {
+        let start = match s.marker {
             None => 0,
-            Some(m) => {
-                check_len("Marker", &m, MARKER)?;
-                decode_marker(&m, &fingerprint, total)?
-            }
+            Some(m) => decode_marker(m, &fingerprint, total)?,
         };
         Ok(Self { actions, resources, start, max_items, fingerprint })
     }
@@ -415,16 +344,15 @@ impl Charge {
     }
 }
 
-/// Evaluates the page `req` asks for and writes the response.
-fn simulate(req: &Request<'_>, inputs: &Inputs<'_>) -> String {
+/// Evaluates the page `req` asks for.
+fn simulate(req: &Request<'_>, inputs: &Inputs<'_>) -> shapes::SimulatePolicyResponse {
     let total = req.total();
     let charge = inputs.charge();
     let end = page_end(req.start, total, req.max_items, |i| {
         let (action, resource) = req.pair(i);
         charge.of(action, resource)
     });
-    let mut w = XmlWriter::new();
-    w.open("EvaluationResults");
+    let mut results = Vec::with_capacity(end - req.start);
     for index in req.start..end {
         let (action, resource) = req.pair(index);
         let result = inputs.decide(action, resource);
@@ -433,41 +361,42 @@ fn simulate(req: &Request<'_>, inputs: &Inputs<'_>) -> String {
             Decision::ExplicitDeny => "explicitDeny",
             Decision::ImplicitDeny => "implicitDeny",
         };
-        w.open("member")
-            .element("EvalActionName", action)
-            .element("EvalResourceName", resource)
-            .element("EvalDecision", decision);
-        w.open("MatchedStatements");
-        for m in &result.matched {
-            w.open("member")
-                .element("SourcePolicyId", m.policy_name)
-                .element("SourcePolicyType", source_type(m))
-                .close("member");
-        }
-        w.close("MatchedStatements");
-        w.open("MissingContextValues").close("MissingContextValues");
-        if inputs.boundary.is_some() {
+        let matched = result
+            .matched
+            .iter()
+            .map(|m| shapes::Statement {
+                source_policy_id: Some(m.policy_name.to_owned()),
+                source_policy_type: Some(source_type(m).to_owned()),
+                ..Default::default()
+            })
+            .collect();
+        let boundary_detail = inputs.boundary.is_some().then(|| {
             let boundary = || result.matched.iter().filter(|m| m.layer == PolicyLayer::Boundary);
             let allowed = boundary().next().is_some() && !boundary().any(|m| m.effect == Effect::Deny);
-            w.open("PermissionsBoundaryDecisionDetail")
-                .element("AllowedByPermissionsBoundary", if allowed { "true" } else { "false" })
-                .close("PermissionsBoundaryDecisionDetail");
-        }
-        w.close("member");
+            shapes::PermissionsBoundaryDecisionDetail { allowed_by_permissions_boundary: Some(allowed) }
+        });
+        results.push(shapes::EvaluationResult {
+            eval_action_name: action.to_owned(),
+            eval_resource_name: Some(resource.to_owned()),
+            eval_decision: decision.to_owned(),
+            matched_statements: Some(matched),
+            missing_context_values: Some(Vec::new()),
+            permissions_boundary_decision_detail: boundary_detail,
+            ..Default::default()
+        });
     }
-    w.close("EvaluationResults");
     let truncated = end < total;
-    w.element("IsTruncated", if truncated { "true" } else { "false" });
-    if truncated {
-        w.element("Marker", &encode_marker(end, &req.fingerprint));
+    shapes::SimulatePolicyResponse {
+        evaluation_results: Some(results),
+        is_truncated: Some(truncated),
+        marker: truncated.then(|| encode_marker(end, &req.fingerprint)),
     }
-    w.finish()
 }
 
 /// The condition context of a simulation, and its values' bytes (see [`Inputs::context_bytes`]).
 fn base_context(
     call: &Call,
-    p: &Params<'_>,
+    s: &Simulation<'_>,
     extra: &[(String, Vec<String>)],
 ) -> Result<(ConditionContext, usize), AwsError> {
     let mut ctx = ConditionContext::new();
@@ -477,7 +406,7 @@ fn base_context(
         bytes = v.iter().fold(bytes, |b, v| b.saturating_add(v.len() + CONTEXT_VALUE_BYTES));
         ctx.insert_multi(k, v.iter().cloned());
     }
-    bytes = bytes.saturating_add(context_entries(p, &mut ctx)?);
+    bytes = bytes.saturating_add(context_entries(s.context_entries, &mut ctx)?);
     Ok((ctx, bytes))
 }
 
@@ -510,8 +439,8 @@ fn caller_principal(arn: &str) -> PrincipalInfo {
 /// The `ResourceOwner` parameter as an account id: the account field of an ARN (AWS documents
 /// the parameter as "an ARN representing the AWS account ID", such as
 /// `arn:aws:iam::112233445566:root`), or the value itself (a bare account id).
-fn resource_owner(p: &Params<'_>) -> Option<String> {
-    p.get("ResourceOwner").map(owner_account)
+fn resource_owner(s: &Simulation<'_>) -> Option<String> {
+    s.resource_owner.map(owner_account)
 }
 
 /// The account `ResourceOwner` names.
@@ -522,20 +451,21 @@ fn owner_account(o: &str) -> String {
     }
 }
 
-fn simulate_principal(iam: &Iam, call: &Call) -> Result<String, AwsError> {
-    let q = call.query();
-    let p = Params::new(q);
-    let source = q.require("PolicySourceArn")?;
-    check_len("PolicySourceArn", source, SOURCE_ARN)?;
-    let req = Request::parse(q, &p)?;
-    let entity: IdentityPolicies = iam.entity_policies(source)?;
-    let extra = parse_list(&p, "PolicyInputList", PolicyKind::Identity, "PolicyInputList.")?;
-    let (boundary_input, resource) = boundary_and_resource_inputs(&p)?;
+fn simulate_principal(
+    iam: &Iam,
+    call: &Call,
+    input: shapes::SimulatePrincipalPolicyRequest,
+) -> Result<shapes::SimulatePolicyResponse, AwsError> {
+    let s = Simulation::from(&input);
+    let req = Request::parse(&s)?;
+    let entity: IdentityPolicies = iam.entity_policies(&input.policy_source_arn)?;
+    let extra = parse_list(s.policies, PolicyKind::Identity, "PolicyInputList.")?;
+    let (boundary_input, resource) = boundary_and_resource_inputs(&s)?;
     let mut identity: Vec<&Policy> = entity.identity.iter().map(Arc::as_ref).collect();
     identity.extend(extra.iter());
-    let (context, context_bytes) = base_context(call, &p, &entity.keys)?;
+    let (context, context_bytes) = base_context(call, &s, &entity.keys)?;
     let mut principal = entity.info.clone();
-    if let Some(caller) = p.get("CallerArn") {
+    if let Some(caller) = s.caller_arn {
         principal = caller_principal(caller);
     }
     let inputs = Inputs {
@@ -543,52 +473,45 @@ fn simulate_principal(iam: &Iam, call: &Call) -> Result<String, AwsError> {
         identity,
         boundary: boundary_input.as_ref().or(entity.boundary.as_deref()),
         resource: resource.as_ref(),
-        resource_owner: resource_owner(&p),
+        resource_owner: resource_owner(&s),
         context,
         context_bytes,
     };
     Ok(simulate(&req, &inputs))
 }
 
-/// The `PermissionsBoundaryPolicyInputList` and `ResourcePolicy` parameters, checked and parsed:
-/// the same for both simulations. AWS takes one permissions boundary at most.
-fn boundary_and_resource_inputs(p: &Params<'_>) -> Result<(Option<Policy>, Option<Policy>), AwsError> {
-    let mut boundary = parse_list(
-        p,
-        "PermissionsBoundaryPolicyInputList",
-        PolicyKind::Boundary,
-        "PermissionsBoundaryPolicyInputList.",
-    )?;
+/// The `PermissionsBoundaryPolicyInputList` and `ResourcePolicy` parameters, parsed: the same for
+/// both simulations. AWS takes one permissions boundary at most.
+fn boundary_and_resource_inputs(s: &Simulation<'_>) -> Result<(Option<Policy>, Option<Policy>), AwsError> {
+    let mut boundary = parse_list(s.boundaries, PolicyKind::Boundary, "PermissionsBoundaryPolicyInputList.")?;
     if boundary.len() > 1 {
         return Err(invalid_input(
             "You can input only one permissions boundary in PermissionsBoundaryPolicyInputList: an entity has one \
              permissions boundary at most.",
         ));
     }
-    let resource = match p.get("ResourcePolicy") {
-        Some(doc) => {
-            check_document("ResourcePolicy", doc)?;
-            Some(Policy::parse_as(doc, PolicyKind::Resource).map_err(|e| malformed_policy(e.aws_message()))?)
-        }
+    let resource = match s.resource_policy {
+        Some(doc) => Some(Policy::parse_as(doc, PolicyKind::Resource).map_err(|e| malformed_policy(e.aws_message()))?),
         None => None,
     };
     Ok((boundary.pop(), resource))
 }
 
-fn simulate_custom(_iam: &Iam, call: &Call) -> Result<String, AwsError> {
-    let q = call.query();
-    let p = Params::new(q);
-    if p.list("PolicyInputList")?.is_empty() {
-        return Err(AwsError::validation(
-            "1 validation error detected: Value null at 'policyInputList' failed to satisfy constraint: Member must not be null",
-        ));
+fn simulate_custom(
+    _iam: &Iam,
+    call: &Call,
+    input: shapes::SimulateCustomPolicyRequest,
+) -> Result<shapes::SimulatePolicyResponse, AwsError> {
+    let s = Simulation::from(&input);
+    if s.policies.is_empty() {
+        return Err(null_at("policyInputList"));
     }
-    let req = Request::parse(q, &p)?;
-    let policies = parse_list(&p, "PolicyInputList", PolicyKind::Identity, "PolicyInputList.")?;
-    let (boundary, resource) = boundary_and_resource_inputs(&p)?;
-    let (context, context_bytes) = base_context(call, &p, &[])?;
+    let req = Request::parse(&s)?;
+    let policies = parse_list(s.policies, PolicyKind::Identity, "PolicyInputList.")?;
+    let (boundary, resource) = boundary_and_resource_inputs(&s)?;
+    let (context, context_bytes) = base_context(call, &s, &[])?;
     let caller = call.caller()?;
-    let principal = match p.get("CallerArn") {
+    let principal = match s.caller_arn {
         Some(arn) => caller_principal(arn),
         None => PrincipalInfo::user(&format!("arn:aws:iam::{}:user/simulated", caller.account_id)),
     };
@@ -597,11 +520,41 @@ fn simulate_custom(_iam: &Iam, call: &Call) -> Result<String, AwsError> {
         identity: policies.iter().collect(),
         boundary: boundary.as_ref(),
         resource: resource.as_ref(),
-        resource_owner: resource_owner(&p),
+        resource_owner: resource_owner(&s),
         context,
         context_bytes,
     };
     Ok(simulate(&req, &inputs))
+}
+
+/// Test support: `q` read and checked by the model layer as the pipeline reads a
+/// `SimulatePrincipalPolicy` request (with a `PolicySourceArn` when `q` has none), typed.
+#[cfg(test)]
+fn checked(q: &rampart_wire::query::QueryParams) -> Result<shapes::SimulatePrincipalPolicyRequest, AwsError> {
+    let mut pairs = q.pairs().to_vec();
+    if !pairs.iter().any(|(k, _)| k == "PolicySourceArn") {
+        pairs.push(("PolicySourceArn".into(), "arn:aws:iam::111122223333:user/alice".into()));
+    }
+    let body = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .finish();
+    let q = rampart_wire::query::QueryParams::parse("", body.as_bytes()).expect("form");
+    let model = super::model();
+    let op = model.operation("SimulatePrincipalPolicy").expect("modeled");
+    let tree = rampart_wire::model::parse_input(&model, op, rampart_wire::Input::Query(q))?;
+    Ok(serde_json::from_value(tree).expect("a checked tree reads as the typed input"))
+}
+
+/// Test support: a simulation's response as the query protocol writes it (the inner XML of
+/// `<SimulatePrincipalPolicyResult>`).
+#[cfg(test)]
+fn xml_of(r: &shapes::SimulatePolicyResponse) -> String {
+    let model = super::model();
+    let shape = model.operation("SimulatePrincipalPolicy").and_then(|o| o.output).expect("output");
+    let mut out = String::new();
+    let value = serde_json::to_value(r).expect("serializable");
+    rampart_wire::model::query::write_xml(&model, shape, &value, rampart_wire::model::query::Dialect::Query, &mut out);
+    out
 }
 
 #[cfg(test)]

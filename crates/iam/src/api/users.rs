@@ -10,7 +10,6 @@ use crate::util::*;
 use rampart_core::AwsError;
 use rampart_store::{Txn, TxnExt};
 use rampart_wire::model::{Empty, Timestamp};
-use rampart_wire::xml::XmlWriter;
 use rampart_wire::{Call, Operation};
 use std::sync::Arc;
 
@@ -38,26 +37,6 @@ pub(super) fn operations(iam: &Arc<Iam>) -> Vec<Operation> {
             entity::delete_boundary::<UserRecord>(iam, call, &i.user_name)
         }),
     ]
-}
-
-/// Writes `<{tag}>` with a user's fields; `full` adds the boundary and tags (GetUser/CreateUser).
-pub(crate) fn write_user(w: &mut XmlWriter, tag: &str, u: &UserRecord, full: bool) {
-    w.open(tag)
-        .element("Path", &u.path)
-        .element("UserName", &u.name)
-        .element("UserId", &u.user_id)
-        .element("Arn", &u.arn)
-        .element("CreateDate", &u.create_date);
-    if full {
-        if let Some(b) = &u.boundary {
-            w.open("PermissionsBoundary")
-                .element("PermissionsBoundaryType", "PermissionsBoundaryPolicy")
-                .element("PermissionsBoundaryArn", b)
-                .close("PermissionsBoundary");
-        }
-        write_tags(w, &u.tags, true);
-    }
-    w.close(tag);
 }
 
 /// A user as IAM's API shows it; `full` adds the boundary and tags (GetUser/CreateUser).

@@ -90,7 +90,9 @@ fn structure(model: &Model, shape: ShapeId, value: &Value, path: &Path<'_>, out:
                     out.push(format!("Value null at '{at}' failed to satisfy constraint: Member must not be null"));
                 }
             }
-            Some(v) => member(model, m.shape, v, &at, m.sensitive, out),
+            // Names that say secret are not echoed even where the model forgot `sensitive`
+            // (IAM's and STS's MFA codes).
+            Some(v) => member(model, m.shape, v, &at, m.sensitive || crate::redact::is_sensitive(&m.name), out),
         }
     }
 }
@@ -404,6 +406,32 @@ mod tests {
                 "Value '[]' at 'grantTokens' failed to satisfy constraint: Member must satisfy constraint: [Member must have length less than or equal to 8192, Member must have length greater than or equal to 1]"
             ]
         );
+    }
+
+    #[test]
+    fn secrets_are_never_echoed() {
+        let m = iam();
+        let enable = input(&m, "EnableMFADevice");
+        let found = violations(
+            &m,
+            enable,
+            &json!({"UserName": "bob", "SerialNumber": "arn:aws:iam::111122223333:mfa/bob", "AuthenticationCode1": "12345", "AuthenticationCode2": "12345a"}),
+        );
+        assert_eq!(
+            found,
+            [
+                "Value at 'authenticationCode1' failed to satisfy constraint: Member must have length greater than or equal to 6",
+                "Value at 'authenticationCode2' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\d]+",
+            ]
+        );
+        // Other members are still echoed.
+        let found = violations(
+            &m,
+            enable,
+            &json!({"UserName": "a b", "SerialNumber": "arn:aws:iam::111122223333:mfa/bob", "AuthenticationCode1": "123456", "AuthenticationCode2": "123456"}),
+        );
+        assert_eq!(found.len(), 1);
+        assert!(found[0].starts_with("Value 'a b' at 'userName'"), "{found:?}");
     }
 
     #[test]

@@ -128,7 +128,8 @@ impl<'a> Element<'a> {
 
     fn timestamp(mut self, t: Timestamp) -> Result<(), XmlSerError> {
         let s = self.model.shape(self.shape);
-        let format = self.member.and_then(|m| m.timestamp_format).or(s.timestamp_format).unwrap_or(TimestampFormat::Iso8601);
+        let format =
+            self.member.and_then(|m| m.timestamp_format).or(s.timestamp_format).unwrap_or(TimestampFormat::Iso8601);
         self.open();
         match format {
             TimestampFormat::Iso8601 => push_iso8601(self.out, t),

@@ -3,6 +3,7 @@
 
 use super::*;
 use proptest::prelude::*;
+use rampart_wire::query::QueryParams;
 
 /// AWS "Policy evaluation logic".
 const LOGIC: &str = "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html";
@@ -189,11 +190,16 @@ fn get_caller_identity_is_always_allowed() {
 #[test]
 fn resource_policy_principals_are_not_checked_for_existence() {
     // The simulator evaluates the text it is given (SimulateCustomPolicy "ResourcePolicy").
-    let q = query(&[(
-        "ResourcePolicy",
-        grant("arn:aws:iam::999988887777:role/path/NoSuchRole").replace("\"*\",\"Resource\"", "\"s3:*\",\"Resource\""),
-    )]);
-    let (_, resource) = boundary_and_resource_inputs(&Params::new(&q)).unwrap();
+    let q = query(&[
+        ("ActionNames.member.1", "s3:GetObject".into()),
+        (
+            "ResourcePolicy",
+            grant("arn:aws:iam::999988887777:role/path/NoSuchRole")
+                .replace("\"*\",\"Resource\"", "\"s3:*\",\"Resource\""),
+        ),
+    ]);
+    let input = checked(&q).unwrap();
+    let (_, resource) = boundary_and_resource_inputs(&Simulation::from(&input)).unwrap();
     assert!(resource.is_some(), "{SIMULATE}");
     check(&[Case {
         resource_policy: Some(grant("arn:aws:iam::999988887777:user/ghost")),
@@ -377,20 +383,21 @@ fn simulated(c: &Case<'_>) -> String {
         pairs.push(("ResourceOwner", o.into()));
     }
     let q = query(&pairs);
-    let p = Params::new(&q);
-    let req = Request::parse(&q, &p).unwrap();
-    let identity = parse_list(&p, "PolicyInputList", PolicyKind::Identity, "PolicyInputList.").unwrap();
-    let (boundary, resource) = boundary_and_resource_inputs(&p).unwrap();
+    let input = checked(&q).unwrap();
+    let s = Simulation::from(&input);
+    let req = Request::parse(&s).unwrap();
+    let identity = parse_list(s.policies, PolicyKind::Identity, "PolicyInputList.").unwrap();
+    let (boundary, resource) = boundary_and_resource_inputs(&s).unwrap();
     let inputs = Inputs {
         principal: caller_principal(c.caller),
         identity: identity.iter().collect(),
         boundary: boundary.as_ref(),
         resource: resource.as_ref(),
-        resource_owner: resource_owner(&p),
+        resource_owner: resource_owner(&s),
         context: ConditionContext::new(),
         context_bytes: 0,
     };
-    let xml = simulate(&req, &inputs);
+    let xml = xml_of(&simulate(&req, &inputs));
     xml.split("<EvalDecision>").nth(1).and_then(|s| s.split('<').next()).unwrap_or_default().to_owned()
 }
 

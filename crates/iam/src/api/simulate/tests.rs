@@ -1,6 +1,7 @@
 //! Unit tests of paging, limits and parameter reading.
 
 use super::*;
+use rampart_wire::query::QueryParams;
 
 fn query(pairs: &[(&str, String)]) -> QueryParams {
     let body: String = form_urlencoded::Serializer::new(String::new())
@@ -48,11 +49,12 @@ fn results(xml: &str) -> Page {
     (pairs, texts("IsTruncated") == ["true"], texts("Marker").pop())
 }
 
-/// Simulates the page `q` asks for with `policy` as the only identity policy.
+/// Simulates the page `q` asks for with `policy` as the only identity policy: `q` read and
+/// checked by the model layer as the pipeline reads it, then by the simulator.
 fn run(q: &QueryParams, policy: &Policy) -> Result<Page, AwsError> {
-    let p = Params::new(q);
-    let req = Request::parse(q, &p)?;
-    Ok(results(&simulate(&req, &inputs(policy))))
+    let input = checked(q)?;
+    let req = Request::parse(&Simulation::from(&input))?;
+    Ok(results(&xml_of(&simulate(&req, &inputs(policy)))))
 }
 
 fn allow_s3() -> Policy {
@@ -61,17 +63,12 @@ fn allow_s3() -> Policy {
 }
 
 #[test]
-fn params_read_lists_as_query_params_do() {
-    let q =
-        query(&[("A.member.2", "b".into()), ("A.member.1", "a".into()), ("C", "first".into()), ("C", "second".into())]);
-    let p = Params::new(&q);
-    assert_eq!(p.list("A").unwrap(), q.list("A").unwrap());
-    assert_eq!(p.list("A").unwrap(), ["a", "b"]);
-    assert_eq!(p.get("C"), q.get("C"));
-    assert!(p.list("B").unwrap().is_empty());
-    // Malformed lists are refused, as QueryParams refuses them.
-    let gap = query(&[("A.member.1", "a".into()), ("A.member.3", "c".into())]);
-    assert_eq!(Params::new(&gap).list("A").unwrap_err().code(), "ValidationError");
+fn lists_are_read_in_order_and_strictly() {
+    let q = query(&[("ActionNames.member.2", "s3:B".into()), ("ActionNames.member.1", "s3:A".into())]);
+    assert_eq!(checked(&q).unwrap().action_names, ["s3:A", "s3:B"]);
+    // Malformed lists are refused, not read approximately.
+    let gap = query(&[("ActionNames.member.1", "s3:A".into()), ("ActionNames.member.3", "s3:C".into())]);
+    assert_eq!(checked(&gap).unwrap_err().code(), "ValidationError");
 }
 
 #[test]
@@ -163,6 +160,10 @@ fn aws_input_limits_are_applied() {
     let code = |q: QueryParams| run(&q, &allow_s3()).map(|_| ()).unwrap_err();
     let e = code(request(0, 1, &[]));
     assert_eq!((e.code(), e.status()), ("ValidationError", 400));
+    assert!(e.message().contains("Value null at 'actionNames'"), "{}", e.message());
+    // An empty list (botocore's `ActionNames=`) is refused as absent.
+    let e = code(query(&[("ActionNames", String::new())]));
+    assert!(e.message().contains("Value null at 'actionNames'"), "{}", e.message());
     let e = code(query(&[("ActionNames.member.1", "s3".into())]));
     assert!(e.message().contains("'actionNames'") && e.message().contains("greater than or equal to 3"));
     let e = code(query(&[("ActionNames.member.1", format!("s3:{}", "x".repeat(127)))]));
@@ -173,41 +174,79 @@ fn aws_input_limits_are_applied() {
         assert!(code(request(1, 1, &[(param, value)])).message().contains("validation error"));
     }
     assert_eq!(code(request(1, 1, &[("ResourceHandlingOption", "x".repeat(65))])).code(), "ValidationError");
-    for max in ["0", "1001", "-1", "x"] {
-        assert!(code(request(1, 1, &[("MaxItems", max.into())])).message().contains("between 1 and 1000"));
+    for (max, rule) in [
+        ("0", "Member must have value greater than or equal to 1"),
+        ("1001", "Member must have value less than or equal to 1000"),
+        ("-1", "Member must have value greater than or equal to 1"),
+        ("x", "Member must be an integer"),
+    ] {
+        let e = code(request(1, 1, &[("MaxItems", max.into())]));
+        assert!(
+            e.message().contains(&format!("Value '{max}' at 'maxItems' failed to satisfy constraint: {rule}")),
+            "{}",
+            e.message()
+        );
     }
     assert!(run(&request(1, 1, &[("MaxItems", "1000".into())]), &allow_s3()).is_ok());
     assert!(run(&request(1, 0, &[("ResourceArns.member.1", "x".repeat(2048))]), &allow_s3()).is_ok());
+    let e = code(request(1, 1, &[("PolicySourceArn", "arn:aws:iam::1:u".into())]));
+    assert!(e.message().contains("'policySourceArn'"), "{}", e.message());
 
-    assert!(check_document("PolicyInputList", &"x".repeat(131_072)).is_ok());
-    let e = check_document("PolicyInputList", &"x".repeat(131_073)).unwrap_err();
-    assert!(e.message().contains("131072") && e.message().len() < 300, "{}", e.message());
-    assert!(check_document("ResourcePolicy", "{\"\u{0100}\": 1}").unwrap_err().message().contains("pattern"));
-    assert!(check_document("ResourcePolicy", "").is_err());
+    let document = |param: &str, doc: String| checked(&request(1, 1, &[(param, doc)])).map(|_| ());
+    assert!(document("PolicyInputList.member.1", "x".repeat(131_072)).is_ok());
+    let e = document("PolicyInputList.member.1", "x".repeat(131_073)).unwrap_err();
+    // The document is not echoed whole: the message stays short.
+    assert!(e.message().contains("131072") && e.message().len() < 600, "{}", e.message());
+    assert!(document("ResourcePolicy", "{\"\u{0100}\": 1}".into()).unwrap_err().message().contains("pattern"));
+    assert!(document("ResourcePolicy", String::new()).is_err());
 
     let entries = |name: &str, kind: &str| {
-        query(&[
-            ("ContextEntries.member.1.ContextKeyName", name.into()),
-            ("ContextEntries.member.1.ContextKeyType", kind.into()),
-            ("ContextEntries.member.1.ContextKeyValues.member.1", "v".into()),
-        ])
+        request(
+            1,
+            1,
+            &[
+                ("ContextEntries.member.1.ContextKeyName", name.into()),
+                ("ContextEntries.member.1.ContextKeyType", kind.into()),
+                ("ContextEntries.member.1.ContextKeyValues.member.1", "v".into()),
+            ],
+        )
     };
-    let context = |q: QueryParams| context_entries(&Params::new(&q), &mut ConditionContext::new());
+    let context = |q: QueryParams| {
+        let input = checked(&q)?;
+        context_entries(input.context_entries.as_deref().unwrap_or_default(), &mut ConditionContext::new())
+    };
     assert!(context(entries("aws:username", "string")).is_ok());
-    assert!(context(entries("a:b", "string")).unwrap_err().message().contains("greater than or equal to 5"));
+    let e = context(entries("a:b", "string")).unwrap_err();
+    assert!(e.message().contains("'contextEntries.1.member.contextKeyName'"), "{}", e.message());
+    assert!(e.message().contains("greater than or equal to 5"));
     assert!(context(entries(&format!("aws:{}", "k".repeat(253)), "string")).is_err());
     assert!(context(entries("aws:username", "text")).unwrap_err().message().contains("enum value set"));
+    // What the model cannot say: an entry needs a key name and values.
+    let nameless = request(1, 1, &[("ContextEntries.member.1.ContextKeyValues.member.1", "v".into())]);
+    assert_eq!(
+        context(nameless).unwrap_err().message(),
+        "1 validation error detected: Value null at 'contextEntries.1.member.contextKeyName' failed to satisfy \
+         constraint: Member must not be null"
+    );
+    let valueless = request(1, 1, &[("ContextEntries.member.1.ContextKeyName", "aws:username".into())]);
+    assert_eq!(context(valueless).unwrap_err().code(), "InvalidInput");
 }
 
 #[test]
 fn one_permissions_boundary_at_most() {
     let doc = r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}"#;
-    let q = query(&[
-        ("PermissionsBoundaryPolicyInputList.member.1", doc.into()),
-        ("PermissionsBoundaryPolicyInputList.member.2", doc.into()),
-    ]);
-    let e = boundary_and_resource_inputs(&Params::new(&q)).unwrap_err();
+    let q = request(
+        1,
+        1,
+        &[
+            ("PermissionsBoundaryPolicyInputList.member.1", doc.into()),
+            ("PermissionsBoundaryPolicyInputList.member.2", doc.into()),
+        ],
+    );
+    let input = checked(&q).unwrap();
+    let e = boundary_and_resource_inputs(&Simulation::from(&input)).unwrap_err();
     assert_eq!((e.code(), e.status()), ("InvalidInput", 400));
-    let q = query(&[("PermissionsBoundaryPolicyInputList.member.1", doc.into())]);
-    assert!(boundary_and_resource_inputs(&Params::new(&q)).unwrap().0.is_some());
+    let q = request(1, 1, &[("PermissionsBoundaryPolicyInputList.member.1", doc.into())]);
+    let input = checked(&q).unwrap();
+    assert!(boundary_and_resource_inputs(&Simulation::from(&input)).unwrap().0.is_some());
 }
