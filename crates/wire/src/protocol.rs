@@ -151,17 +151,35 @@ impl Protocol {
     /// The successful response of a query-protocol operation: `result_xml` wrapped in
     /// `<{Op}Response><{Op}Result>...` with the response metadata.
     pub fn query_response(operation: &str, xmlns: &str, result_xml: &str, request_id: &str) -> Response<ResponseBody> {
-        let mut out = String::with_capacity(160 + result_xml.len() + 2 * operation.len());
+        Self::query_response_with(operation, xmlns, request_id, 160 + result_xml.len(), |out| {
+            out.push_str(result_xml);
+        })
+    }
+
+    /// The successful response of a query-protocol operation whose result `write` appends
+    /// straight into the response body (nothing written: no `<{Op}Result>`).
+    pub fn query_response_with(
+        operation: &str,
+        xmlns: &str,
+        request_id: &str,
+        size_hint: usize,
+        write: impl FnOnce(&mut String),
+    ) -> Response<ResponseBody> {
+        let mut out = String::with_capacity(size_hint + 3 * operation.len() + 96);
         out.push('<');
         out.push_str(operation);
         out.push_str("Response xmlns=\"");
         escape_into(&mut out, xmlns);
         out.push_str("\">");
-        if !result_xml.is_empty() {
-            out.push('<');
-            out.push_str(operation);
-            out.push_str("Result>");
-            out.push_str(result_xml);
+        let open_result = out.len();
+        out.push('<');
+        out.push_str(operation);
+        out.push_str("Result>");
+        let body_start = out.len();
+        write(&mut out);
+        if out.len() == body_start {
+            out.truncate(open_result);
+        } else {
             out.push_str("</");
             out.push_str(operation);
             out.push_str("Result>");

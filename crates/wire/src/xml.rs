@@ -2,17 +2,24 @@
 
 /// Appends `text` to `out` with XML special characters escaped.
 pub fn escape_into(out: &mut String, text: &str) {
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\r' => out.push_str("&#xD;"),
-            c => out.push(c),
-        }
+    // Runs of characters that need no escaping are copied whole; every special character is ASCII,
+    // so a byte scan never splits a UTF-8 sequence.
+    let mut start = 0;
+    for (i, b) in text.bytes().enumerate() {
+        let entity = match b {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            b'\'' => "&apos;",
+            b'\r' => "&#xD;",
+            _ => continue,
+        };
+        out.push_str(&text[start..i]);
+        out.push_str(entity);
+        start = i + 1;
     }
+    out.push_str(&text[start..]);
 }
 
 /// Builds an XML fragment element by element.
@@ -73,5 +80,8 @@ mod tests {
         let mut w = XmlWriter::new();
         w.element("A", "<x & 'y'>");
         assert_eq!(w.finish(), "<A>&lt;x &amp; &apos;y&apos;&gt;</A>");
+        let mut out = String::new();
+        escape_into(&mut out, "é\"\rü<");
+        assert_eq!(out, "é&quot;&#xD;ü&lt;");
     }
 }

@@ -67,16 +67,16 @@ pub fn respond(
     let protocol = model.metadata.protocol;
     match protocol {
         Protocol::Query => {
-            let mut xml = String::with_capacity(512);
-            if let Some(shape) = op.output
-                && output.to_query_xml(model, shape, &mut xml).is_err()
-            {
-                // A generated type that does not fit its own model: a defect, written through the
-                // value tree instead (slower, never wrong).
-                xml.clear();
-                write_xml(model, shape, &output.to_value(), Dialect::Query, &mut xml);
-            }
-            Protocol::query_response(&op.name, &model.metadata.xml_namespace, &xml, request_id)
+            Protocol::query_response_with(&op.name, &model.metadata.xml_namespace, request_id, 512, |out| {
+                let Some(shape) = op.output else { return };
+                let start = out.len();
+                if output.to_query_xml(model, shape, out).is_err() {
+                    // A generated type that does not fit its own model: a defect, written through
+                    // the value tree instead (slower, never wrong).
+                    out.truncate(start);
+                    write_xml(model, shape, &output.to_value(), Dialect::Query, out);
+                }
+            })
         }
         Protocol::Ec2 => {
             let value = op.output.map(|_| output.to_value());
