@@ -114,7 +114,7 @@ impl Pipeline {
                 "service {} twice",
                 svc.signing_name()
             );
-            if matches!(svc.protocol(), Protocol::Json10 | Protocol::Json11) {
+            if matches!(svc.protocol(), Protocol::Json10 | Protocol::Json11 | Protocol::RpcV2Cbor) {
                 assert!(by_target_prefix.insert(svc.target_prefix(), Arc::clone(&svc)).is_none());
             }
             if svc.protocol() == Protocol::Query {
@@ -279,7 +279,7 @@ impl Pipeline {
                 self.services.get(s.service.as_str()).cloned().ok_or_else(|| unknown_service(*protocol, &s.service))?
             }
             None => self
-                .unsigned_service(&parts.headers, &raw_query, *protocol)
+                .unsigned_service(&parts.headers, &raw_path, &raw_query, *protocol)
                 .ok_or_else(|| AuthFailure::Missing.to_error(*protocol))?,
         };
         *protocol = service.protocol();
@@ -300,8 +300,10 @@ impl Pipeline {
             draft.region = s.region.clone();
             context.region = s.region.clone();
         }
-        let buffered =
-            matches!(service.protocol(), Protocol::Query | Protocol::Ec2 | Protocol::Json10 | Protocol::Json11);
+        let buffered = matches!(
+            service.protocol(),
+            Protocol::Query | Protocol::Ec2 | Protocol::Json10 | Protocol::Json11 | Protocol::RpcV2Cbor
+        );
         let declared = declared_length(&parts.headers);
         if buffered && declared.is_some_and(|n| n > self.config.max_body_bytes as u64) {
             return Err(body_too_large(self.config.max_body_bytes));
@@ -321,7 +323,9 @@ impl Pipeline {
             *body = None;
             _body_permit = permit;
             let hash = sigv4::payload_hash(&bytes);
-            let input = if service.protocol().is_query_family() {
+            let input = if service.protocol() == Protocol::RpcV2Cbor {
+                Input::Cbor(bytes)
+            } else if service.protocol().is_query_family() {
                 if !bytes.is_empty() && std::str::from_utf8(&bytes).is_err() {
                     return Err(malformed_body(Protocol::Query, "The request body is not valid UTF-8 form data."));
                 }
@@ -367,6 +371,11 @@ impl Pipeline {
         let op_name = match (&input, service.protocol()) {
             (Input::Query(q), _) => {
                 q.action().map(str::to_owned).ok_or_else(|| AwsError::new("MissingAction", 400, "Missing Action"))?
+            }
+            (_, Protocol::RpcV2Cbor) => {
+                // `POST /service/{Service}/operation/{Operation}`.
+                let op = service.model().and_then(|m| model::cbor::operation_from_path(parts.uri.path(), m));
+                op.map(str::to_owned).ok_or_else(|| unknown_operation(Protocol::RpcV2Cbor, parts.uri.path(), None))?
             }
             (_, Protocol::Json10 | Protocol::Json11) => {
                 let target = parts.headers.get("x-amz-target").and_then(|v| v.to_str().ok()).unwrap_or("");
@@ -473,8 +482,19 @@ impl Pipeline {
         })
     }
 
-    fn unsigned_service(&self, headers: &http::HeaderMap, raw_query: &str, protocol: Protocol) -> Option<Arc<Service>> {
+    fn unsigned_service(
+        &self,
+        headers: &http::HeaderMap,
+        path: &str,
+        raw_query: &str,
+        protocol: Protocol,
+    ) -> Option<Arc<Service>> {
         match protocol {
+            Protocol::RpcV2Cbor => {
+                // `/service/{targetPrefix}/operation/{Operation}`.
+                let prefix = path.strip_prefix("/service/")?.split_once('/')?.0;
+                self.by_target_prefix.get(prefix).cloned()
+            }
             Protocol::Json11 | Protocol::Json10 => {
                 let target = headers.get("x-amz-target")?.to_str().ok()?;
                 self.by_target_prefix.get(target.split_once('.')?.0).cloned()
@@ -493,7 +513,7 @@ impl Pipeline {
             }
             Protocol::RestXml => self.services.get("s3").cloned(),
             // No unsigned operation exists on these yet.
-            Protocol::Ec2 | Protocol::RestJson | Protocol::RpcV2Cbor => None,
+            Protocol::Ec2 | Protocol::RestJson => None,
         }
     }
 

@@ -47,6 +47,9 @@ impl Protocol {
         if headers.contains_key("x-amz-target") {
             return Self::Json11;
         }
+        if crate::model::cbor::is_rpc_v2_cbor(headers) {
+            return Self::RpcV2Cbor;
+        }
         let form = headers
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
