@@ -300,10 +300,22 @@ impl Pipeline {
             draft.region = s.region.clone();
             context.region = s.region.clone();
         }
+        // A modeled REST service routes from its model (method, path, query literals) before the
+        // body: an operation without a streaming payload has its body buffered and parsed by the
+        // model like any other protocol; one with a streaming payload keeps it streaming.
+        let rest_route = match (service.router(), service.model()) {
+            (Some(router), Some(model)) => {
+                let (op, labels) = router
+                    .route(parts.method.as_str(), &raw_path, &raw_query)
+                    .ok_or_else(|| unknown_operation(*protocol, &raw_path, None))?;
+                Some((op, labels, model::rest::streaming_payload(model, op).is_some()))
+            }
+            _ => None,
+        };
         let buffered = matches!(
             service.protocol(),
             Protocol::Query | Protocol::Ec2 | Protocol::Json10 | Protocol::Json11 | Protocol::RpcV2Cbor
-        );
+        ) || rest_route.as_ref().is_some_and(|(_, _, streaming)| !streaming);
         let declared = declared_length(&parts.headers);
         if buffered && declared.is_some_and(|n| n > self.config.max_body_bytes as u64) {
             return Err(body_too_large(self.config.max_body_bytes));
@@ -323,7 +335,9 @@ impl Pipeline {
             *body = None;
             _body_permit = permit;
             let hash = sigv4::payload_hash(&bytes);
-            let input = if service.protocol() == Protocol::RpcV2Cbor {
+            let input = if let (Some((op, labels, _)), Some(model)) = (&rest_route, service.model()) {
+                Input::Model(model::rest::parse(model, op, &parts, labels, &bytes)?)
+            } else if service.protocol() == Protocol::RpcV2Cbor {
                 Input::Cbor(bytes)
             } else if service.protocol().is_query_family() {
                 if !bytes.is_empty() && std::str::from_utf8(&bytes).is_err() {
@@ -369,6 +383,7 @@ impl Pipeline {
 
         // 6. Operation.
         let op_name = match (&input, service.protocol()) {
+            _ if rest_route.is_some() => rest_route.as_ref().map(|(op, _, _)| op.name.clone()).unwrap_or_default(),
             (Input::Query(q), _) => {
                 q.action().map(str::to_owned).ok_or_else(|| AwsError::new("MissingAction", 400, "Missing Action"))?
             }

@@ -294,6 +294,7 @@ pub struct Service {
     global: bool,
     operations: HashMap<&'static str, Operation>,
     model: Option<Arc<Model>>,
+    router: Option<crate::model::rest::Router>,
     omitted: &'static [&'static str],
 }
 
@@ -314,6 +315,7 @@ impl Service {
             global: false,
             operations: HashMap::new(),
             model: None,
+            router: None,
             omitted: &[],
         }
     }
@@ -327,8 +329,17 @@ impl Service {
         let mut svc = Self::new(signing_name, meta.protocol);
         svc.xml_namespace = leak(&meta.xml_namespace);
         svc.json_target_prefix = leak(&meta.target_prefix);
+        if matches!(meta.protocol, Protocol::RestJson | Protocol::RestXml) {
+            svc.router = Some(crate::model::rest::Router::new(&model));
+        }
         svc.model = Some(model);
         svc
+    }
+
+    /// A REST service's routes, built once from its model (method, `requestUri`, labels and
+    /// query literals).
+    pub fn router(&self) -> Option<&crate::model::rest::Router> {
+        self.router.as_ref()
     }
 
     /// Top-level input members CloudTrail never records (data, not parameters: ciphertexts,

@@ -47,7 +47,8 @@ pub fn parse_input(model: &Model, op: &OperationModel, input: Input) -> Result<V
             json::check_types(model, shape, &v)?;
             v
         }
-        Input::Model(v) => v,
+        // Already parsed and checked (REST: by `rest::parse`, which needs the request head).
+        Input::Model(v) => return Ok(v),
         Input::Cbor(body) if protocol == Protocol::RpcV2Cbor => super::cbor::parse(model, shape, &body)?,
         Input::Rest(..) | Input::Cbor(_) => {
             return Err(malformed_body(protocol, "This operation's request cannot be read by the model layer."));
@@ -78,6 +79,7 @@ pub fn respond(
                 }
             })
         }
+        Protocol::RestJson | Protocol::RestXml => super::rest::respond(model, op, &output.to_value(), request_id),
         Protocol::Ec2 => {
             let value = op.output.map(|_| output.to_value());
             super::ec2::response(model, op, value.as_ref(), request_id)
