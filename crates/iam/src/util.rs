@@ -43,7 +43,6 @@ pub(crate) fn constraint(param: &str, value: &str, rule: &str) -> AwsError {
     ))
 }
 
-
 /// A new unique id with an IAM prefix (`AIDA`, `AROA`, `AGPA`, `ANPA`, `AIPA`): 21 characters.
 pub fn new_unique_id(prefix: &str) -> String {
     prefixed_id(prefix, 21)

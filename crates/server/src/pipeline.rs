@@ -334,7 +334,9 @@ impl Pipeline {
             let (bytes, permit) = self.read_body(declared, body.as_mut().expect("body read once"), *protocol).await?;
             *body = None;
             _body_permit = permit;
+            // The signature covers the bytes as sent; the operation reads them decoded.
             let hash = sigv4::payload_hash(&bytes);
+            let bytes = decode_content(&parts.headers, bytes, self.config.max_body_bytes)?;
             let input = if let (Some((op, labels, _)), Some(model)) = (&rest_route, service.model()) {
                 Input::Model(model::rest::parse(model, op, &parts, labels, &bytes)?)
             } else if service.protocol() == Protocol::RpcV2Cbor {
@@ -410,6 +412,11 @@ impl Pipeline {
         };
         draft.event_name = op.name();
         draft.read_only = op.is_read_only();
+        // An unsigned call is refused before its input is looked at (as AWS does): a caller
+        // without credentials learns nothing about the model's limits and leaves no parameters.
+        if principal.is_none() && op.access_rule() != Access::Anonymous {
+            return Err(AuthFailure::Missing.to_error(*protocol));
+        }
         // A modeled operation's input is parsed and checked from the model before authorization
         // (AWS validates before it authorizes); its audit parameters come from the checked tree,
         // secrets hidden by the model's `sensitive` trait.
@@ -621,6 +628,36 @@ impl Pipeline {
 }
 
 /// The `Content-Length` the client declared, if any.
+/// A buffered body as the operation reads it: `Content-Encoding: gzip` (what the SDKs send for
+/// operations the model marks `requestcompression`, such as CloudWatch's `PutMetricData`)
+/// decompressed, never to more than `max` bytes (a small body cannot inflate into an unbounded
+/// one); `identity` or no encoding as it is. Any other encoding is refused.
+fn decode_content(headers: &http::HeaderMap, bytes: Bytes, max: usize) -> Result<Bytes, AwsError> {
+    use std::io::Read as _;
+    let Some(encoding) = headers.get(header::CONTENT_ENCODING) else { return Ok(bytes) };
+    let encoding = encoding.to_str().unwrap_or("").trim();
+    // `aws-chunked` is a framing S3 reads itself, never a buffered body's encoding.
+    if encoding.is_empty() || encoding.eq_ignore_ascii_case("identity") {
+        return Ok(bytes);
+    }
+    if !encoding.eq_ignore_ascii_case("gzip") {
+        return Err(AwsError::new(
+            "UnsupportedMediaType",
+            415,
+            format!("Content-Encoding `{}` is not supported; send gzip or no encoding.", echo(encoding)),
+        ));
+    }
+    let mut out = Vec::with_capacity(bytes.len().saturating_mul(4).min(max));
+    let mut reader = flate2::read::GzDecoder::new(&bytes[..]).take(max as u64 + 1);
+    reader.read_to_end(&mut out).map_err(|_| {
+        AwsError::new("SerializationException", 400, "The gzip-encoded request body is not valid gzip.")
+    })?;
+    if out.len() > max {
+        return Err(body_too_large(max));
+    }
+    Ok(Bytes::from(out))
+}
+
 fn declared_length(headers: &http::HeaderMap) -> Option<u64> {
     headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok())
 }

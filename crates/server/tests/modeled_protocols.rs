@@ -518,15 +518,12 @@ async fn an_operation_without_output_answers_an_empty_body() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Behaviour that differs from AWS (documented; ignored until the pipeline is fixed).
+// Authentication before the body; compressed request bodies.
 
 /// AWS authenticates before it reads a body: an unsigned call to an operation that needs a
-/// signature is `MissingAuthenticationTokenException` whatever its body says. The pipeline parses
-/// and validates the modeled input (step 6) before it checks access (step 7), so an unsigned
-/// caller is told `ValidationException` / `SerializationException` instead, learns the model's
-/// constraints without credentials, and its parameters are recorded as if it had been let in.
+/// signature is `MissingAuthenticationTokenException` whatever its body says, so an unsigned
+/// caller learns nothing of the model's constraints and leaves no parameters in the trail.
 #[tokio::test]
-#[ignore = "pipeline bug: modeled input is validated before an unsigned call is refused"]
 async fn an_unsigned_call_to_an_authorized_operation_is_refused_before_its_body_is_checked() {
     let h = harness(Access::Authorized).await;
     let answer = h.post(&format!("{CLOUDWATCH_PATH}PutMetricData"), cbor(&json!({"Namespace": "N".repeat(300)}))).await;
@@ -573,10 +570,8 @@ fn large_put_metric_data() -> Value {
 
 /// CloudWatch's model marks `PutMetricData` `requestcompression: gzip`: botocore gzips its body
 /// once it reaches `request_min_compression_size_bytes` (10 KiB by default) and sends
-/// `Content-Encoding: gzip`. The pipeline hands the compressed bytes to the CBOR reader, which
-/// answers `SerializationException`, so large `PutMetricData` calls from the SDKs fail.
+/// `Content-Encoding: gzip`; the pipeline decodes it before the model reads it.
 #[tokio::test]
-#[ignore = "pipeline bug: Content-Encoding: gzip request bodies (PutMetricData requestcompression) are not decoded"]
 async fn a_gzip_encoded_put_metric_data_body_is_decoded() {
     let h = harness(Access::Anonymous).await;
     let input = large_put_metric_data();
@@ -597,7 +592,29 @@ async fn a_large_uncompressed_put_metric_data_body_is_served() {
     let answer = h.post(&format!("{CLOUDWATCH_PATH}PutMetricData"), cbor(&input)).await;
     assert_eq!(answer.status, StatusCode::OK);
     assert_eq!(h.handler_calls(), vec![("PutMetricData", input, false)]);
-    // The gzip framing itself is checked here so that the ignored test fails for the right reason.
+    // The gzip framing itself is checked here so that the test above fails for the right reason.
     let gz = gzip_stored(b"abc");
     assert_eq!(&gz[gz.len() - 8..gz.len() - 4], &0x3524_41c2u32.to_le_bytes());
+}
+
+/// A small gzip body that would inflate past the body limit is refused (413) without being
+/// inflated further; bytes that are not gzip, or an encoding Rampart does not speak, are refused
+/// too, and the handler never runs.
+#[tokio::test]
+async fn compressed_bodies_are_bounded_and_checked() {
+    use std::io::Write as _;
+    let h = harness(Access::Anonymous).await;
+    let mut bomb = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    bomb.write_all(&vec![0u8; 8 << 20]).unwrap();
+    let bomb = bomb.finish().unwrap();
+    assert!(bomb.len() < 64 * 1024, "a small body: {} bytes", bomb.len());
+    let path = format!("{CLOUDWATCH_PATH}PutMetricData");
+    h.post_with(&path, bomb, &[("content-encoding", "gzip")]).await.assert_error(413, "RequestEntityTooLarge");
+    h.post_with(&path, b"not gzip".to_vec(), &[("content-encoding", "gzip")])
+        .await
+        .assert_error(400, "SerializationException");
+    h.post_with(&path, cbor(&json!({"Namespace": "App"})), &[("content-encoding", "br")])
+        .await
+        .assert_error(415, "UnsupportedMediaType");
+    assert!(h.handler_calls().is_empty());
 }
