@@ -4,11 +4,10 @@
 use crate::Kms;
 use crate::error::{already_exists, not_found, validation};
 use crate::input::{limit_or, timestamp};
-use crate::shapes::kms::{
-    AliasListEntry, CreateAliasRequest, DeleteAliasRequest, ListAliasesRequest, ListAliasesResponse,
-    UpdateAliasRequest,
-};
 use crate::model::{AliasRecord, TABLE, alias_key};
+use crate::shapes::kms::{
+    AliasListEntry, CreateAliasRequest, DeleteAliasRequest, ListAliasesRequest, ListAliasesResponse, UpdateAliasRequest,
+};
 use rampart_core::AwsError;
 use rampart_store::{TxnExt, decode};
 use rampart_wire::Call;

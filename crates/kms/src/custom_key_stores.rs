@@ -9,13 +9,13 @@ use crate::Kms;
 use crate::backend::pin_purpose;
 use crate::error::{internal, missing, unsupported};
 use crate::input::{b64, index_marker, limit_or, timestamp};
+use crate::model::{CustomKeyStoreRecord, KeyRecord, TABLE, cks_key};
 use crate::shapes::kms::{
     ConnectCustomKeyStoreRequest, ConnectCustomKeyStoreResponse, CreateCustomKeyStoreRequest,
     CreateCustomKeyStoreResponse, CustomKeyStoresListEntry, DeleteCustomKeyStoreRequest, DeleteCustomKeyStoreResponse,
     DescribeCustomKeyStoresRequest, DescribeCustomKeyStoresResponse, DisconnectCustomKeyStoreRequest,
     DisconnectCustomKeyStoreResponse, UpdateCustomKeyStoreRequest, UpdateCustomKeyStoreResponse,
 };
-use crate::model::{CustomKeyStoreRecord, KeyRecord, TABLE, cks_key};
 use rampart_core::AwsError;
 use rampart_crypto::kms::pkcs11::{ConnectError, token_exists};
 use rampart_store::{TxnExt, decode};

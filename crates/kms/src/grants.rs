@@ -5,12 +5,12 @@ use crate::Kms;
 use crate::authz::Conditions;
 use crate::error::{limit_exceeded, not_found, validation};
 use crate::input::{EncryptionContext, index_marker, limit_or, opt_str, opt_str_list, timestamp};
+use crate::model::{Constraints, GrantRecord, KeyRecord, KeyState, TABLE, grant_key, retiring_key};
 use crate::shapes::kms::{
     CreateGrantRequest, CreateGrantResponse, GrantConstraints, GrantListEntry, ListGrantsRequest, ListGrantsResponse,
     ListRetirableGrantsRequest, RetireGrantRequest, RevokeGrantRequest,
 };
 use crate::symmetric::check_dry_run;
-use crate::model::{Constraints, GrantRecord, KeyRecord, KeyState, TABLE, grant_key, retiring_key};
 use base64::Engine;
 use rampart_core::{AwsError, Principal, PrincipalKind};
 use rampart_store::{StoreExt, TxnExt, decode};
@@ -253,16 +253,15 @@ impl Kms {
         key_id: Option<&str>,
         grant_id: Option<&str>,
     ) -> Result<(KeyRecord, GrantRecord), AwsError> {
-        let (key, grant_id) =
-            match (token, key_id, grant_id) {
-                (Some(t), _, _) => {
-                    let (key_id, grant_id) = parse_token(t)?;
-                    let key = self.load_key(&key_id)?.ok_or_else(invalid_token)?;
-                    (key, grant_id)
-                }
-                (None, Some(k), Some(g)) => (self.resolve(caller.account_id.as_str(), k)?, g.to_owned()),
-                _ => return Err(validation("Either GrantToken, or both KeyId and GrantId, must be specified.")),
-            };
+        let (key, grant_id) = match (token, key_id, grant_id) {
+            (Some(t), _, _) => {
+                let (key_id, grant_id) = parse_token(t)?;
+                let key = self.load_key(&key_id)?.ok_or_else(invalid_token)?;
+                (key, grant_id)
+            }
+            (None, Some(k), Some(g)) => (self.resolve(caller.account_id.as_str(), k)?, g.to_owned()),
+            _ => return Err(validation("Either GrantToken, or both KeyId and GrantId, must be specified.")),
+        };
         let grant = self.load_grant(&key, &grant_id)?;
         Ok((key, grant))
     }
@@ -451,12 +450,8 @@ pub(crate) fn list_retirable_grants(
 /// `RetireGrant`.
 pub(crate) fn retire_grant(kms: &Kms, call: &Call, input: RetireGrantRequest) -> Result<Empty, AwsError> {
     let caller = call.caller()?;
-    let (_, grant) = kms.grant_to_retire(
-        caller,
-        input.grant_token.as_deref(),
-        input.key_id.as_deref(),
-        input.grant_id.as_deref(),
-    )?;
+    let (_, grant) =
+        kms.grant_to_retire(caller, input.grant_token.as_deref(), input.key_id.as_deref(), input.grant_id.as_deref())?;
     check_dry_run(input.dry_run)?;
     kms.delete_grant(&grant)?;
     Ok(Empty {})

@@ -6,11 +6,11 @@ use crate::authz::Conditions;
 use crate::backend::binding;
 use crate::error::{internal, invalid_ciphertext, unsupported, validation};
 use crate::input::{b64, opt_str, opt_time, timestamp, unb64};
+use crate::model::{ImportParams, ImportedTerms, KeyRecord, KeyState, Material, TABLE, import_key};
 use crate::shapes::kms::{
     DeleteImportedKeyMaterialRequest, DeleteImportedKeyMaterialResponse, GetParametersForImportRequest,
     GetParametersForImportResponse, ImportKeyMaterialRequest, ImportKeyMaterialResponse,
 };
-use crate::model::{ImportParams, ImportedTerms, KeyRecord, KeyState, Material, TABLE, import_key};
 use rampart_core::AwsError;
 use rampart_crypto::kms::VaultError;
 use rampart_crypto::kms::import::WrappingAlgorithm;

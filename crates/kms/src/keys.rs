@@ -6,15 +6,15 @@ use crate::authz::Conditions;
 use crate::error::{internal, invalid_state, unsupported, validation};
 use crate::input::{limit_or, opt_bool, opt_str, timestamp};
 use crate::model::{KeyRecord, KeyState, Rotation, TABLE, account_key, key_key};
-use crate::tags::parse_tags;
-use rampart_core::AwsError;
-use rampart_crypto::kms::{KeySpec, KeyUsage};
-use rampart_store::TxnExt;
 use crate::shapes::kms::{
     CancelKeyDeletionRequest, CancelKeyDeletionResponse, CreateKeyRequest, CreateKeyResponse, DescribeKeyRequest,
     DescribeKeyResponse, DisableKeyRequest, EnableKeyRequest, KeyListEntry, KeyMetadata, ListKeysRequest,
     ListKeysResponse, ScheduleKeyDeletionRequest, ScheduleKeyDeletionResponse, UpdateKeyDescriptionRequest,
 };
+use crate::tags::parse_tags;
+use rampart_core::AwsError;
+use rampart_crypto::kms::{KeySpec, KeyUsage};
+use rampart_store::TxnExt;
 use rampart_wire::Call;
 use rampart_wire::model::Empty;
 use serde_json::Value;
@@ -41,7 +41,8 @@ fn requested_spec<'a>(spec: Option<&'a str>, legacy: Option<&'a str>) -> Result<
 pub(crate) fn create_key_conditions(input: &Value) -> Conditions {
     let mut c: Conditions = Vec::new();
     let named = |f| opt_str(input, f).ok().flatten();
-    let spec = requested_spec(named("KeySpec"), named("CustomerMasterKeySpec")).unwrap_or("SYMMETRIC_DEFAULT").to_owned();
+    let spec =
+        requested_spec(named("KeySpec"), named("CustomerMasterKeySpec")).unwrap_or("SYMMETRIC_DEFAULT").to_owned();
     c.push(("kms:KeySpec".into(), vec![spec.clone()]));
     c.push(("kms:CustomerMasterKeySpec".into(), vec![spec]));
     let usage = opt_str(input, "KeyUsage").ok().flatten().unwrap_or("ENCRYPT_DECRYPT").to_owned();

@@ -29,11 +29,11 @@ mod input;
 mod keys;
 mod mac;
 pub mod model;
-pub mod shapes;
 mod operations;
 mod policy;
 mod resolve;
 mod rotation;
+pub mod shapes;
 mod signing;
 mod symmetric;
 mod tags;
@@ -115,12 +115,20 @@ impl Kms {
     /// The service definition the pipeline serves.
     ///
     /// Every operation is served from KMS's model: input parsed and validated before
-    /// authorization, typed output serialized by the pipeline. CloudTrail records neither the
-    /// data a call works on (ciphertexts, messages, signatures, MACs) nor, by the model's
-    /// `sensitive` trait, secrets (plaintexts, key material, passwords).
+    /// authorization, typed output serialized by the pipeline. Audit records (CloudTrail's
+    /// `requestParameters`) leave out the data a call works on: ciphertexts, messages,
+    /// signatures, MACs, and the import token and wrapped key material of `ImportKeyMaterial`
+    /// (which the model does not mark sensitive); the model's `sensitive` trait hides secrets
+    /// (plaintexts, passwords).
     pub fn service(self: &Arc<Self>) -> Service {
-        let service = Service::from_model("kms", model())
-            .omitted_from_audit(&["CiphertextBlob", "Message", "Signature", "Mac"]);
+        let service = Service::from_model("kms", model()).omitted_from_audit(&[
+            "CiphertextBlob",
+            "Message",
+            "Signature",
+            "Mac",
+            "ImportToken",
+            "EncryptedKeyMaterial",
+        ]);
         operations::declare(self, service)
     }
 

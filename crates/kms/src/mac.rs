@@ -59,10 +59,8 @@ fn mac(
             Ok((key.arn.clone(), alg.as_str(), Some(tag)))
         }
         Some(tag) => {
-            let ok = kms
-                .vault
-                .verify_mac(kek, &binding, &sealed, alg, p.message, tag)
-                .map_err(|e| vault_error(&key, e))?;
+            let ok =
+                kms.vault.verify_mac(kek, &binding, &sealed, alg, p.message, tag).map_err(|e| vault_error(&key, e))?;
             if !ok {
                 return Err(AwsError::new("KMSInvalidMacException", 400, "The MAC verification failed."));
             }

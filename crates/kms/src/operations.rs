@@ -2,8 +2,8 @@
 //! authorization, and its handler.
 
 use crate::Kms;
-use rampart_core::AwsError;
 use crate::shapes::kms as s;
+use rampart_core::AwsError;
 use rampart_wire::model::Shaped;
 use rampart_wire::{Call, Operation, Service};
 use serde_json::Value;
@@ -107,11 +107,15 @@ fn decls(k: &Arc<Kms>) -> Vec<Decl> {
         d::<UntagResource>(k, "kms:UntagResource", key("KeyId"), tags::untag_resource).extra(tags::tag_keys_conditions),
         d::<ListResourceTags>(k, "kms:ListResourceTags", key("KeyId"), tags::list_resource_tags).ro(),
         // Aliases.
-        d::<CreateAlias>(k, "kms:CreateAlias",
+        d::<CreateAlias>(
+            k,
+            "kms:CreateAlias",
             Scope::Alias { key_param: Some("TargetKeyId"), update: false },
             aliases::create_alias,
         ),
-        d::<UpdateAlias>(k, "kms:UpdateAlias",
+        d::<UpdateAlias>(
+            k,
+            "kms:UpdateAlias",
             Scope::Alias { key_param: Some("TargetKeyId"), update: true },
             aliases::update_alias,
         ),
@@ -124,16 +128,22 @@ fn decls(k: &Arc<Kms>) -> Vec<Decl> {
         d::<ReEncrypt>(k, "kms:ReEncryptFrom", Scope::ReEncrypt, symmetric::re_encrypt)
             .extra(symmetric::re_encrypt_conditions),
         d::<GenerateDataKey>(k, "kms:GenerateDataKey", granted_ec("GenerateDataKey"), data_keys::generate_data_key),
-        d::<GenerateDataKeyWithoutPlaintext>(k, "kms:GenerateDataKeyWithoutPlaintext",
+        d::<GenerateDataKeyWithoutPlaintext>(
+            k,
+            "kms:GenerateDataKeyWithoutPlaintext",
             granted_ec("GenerateDataKeyWithoutPlaintext"),
             data_keys::generate_data_key_without_plaintext,
         ),
-        d::<GenerateDataKeyPair>(k, "kms:GenerateDataKeyPair",
+        d::<GenerateDataKeyPair>(
+            k,
+            "kms:GenerateDataKeyPair",
             granted_ec("GenerateDataKeyPair"),
             data_keys::generate_data_key_pair,
         )
         .extra(data_keys::pair_conditions),
-        d::<GenerateDataKeyPairWithoutPlaintext>(k, "kms:GenerateDataKeyPairWithoutPlaintext",
+        d::<GenerateDataKeyPairWithoutPlaintext>(
+            k,
+            "kms:GenerateDataKeyPairWithoutPlaintext",
             granted_ec("GenerateDataKeyPairWithoutPlaintext"),
             data_keys::generate_data_key_pair_without_plaintext,
         )
@@ -150,7 +160,8 @@ fn decls(k: &Arc<Kms>) -> Vec<Decl> {
         d::<GetKeyPolicy>(k, "kms:GetKeyPolicy", key("KeyId"), policy::get_key_policy).ro(),
         d::<ListKeyPolicies>(k, "kms:ListKeyPolicies", key("KeyId"), policy::list_key_policies).ro(),
         // Grants.
-        d::<CreateGrant>(k, "kms:CreateGrant", Scope::CreateGrant, grants::create_grant).extra(grants::create_conditions),
+        d::<CreateGrant>(k, "kms:CreateGrant", Scope::CreateGrant, grants::create_grant)
+            .extra(grants::create_conditions),
         d::<ListGrants>(k, "kms:ListGrants", key("KeyId"), grants::list_grants).ro(),
         d::<ListRetirableGrants>(k, "kms:ListRetirableGrants", Scope::Account, grants::list_retirable_grants).ro(),
         d::<RetireGrant>(k, "kms:RetireGrant", Scope::RetireGrant, grants::retire_grant),
@@ -167,14 +178,21 @@ fn decls(k: &Arc<Kms>) -> Vec<Decl> {
             .extra(import::parameter_conditions),
         d::<ImportKeyMaterial>(k, "kms:ImportKeyMaterial", key("KeyId"), import::import_key_material)
             .extra(import::import_conditions),
-        d::<DeleteImportedKeyMaterial>(k, "kms:DeleteImportedKeyMaterial",
+        d::<DeleteImportedKeyMaterial>(
+            k,
+            "kms:DeleteImportedKeyMaterial",
             key("KeyId"),
             import::delete_imported_key_material,
         ),
         // Custom key stores.
         d::<CreateCustomKeyStore>(k, "kms:CreateCustomKeyStore", Scope::Account, cks::create_custom_key_store),
         d::<ConnectCustomKeyStore>(k, "kms:ConnectCustomKeyStore", Scope::Account, cks::connect_custom_key_store),
-        d::<DisconnectCustomKeyStore>(k, "kms:DisconnectCustomKeyStore", Scope::Account, cks::disconnect_custom_key_store),
+        d::<DisconnectCustomKeyStore>(
+            k,
+            "kms:DisconnectCustomKeyStore",
+            Scope::Account,
+            cks::disconnect_custom_key_store,
+        ),
         d::<DescribeCustomKeyStores>(k, "kms:DescribeCustomKeyStores", Scope::Account, cks::describe_custom_key_stores)
             .ro(),
         d::<UpdateCustomKeyStore>(k, "kms:UpdateCustomKeyStore", Scope::Account, cks::update_custom_key_store),

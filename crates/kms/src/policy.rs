@@ -5,7 +5,9 @@ use crate::Kms;
 use crate::authz::Conditions;
 use crate::error::{limit_exceeded, not_found};
 use crate::input::opt_bool;
-use crate::shapes::kms::{GetKeyPolicyRequest, GetKeyPolicyResponse, ListKeyPoliciesRequest, ListKeyPoliciesResponse, PutKeyPolicyRequest};
+use crate::shapes::kms::{
+    GetKeyPolicyRequest, GetKeyPolicyResponse, ListKeyPoliciesRequest, ListKeyPoliciesResponse, PutKeyPolicyRequest,
+};
 use rampart_core::{AwsError, Principal, PrincipalKind};
 use rampart_policy::{AuthzContext, ConditionContext, Policy, PolicyKind, PolicySet, PrincipalInfo, ResourcePolicy};
 use rampart_wire::Call;

@@ -6,12 +6,12 @@ use crate::Kms;
 use crate::authz::Conditions;
 use crate::error::{limit_exceeded, unsupported};
 use crate::input::{index_marker, limit_or, timestamp};
+use crate::model::{KeyRecord, KeyState};
 use crate::shapes::kms::{
     DisableKeyRotationRequest, EnableKeyRotationRequest, GetKeyRotationStatusRequest, GetKeyRotationStatusResponse,
     ListKeyRotationsRequest, ListKeyRotationsResponse, RotateKeyOnDemandRequest, RotateKeyOnDemandResponse,
     RotationsListEntry,
 };
-use crate::model::{KeyRecord, KeyState};
 use rampart_core::AwsError;
 use rampart_wire::Call;
 use rampart_wire::model::Empty;

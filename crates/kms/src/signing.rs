@@ -5,11 +5,11 @@ use crate::authz::Conditions;
 use crate::backend::vault_error;
 use crate::error::{invalid_key_usage, unsupported};
 use crate::input::{opt_str, unb64};
+use crate::model::KeyRecord;
 use crate::shapes::kms::{
     GetPublicKeyRequest, GetPublicKeyResponse, SignRequest, SignResponse, VerifyRequest, VerifyResponse,
 };
 use crate::symmetric::check_dry_run;
-use crate::model::KeyRecord;
 use rampart_core::AwsError;
 use rampart_crypto::kms::{KeyUsage, SignInput, SigningAlgorithm, public};
 use rampart_wire::Call;
@@ -59,11 +59,11 @@ fn parse<'c>(kms: &Kms, call: &'c Call, p: Params<'_>, operation: &str) -> Resul
     let alg = SigningAlgorithm::parse(alg_name)
         .filter(|a| spec.signing_algorithms(KeyUsage::SignVerify).contains(a))
         .ok_or_else(|| {
-            invalid_key_usage(format!(
-                "{} does not support the signing algorithm {alg_name} (its key spec is {spec}).",
-                key.arn
-            ))
-        })?;
+        invalid_key_usage(format!(
+            "{} does not support the signing algorithm {alg_name} (its key spec is {spec}).",
+            key.arn
+        ))
+    })?;
     check_dry_run(p.dry_run)?;
     Ok(Request { key, alg, digest })
 }
@@ -102,8 +102,7 @@ pub(crate) fn verify(kms: &Kms, call: &Call, input: VerifyRequest) -> Result<Ver
     let spec = kms.spec(&r.key)?;
     let spki = unb64(r.key.public_key.as_deref().unwrap_or_default())?;
     let message = if r.digest { SignInput::Digest(&input.message) } else { SignInput::Raw(&input.message) };
-    let valid =
-        public::verify(spec, &spki, r.alg, message, &input.signature).map_err(|e| vault_error(&r.key, e))?;
+    let valid = public::verify(spec, &spki, r.alg, message, &input.signature).map_err(|e| vault_error(&r.key, e))?;
     if !valid {
         return Err(AwsError::new("KMSInvalidSignatureException", 400, "The signature verification failed."));
     }

@@ -4,7 +4,9 @@ use crate::Kms;
 use crate::authz::Conditions;
 use crate::error::limit_exceeded;
 use crate::input::{index_marker, limit_or, opt_str_list};
-use crate::shapes::kms::{ListResourceTagsRequest, ListResourceTagsResponse, Tag, TagResourceRequest, UntagResourceRequest};
+use crate::shapes::kms::{
+    ListResourceTagsRequest, ListResourceTagsResponse, Tag, TagResourceRequest, UntagResourceRequest,
+};
 use rampart_core::AwsError;
 use rampart_wire::Call;
 use rampart_wire::model::Empty;

@@ -8,7 +8,9 @@
 //! reported at their own path (`tags.1.member.key`).
 //!
 //! Values are echoed as AWS echoes them: strings quoted and cut at 64 characters, blobs as
-//! `java.nio.HeapByteBuffer`, lists as `[a, b]`, absent values as `null`.
+//! `java.nio.HeapByteBuffer`, lists as `[a, b]`, absent values as `null`; the value of a member
+//! the model marks `sensitive` (a password, a token) is not echoed at all ("Value at 'password'
+//! failed to satisfy constraint: ..."), as AWS writes it.
 
 use super::{Kind, Model, ShapeId};
 use crate::protocol::Protocol;
@@ -22,7 +24,7 @@ const SHOWN: usize = 64;
 /// message (without the "N validation errors detected" head).
 pub fn violations(model: &Model, shape: ShapeId, value: &Value) -> Vec<String> {
     let mut out = Vec::new();
-    structure(model, shape, value, "", &mut out);
+    structure(model, shape, value, "", false, &mut out);
     out
 }
 
@@ -35,8 +37,7 @@ pub fn check(model: &Model, shape: ShapeId, value: &Value, protocol: Protocol) -
 /// The validation error of `protocol` for `violations` (at least one).
 pub fn error(protocol: Protocol, violations: &[String]) -> AwsError {
     let n = violations.len();
-    let message =
-        format!("{n} validation error{} detected: {}", if n == 1 { "" } else { "s" }, violations.join("; "));
+    let message = format!("{n} validation error{} detected: {}", if n == 1 { "" } else { "s" }, violations.join("; "));
     match protocol {
         Protocol::Query => AwsError::new("ValidationError", 400, message),
         Protocol::Ec2 => AwsError::new("InvalidParameterValue", 400, message),
@@ -56,7 +57,8 @@ fn join(path: &str, member: &str) -> String {
     if path.is_empty() { lower_first(member) } else { format!("{path}.{}", lower_first(member)) }
 }
 
-fn structure(model: &Model, shape: ShapeId, value: &Value, path: &str, out: &mut Vec<String>) {
+/// `hidden`: the value is (inside) a sensitive member, and is not echoed.
+fn structure(model: &Model, shape: ShapeId, value: &Value, path: &str, hidden: bool, out: &mut Vec<String>) {
     let Kind::Structure { members, document, .. } = &model.shape(shape).kind else { return };
     if *document {
         return;
@@ -70,34 +72,41 @@ fn structure(model: &Model, shape: ShapeId, value: &Value, path: &str, out: &mut
                     out.push(format!("Value null at '{at}' failed to satisfy constraint: Member must not be null"));
                 }
             }
-            Some(v) => member(model, m.shape, v, &at, out),
+            Some(v) => member(model, m.shape, v, &at, hidden || m.sensitive, out),
         }
     }
 }
 
-fn member(model: &Model, shape: ShapeId, value: &Value, at: &str, out: &mut Vec<String>) {
+/// The echo of a value in a message: `Value 'x' at` or, for a hidden one, `Value at`.
+fn echo(hidden: bool, shown: impl FnOnce() -> String) -> String {
+    if hidden { "Value".to_owned() } else { format!("Value {}", shown()) }
+}
+
+fn member(model: &Model, shape: ShapeId, value: &Value, at: &str, hidden: bool, out: &mut Vec<String>) {
     let s = model.shape(shape);
+    let hidden = hidden || s.sensitive;
     match &s.kind {
-        Kind::Structure { .. } => structure(model, shape, value, at, out),
+        Kind::Structure { .. } => structure(model, shape, value, at, hidden, out),
         Kind::List { member: element, .. } => {
             let items = value.as_array().map(Vec::as_slice).unwrap_or_default();
             if let Some(rule) = length_rule(s.min, s.max, items.len()) {
-                out.push(format!("Value '{}' at '{at}' failed to satisfy constraint: {rule}", show_list(items)));
+                let value = echo(hidden, || format!("'{}'", show_list(items)));
+                out.push(format!("{value} at '{at}' failed to satisfy constraint: {rule}"));
                 return;
             }
             let element_shape = model.shape(*element);
             match element_shape.kind {
                 Kind::Structure { .. } | Kind::List { .. } | Kind::Map { .. } => {
                     for (i, item) in items.iter().enumerate() {
-                        member(model, *element, item, &format!("{at}.{}.member", i + 1), out);
+                        member(model, *element, item, &format!("{at}.{}.member", i + 1), hidden, out);
                     }
                 }
                 _ => {
                     if items.iter().any(|item| scalar_rule(model, *element, item).is_some()) {
                         let all = every_rule(model, *element);
+                        let value = echo(hidden || element_shape.sensitive, || format!("'{}'", show_list(items)));
                         out.push(format!(
-                            "Value '{}' at '{at}' failed to satisfy constraint: Member must satisfy constraint: [{}]",
-                            show_list(items),
+                            "{value} at '{at}' failed to satisfy constraint: Member must satisfy constraint: [{}]",
                             all.join(", ")
                         ));
                     }
@@ -107,7 +116,8 @@ fn member(model: &Model, shape: ShapeId, value: &Value, at: &str, out: &mut Vec<
         Kind::Map { key, value: value_shape, .. } => {
             let Value::Object(entries) = value else { return };
             if let Some(rule) = length_rule(s.min, s.max, entries.len()) {
-                out.push(format!("Value '{}' at '{at}' failed to satisfy constraint: {rule}", show_map(value)));
+                let shown = echo(hidden, || format!("'{}'", show_map(value)));
+                out.push(format!("{shown} at '{at}' failed to satisfy constraint: {rule}"));
                 return;
             }
             let bad_key = entries.keys().any(|k| scalar_rule(model, *key, &Value::String(k.clone())).is_some());
@@ -123,21 +133,22 @@ fn member(model: &Model, shape: ShapeId, value: &Value, at: &str, out: &mut Vec<
                         every_rule(model, *value_shape).join(", ")
                     ));
                 }
-                out.push(format!(
-                    "Value '{}' at '{at}' failed to satisfy constraint: {}",
-                    show_map(value),
-                    rules.join(", ")
-                ));
+                let hidden = hidden || model.shape(*key).sensitive || model.shape(*value_shape).sensitive;
+                let shown = echo(hidden, || format!("'{}'", show_map(value)));
+                out.push(format!("{shown} at '{at}' failed to satisfy constraint: {}", rules.join(", ")));
             }
             for (k, v) in entries {
                 if matches!(model.shape(*value_shape).kind, Kind::Structure { .. } | Kind::List { .. }) {
-                    member(model, *value_shape, v, &format!("{at}.{k}"), out);
+                    member(model, *value_shape, v, &format!("{at}.{k}"), hidden, out);
                 }
             }
         }
         _ => {
             if let Some(rule) = scalar_rule(model, shape, value) {
-                out.push(format!("Value {} at '{at}' failed to satisfy constraint: {rule}", show(model, shape, value)));
+                // A blob is never echoed (AWS names its Java type), so hiding it changes nothing.
+                let hidden = hidden && !matches!(s.kind, Kind::Blob);
+                let shown = echo(hidden, || show(model, shape, value));
+                out.push(format!("{shown} at '{at}' failed to satisfy constraint: {rule}"));
             }
         }
     }
@@ -227,11 +238,12 @@ fn length_rule(min: Option<f64>, max: Option<f64>, len: usize) -> Option<String>
 /// base64; here only the length matters).
 fn base64_len(text: &str) -> usize {
     let padding = text.bytes().rev().take_while(|&b| b == b'=').count().min(2);
-    (text.len() / 4 * 3 + match text.len() % 4 {
-        2 => 1,
-        3 => 2,
-        _ => 0,
-    })
+    (text.len() / 4 * 3
+        + match text.len() % 4 {
+            2 => 1,
+            3 => 2,
+            _ => 0,
+        })
     .saturating_sub(padding)
 }
 
@@ -327,7 +339,10 @@ mod tests {
         }
         let list = input(&m, "ListUsers");
         let found = violations(&m, list, &json!({"MaxItems": 0}));
-        assert_eq!(found, ["Value '0' at 'maxItems' failed to satisfy constraint: Member must have value greater than or equal to 1"]);
+        assert_eq!(
+            found,
+            ["Value '0' at 'maxItems' failed to satisfy constraint: Member must have value greater than or equal to 1"]
+        );
     }
 
     #[test]
@@ -348,7 +363,32 @@ mod tests {
         let grants = violations(&k, encrypt, &json!({"KeyId": "k", "Plaintext": "AA==", "GrantTokens": [""]}));
         assert_eq!(
             grants,
-            ["Value '[]' at 'grantTokens' failed to satisfy constraint: Member must satisfy constraint: [Member must have length less than or equal to 8192, Member must have length greater than or equal to 1]"]
+            [
+                "Value '[]' at 'grantTokens' failed to satisfy constraint: Member must satisfy constraint: [Member must have length less than or equal to 8192, Member must have length greater than or equal to 1]"
+            ]
+        );
+    }
+
+    #[test]
+    fn sensitive_values_are_not_echoed() {
+        let k = kms();
+        let create = input(&k, "CreateCustomKeyStore");
+        let found = violations(&k, create, &json!({"CustomKeyStoreName": "n", "KeyStorePassword": "secret"}));
+        assert_eq!(
+            found,
+            [
+                "Value at 'keyStorePassword' failed to satisfy constraint: Member must have length greater than or equal to 7"
+            ]
+        );
+        let found = violations(
+            &k,
+            create,
+            &json!({"CustomKeyStoreName": "n", "XksProxyAuthenticationCredential": {"AccessKeyId": "short", "RawSecretAccessKey": "short"}}),
+        );
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert!(
+            found.iter().all(|m| m.starts_with("Value at 'xksProxyAuthenticationCredential.") && !m.contains("short")),
+            "{found:?}"
         );
     }
 
