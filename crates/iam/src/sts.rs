@@ -2,6 +2,7 @@
 
 use crate::accounts::{iso_now, seal_secret};
 use crate::model::{Kind, RoleRecord, SESSIONS, SessionKind, SessionRecord, WebIdentityClaims};
+use crate::shapes::sts as sts_shapes;
 use crate::state::Iam;
 use crate::util::{check_name, invalid_input, limit_exceeded, malformed_policy};
 use aws_lc_rs::digest;
@@ -12,10 +13,9 @@ use rampart_core::ids::{AccountId, fill_random, new_secret_access_key, prefixed_
 use rampart_core::{AwsError, Principal, PrincipalKind};
 use rampart_policy::{Policy, PolicyKind, limits};
 use rampart_store::{StoreExt, TxnExt};
+use rampart_wire::model::Model;
 use rampart_wire::query::QueryParams;
 use rampart_wire::xml::XmlWriter;
-use crate::shapes::sts as sts_shapes;
-use rampart_wire::model::Model;
 use rampart_wire::{Access, Call, Operation, Output, Service};
 use std::sync::{Arc, LazyLock};
 use time::OffsetDateTime;

@@ -300,7 +300,8 @@ impl Pipeline {
             draft.region = s.region.clone();
             context.region = s.region.clone();
         }
-        let buffered = matches!(service.protocol(), Protocol::Query | Protocol::Ec2 | Protocol::Json10 | Protocol::Json11);
+        let buffered =
+            matches!(service.protocol(), Protocol::Query | Protocol::Ec2 | Protocol::Json10 | Protocol::Json11);
         let declared = declared_length(&parts.headers);
         if buffered && declared.is_some_and(|n| n > self.config.max_body_bytes as u64) {
             return Err(body_too_large(self.config.max_body_bytes));

@@ -92,7 +92,10 @@ impl Protocol {
                     .close("Errors")
                     .element("RequestID", request_id)
                     .close("Response");
-                ("text/xml;charset=UTF-8", format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n{}", w.finish()).into_bytes())
+                (
+                    "text/xml;charset=UTF-8",
+                    format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n{}", w.finish()).into_bytes(),
+                )
             }
             Self::RpcV2Cbor => ("application/cbor", crate::model::cbor::error_body(err.code(), err.message())),
             Self::Query => {
@@ -348,7 +351,9 @@ pub fn malformed_body(protocol: Protocol, detail: &str) -> AwsError {
 /// The denial every protocol reports when policy evaluation refuses a call.
 pub fn access_denied(protocol: Protocol, message: String) -> AwsError {
     match protocol {
-        Protocol::Json10 | Protocol::Json11 | Protocol::RpcV2Cbor => AwsError::new("AccessDeniedException", 400, message),
+        Protocol::Json10 | Protocol::Json11 | Protocol::RpcV2Cbor => {
+            AwsError::new("AccessDeniedException", 400, message)
+        }
         Protocol::RestJson => AwsError::new("AccessDeniedException", 403, message),
         Protocol::Ec2 => AwsError::new("UnauthorizedOperation", 403, message),
         Protocol::Query | Protocol::RestXml => AwsError::new("AccessDenied", 403, message),

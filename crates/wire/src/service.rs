@@ -378,7 +378,8 @@ impl Service {
     pub fn operation(mut self, op: Operation) -> Self {
         let name = op.name;
         if op.modeled {
-            let model = self.model.as_ref().unwrap_or_else(|| panic!("modeled operation {name} on a service without a model"));
+            let model =
+                self.model.as_ref().unwrap_or_else(|| panic!("modeled operation {name} on a service without a model"));
             assert!(model.operation(name).is_some(), "operation {name} is not in the service's model");
         }
         assert!(self.operations.insert(name, op).is_none(), "operation {name} registered twice");

@@ -53,8 +53,7 @@ pub(crate) enum On {
 pub(crate) type Handler = fn(&Iam, &Call) -> Result<String, AwsError>;
 
 /// A synchronous IAM handler on the model layer: typed input in, typed output out.
-pub(crate) type Typed<S> =
-    fn(&Iam, &Call, <S as Shaped>::Input) -> Result<<S as Shaped>::Output, AwsError>;
+pub(crate) type Typed<S> = fn(&Iam, &Call, <S as Shaped>::Input) -> Result<<S as Shaped>::Output, AwsError>;
 
 /// Declares one modeled IAM operation `S` (a marker of `crate::shapes::iam`): its input is parsed
 /// and validated from IAM's model before authorization, `handler` gets it typed.
@@ -72,7 +71,9 @@ where
                 handler(&iam, &call, input)
             } else {
                 // Writes wait for a durable commit: keep them off the request threads.
-                tokio::task::spawn_blocking(move || handler(&iam, &call, input)).await.map_err(|_| AwsError::internal())?
+                tokio::task::spawn_blocking(move || handler(&iam, &call, input))
+                    .await
+                    .map_err(|_| AwsError::internal())?
             }
         }
     });
@@ -83,9 +84,8 @@ where
 
 /// IAM's model (botocore's, trimmed by `scripts/models`), read once.
 pub fn model() -> Arc<Model> {
-    static MODEL: LazyLock<Arc<Model>> = LazyLock::new(|| {
-        Arc::new(Model::from_json(crate::shapes::iam::MODEL).expect("the committed IAM model reads"))
-    });
+    static MODEL: LazyLock<Arc<Model>> =
+        LazyLock::new(|| Arc::new(Model::from_json(crate::shapes::iam::MODEL).expect("the committed IAM model reads")));
     Arc::clone(&MODEL)
 }
 

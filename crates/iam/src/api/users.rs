@@ -1,10 +1,10 @@
 //! Users: create, read, list, rename, delete, tags, permissions boundaries.
 
 use super::{On, account, caller_user_name, entity, mop, op};
-use crate::shapes::iam as shapes;
 use crate::accounts::iso_now;
 use crate::api::policies::{check_attachable, note_attachment};
 use crate::model::{GroupRecord, IAM, Kind, ManagedPolicyRecord, MfaDeviceRecord, UserRecord};
+use crate::shapes::iam as shapes;
 use crate::state::Iam;
 use crate::util::*;
 use rampart_core::AwsError;
@@ -75,7 +75,11 @@ pub(crate) fn load_user(
     t.get_json::<UserRecord>(IAM, &Kind::User.key(acct, name))?.ok_or_else(|| no_such_entity("user", name))
 }
 
-fn create_user(iam: &Iam, call: &Call, input: shapes::CreateUserRequest) -> Result<shapes::CreateUserResponse, AwsError> {
+fn create_user(
+    iam: &Iam,
+    call: &Call,
+    input: shapes::CreateUserRequest,
+) -> Result<shapes::CreateUserResponse, AwsError> {
     let acct = account(call)?;
     let name = input.user_name;
     let path = input.path.unwrap_or_else(|| "/".to_owned());

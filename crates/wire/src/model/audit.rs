@@ -69,14 +69,18 @@ mod tests {
         );
         assert_eq!(v, json!({"keyId": "k", "plaintext": HIDDEN, "encryptionContext": {"Dept": "a"}}));
         let decrypt = kms.operation("Decrypt").unwrap().input.unwrap();
-        assert_eq!(request_parameters(&kms, decrypt, &json!({"CiphertextBlob": "AQID"}), &["CiphertextBlob"]), Value::Null);
+        assert_eq!(
+            request_parameters(&kms, decrypt, &json!({"CiphertextBlob": "AQID"}), &["CiphertextBlob"]),
+            Value::Null
+        );
         let iam = Model::from_json(include_str!("../../../iam/model/iam.json")).unwrap();
         let sts = Model::from_json(include_str!("../../../iam/model/sts.json")).unwrap();
         let web = sts.operation("AssumeRoleWithWebIdentity").unwrap().input.unwrap();
         let v = request_parameters(&sts, web, &json!({"RoleArn": "arn", "WebIdentityToken": "eyJ..."}), &[]);
         assert_eq!(v, json!({"roleArn": "arn", "webIdentityToken": HIDDEN}));
         let create = iam.operation("CreateUser").unwrap().input.unwrap();
-        let v = request_parameters(&iam, create, &json!({"UserName": "bob", "Tags": [{"Key": "a", "Value": "1"}]}), &[]);
+        let v =
+            request_parameters(&iam, create, &json!({"UserName": "bob", "Tags": [{"Key": "a", "Value": "1"}]}), &[]);
         assert_eq!(v, json!({"userName": "bob", "tags": [{"key": "a", "value": "1"}]}));
     }
 }

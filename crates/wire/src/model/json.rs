@@ -63,15 +63,15 @@ fn check(model: &Model, shape: ShapeId, value: &Value, name: &str, depth: usize)
         }
         Kind::String | Kind::Blob => value.is_string().then_some(()).ok_or_else(|| wrong("a string")),
         Kind::Boolean => value.is_boolean().then_some(()).ok_or_else(|| wrong("a boolean")),
-        Kind::Integer => value
-            .as_i64()
-            .filter(|n| i32::try_from(*n).is_ok())
-            .map(|_| ())
-            .ok_or_else(|| wrong("an integer")),
+        Kind::Integer => {
+            value.as_i64().filter(|n| i32::try_from(*n).is_ok()).map(|_| ()).ok_or_else(|| wrong("an integer"))
+        }
         Kind::Long => value.as_i64().map(|_| ()).ok_or_else(|| wrong("an integer")),
         Kind::Double => value.as_f64().map(|_| ()).ok_or_else(|| wrong("a number")),
         Kind::Timestamp => {
-            if value.is_number() || value.as_str().is_some_and(|t| super::query::timestamp_of(&Value::String(t.into())).is_some()) {
+            if value.is_number()
+                || value.as_str().is_some_and(|t| super::query::timestamp_of(&Value::String(t.into())).is_some())
+            {
                 Ok(())
             } else {
                 Err(wrong("a timestamp"))

@@ -126,7 +126,8 @@ fn value(
                 }
                 (format!("{full}.{element}"), inner)
             };
-            let scalar = !matches!(model.shape(*member).kind, Kind::Structure { .. } | Kind::List { .. } | Kind::Map { .. });
+            let scalar =
+                !matches!(model.shape(*member).kind, Kind::Structure { .. } | Kind::List { .. } | Kind::Map { .. });
             let groups = group(&list_params, full, scalar)?;
             let mut items = Vec::with_capacity(groups.len());
             for (i, fields) in groups.into_iter().enumerate() {
@@ -268,8 +269,12 @@ pub(crate) fn timestamp_value(t: Timestamp) -> Value {
 /// Reads a timestamp from the value tree (a number of seconds, or ISO 8601 text).
 pub(crate) fn timestamp_of(v: &Value) -> Option<Timestamp> {
     match v {
-        Value::Number(n) => n.as_i64().map(Timestamp::from_secs).or_else(|| n.as_f64().and_then(Timestamp::from_epoch_f64)),
-        Value::String(s) => Timestamp::parse_iso8601(s).or_else(|| s.parse::<f64>().ok().and_then(Timestamp::from_epoch_f64)),
+        Value::Number(n) => {
+            n.as_i64().map(Timestamp::from_secs).or_else(|| n.as_f64().and_then(Timestamp::from_epoch_f64))
+        }
+        Value::String(s) => {
+            Timestamp::parse_iso8601(s).or_else(|| s.parse::<f64>().ok().and_then(Timestamp::from_epoch_f64))
+        }
         _ => None,
     }
 }
@@ -429,8 +434,17 @@ mod tests {
         let m = iam();
         let out_shape = m.operation("ListUserTags").unwrap().output.unwrap();
         let mut xml = String::new();
-        write_xml(&m, out_shape, &json!({"Tags": [{"Key": "a<", "Value": "1"}], "IsTruncated": false}), Dialect::Query, &mut xml);
-        assert_eq!(xml, "<Tags><member><Key>a&lt;</Key><Value>1</Value></member></Tags><IsTruncated>false</IsTruncated>");
+        write_xml(
+            &m,
+            out_shape,
+            &json!({"Tags": [{"Key": "a<", "Value": "1"}], "IsTruncated": false}),
+            Dialect::Query,
+            &mut xml,
+        );
+        assert_eq!(
+            xml,
+            "<Tags><member><Key>a&lt;</Key><Value>1</Value></member></Tags><IsTruncated>false</IsTruncated>"
+        );
         let get_user = m.operation("GetUser").unwrap().output.unwrap();
         let mut xml = String::new();
         write_xml(

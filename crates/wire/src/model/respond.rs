@@ -50,7 +50,12 @@ pub fn parse_input(model: &Model, op: &OperationModel, input: Input) -> Result<V
 }
 
 /// The success response of `op` carrying `output`, in the model's protocol.
-pub fn respond(model: &Model, op: &OperationModel, output: &dyn ModeledOutput, request_id: &str) -> Response<ResponseBody> {
+pub fn respond(
+    model: &Model,
+    op: &OperationModel,
+    output: &dyn ModeledOutput,
+    request_id: &str,
+) -> Response<ResponseBody> {
     let protocol = model.metadata.protocol;
     match protocol {
         Protocol::Query | Protocol::Ec2 => {
