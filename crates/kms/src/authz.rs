@@ -4,8 +4,8 @@
 
 use crate::Kms;
 use crate::ciphertext;
-use crate::error::{incorrect_key, invalid_ciphertext, missing};
-use crate::input::{EncryptionContext, encryption_context, opt_blob, opt_str};
+use crate::error::{incorrect_key, invalid_ciphertext, missing, serialization};
+use crate::input::{EncryptionContext, encryption_context, opt_str};
 use crate::model::{AliasRecord, KeyRecord, TABLE};
 use crate::operations::{Extra, Scope};
 use crate::resolve::KeyName;
@@ -162,21 +162,22 @@ impl Kms {
         if let Some(resolved) = call.resolved.get::<ResolvedKey>().filter(|r| r.field == key_field) {
             return Ok(Cow::Borrowed(&resolved.key));
         }
-        Ok(Cow::Owned(self.decrypt_key(call.caller()?, Some(blob), key_param)?))
+        let blob_key_id = ciphertext::parse(blob).ok().map(|p| p.key_id);
+        Ok(Cow::Owned(self.decrypt_key(call.caller()?, blob_key_id, key_param)?))
     }
 
-    /// Resolves the key of a `Decrypt`-style request: from the ciphertext, checked against the
-    /// optional key id parameter.
+    /// Resolves the key of a `Decrypt`-style request: the one its ciphertext names
+    /// (`blob_key_id`, `None` when the ciphertext is not of the self-describing format), checked
+    /// against the optional key id parameter.
     pub(crate) fn decrypt_key(
         &self,
         caller: &Principal,
-        blob: Option<&[u8]>,
+        blob_key_id: Option<&str>,
         key_param: Option<&str>,
     ) -> Result<KeyRecord, AwsError> {
-        let parsed = blob.and_then(|b| ciphertext::parse(b).ok());
-        match (parsed, key_param) {
-            (Some(p), param) => {
-                let key = self.load_key(p.key_id)?.ok_or_else(invalid_ciphertext)?;
+        match (blob_key_id, key_param) {
+            (Some(id), param) => {
+                let key = self.load_key(id)?.ok_or_else(invalid_ciphertext)?;
                 if let Some(param) = param {
                     let named = self.resolve(caller.account_id.as_str(), param)?;
                     if named.key_id != key.key_id {
@@ -225,9 +226,12 @@ impl Kms {
                 } else {
                     ("CiphertextBlob", "SourceKeyId", "SourceEncryptionContext", "ReEncryptFrom")
                 };
-                let blob = opt_blob(input, blob_field)?.ok_or_else(|| missing(blob_field))?;
+                // Only the ciphertext's header is decoded here; the handler gets it whole.
+                let text = opt_str(input, blob_field)?.ok_or_else(|| missing(blob_field))?;
+                let blob_key_id = ciphertext::key_id_in_base64(text)
+                    .map_err(|()| serialization(format!("Field {blob_field} is not valid base64.")))?;
                 let key_param = opt_str(input, key_field)?;
-                let key = self.decrypt_key(caller, Some(&blob), key_param)?;
+                let key = self.decrypt_key(caller, blob_key_id.as_deref(), key_param)?;
                 let ec = encryption_context(input, ec_field)?;
                 context_conditions(&ec, &mut conditions);
                 // ReEncrypt also needs kms:ReEncryptTo on the destination key, decided under that

@@ -43,15 +43,6 @@ pub fn opt_time(v: &Value, field: &str) -> Result<Option<f64>, AwsError> {
     }
 }
 
-/// An optional blob field (base64 in JSON), decoded.
-pub fn opt_blob(v: &Value, field: &str) -> Result<Option<zeroize::Zeroizing<Vec<u8>>>, AwsError> {
-    let Some(s) = opt_str(v, field)? else { return Ok(None) };
-    base64::engine::general_purpose::STANDARD
-        .decode(s)
-        .map(|b| Some(zeroize::Zeroizing::new(b)))
-        .map_err(|_| serialization(format!("Field {field} is not valid base64.")))
-}
-
 /// An optional list of strings.
 pub fn opt_str_list(v: &Value, field: &str) -> Result<Option<Vec<String>>, AwsError> {
     match v.get(field) {

@@ -64,17 +64,46 @@ fn structure(model: &Model, shape: ShapeId, value: &Value, path: &str, hidden: b
         return;
     }
     let Value::Object(fields) = value else { return };
+    // A member's path is written only when it is needed (a message, or a member nested below):
+    // most members of most requests are absent or valid scalars.
     for m in members {
-        let at = join(path, &m.name);
         match fields.get(&m.name) {
             None | Some(Value::Null) => {
                 if m.required {
+                    let at = join(path, &m.name);
                     out.push(format!("Value null at '{at}' failed to satisfy constraint: Member must not be null"));
                 }
             }
-            Some(v) => member(model, m.shape, v, &at, hidden || m.sensitive, out),
+            Some(v) => match model.shape(m.shape).kind {
+                Kind::Structure { .. } | Kind::List { .. } | Kind::Map { .. } => {
+                    member(model, m.shape, v, &join(path, &m.name), hidden || m.sensitive, out);
+                }
+                _ => {
+                    if let Some(rule) = scalar_rule(model, m.shape, v) {
+                        let at = join(path, &m.name);
+                        scalar_violation(model, m.shape, v, &at, hidden || m.sensitive, rule, out);
+                    }
+                }
+            },
         }
     }
+}
+
+/// The message of a scalar that breaks `rule`.
+fn scalar_violation(
+    model: &Model,
+    shape: ShapeId,
+    value: &Value,
+    at: &str,
+    hidden: bool,
+    rule: String,
+    out: &mut Vec<String>,
+) {
+    let s = model.shape(shape);
+    // A blob is never echoed (AWS names its Java type), so hiding it changes nothing.
+    let hidden = (hidden || s.sensitive) && !matches!(s.kind, Kind::Blob);
+    let shown = echo(hidden, || show(model, shape, value));
+    out.push(format!("{shown} at '{at}' failed to satisfy constraint: {rule}"));
 }
 
 /// The echo of a value in a message: `Value 'x' at` or, for a hidden one, `Value at`.
@@ -145,10 +174,7 @@ fn member(model: &Model, shape: ShapeId, value: &Value, at: &str, hidden: bool, 
         }
         _ => {
             if let Some(rule) = scalar_rule(model, shape, value) {
-                // A blob is never echoed (AWS names its Java type), so hiding it changes nothing.
-                let hidden = hidden && !matches!(s.kind, Kind::Blob);
-                let shown = echo(hidden, || show(model, shape, value));
-                out.push(format!("{shown} at '{at}' failed to satisfy constraint: {rule}"));
+                scalar_violation(model, shape, value, at, hidden, rule, out);
             }
         }
     }
