@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize, Serializer};
 use std::fmt;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, Zeroizing};
 
 /// A blob member: bytes, base64 in JSON and XML.
 #[derive(Clone, Default, PartialEq, Eq)]
@@ -89,21 +89,26 @@ impl std::ops::Deref for SecretString {
 /// into the output as it is; `serde_json::to_value` parses it.
 const RAW_JSON: &str = "$serde_json::private::RawValue";
 
-fn serialize_base64<S: Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
+fn serialize_base64<S: Serializer>(bytes: &[u8], secret: bool, s: S) -> Result<S::Ok, S::Error> {
     use serde::ser::{Error as _, SerializeStruct as _};
     // Base64 needs no JSON escaping, so the quoted text is handed to serde_json as raw JSON:
     // written as a plain string, every byte of it would go through serde_json's escape scan,
     // which costs more than encoding it (and than the cryptography of a KMS call). Encoded
-    // straight into one buffer, sized exactly so that it never moves; for a sensitive blob that
-    // buffer is zeroized after use.
+    // straight into one buffer, sized exactly so that it never moves; the buffer of a sensitive
+    // blob is zeroized after use.
     let len = base64::encoded_len(bytes.len(), true).ok_or_else(|| S::Error::custom("blob too large"))?;
-    let mut text = Zeroizing::new(String::with_capacity(len + 2));
+    let mut text = String::with_capacity(len + 2);
     text.push('"');
-    B64.encode_string(bytes, &mut *text);
+    B64.encode_string(bytes, &mut text);
     text.push('"');
-    let mut raw = s.serialize_struct(RAW_JSON, 1)?;
-    raw.serialize_field(RAW_JSON, text.as_str())?;
-    raw.end()
+    let written = s.serialize_struct(RAW_JSON, 1).and_then(|mut raw| {
+        raw.serialize_field(RAW_JSON, text.as_str())?;
+        raw.end()
+    });
+    if secret {
+        text.zeroize();
+    }
+    written
 }
 
 struct Base64Visitor;
@@ -120,7 +125,7 @@ impl Visitor<'_> for Base64Visitor {
 
 impl Serialize for Blob {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        serialize_base64(&self.0, s)
+        serialize_base64(&self.0, false, s)
     }
 }
 
@@ -132,7 +137,7 @@ impl<'de> Deserialize<'de> for Blob {
 
 impl Serialize for SecretBlob {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        serialize_base64(&self.0, s)
+        serialize_base64(&self.0, true, s)
     }
 }
 
