@@ -1,5 +1,6 @@
 """Helpers for the KMS black-box tests: error assertions, IAM principals, a SoftHSM2 token."""
 
+import base64
 import os
 import shutil
 import subprocess
@@ -55,8 +56,9 @@ class SoftHsm:
 def softhsm(tmp_path):
     if SOFTHSM_MODULE is None or shutil.which("softhsm2-util") is None or shutil.which("pkcs11-tool") is None:
         pytest.fail("SoftHSM2 and OpenSC are required (scripts/setup-test-deps installs them)")
-    # A label with the shape of a CloudHSM cluster id (19 to 24 characters), as the API requires.
-    return SoftHsm(tmp_path / "softhsm", "cluster-" + uuid.uuid4().hex[:12])
+    # A label with the shape of a CloudHSM cluster id, as the API requires: `cluster-` and 11 to 16
+    # characters of base32 (letters, digits 2 to 7), 19 to 24 characters in all.
+    return SoftHsm(tmp_path / "softhsm", "cluster-" + base64.b32encode(uuid.uuid4().bytes).decode().lower()[:12])
 
 
 def hsm_server(fresh_server, hsm):

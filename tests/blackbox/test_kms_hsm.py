@@ -78,7 +78,7 @@ def test_hsm_keys_live_and_work_only_in_the_token(fresh_server, softhsm):
 def test_hsm_store_management_errors(fresh_server, softhsm):
     s = hsm_server(fresh_server, softhsm)
     kms = s.client("kms")
-    assert kms_error(lambda: kms.create_custom_key_store(CustomKeyStoreName="x", CloudHsmClusterId="cluster-doesnotexist1",
+    assert kms_error(lambda: kms.create_custom_key_store(CustomKeyStoreName="x", CloudHsmClusterId="cluster-doesnotexist",
                                                          TrustAnchorCertificate=TRUST_ANCHOR, KeyStorePassword=TOKEN_PIN)) == "CloudHsmClusterNotFoundException"
     cks = create_store(kms, softhsm, password="wrong-pin-123")
     assert kms_error(lambda: create_store(kms, softhsm, name="hsm-store")) == "CustomKeyStoreNameInUseException"

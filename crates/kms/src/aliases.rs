@@ -3,23 +3,19 @@
 
 use crate::Kms;
 use crate::error::{already_exists, not_found, validation};
-use crate::input::{opt_str, paging, req_str};
+use crate::input::{limit_or, timestamp};
 use crate::model::{AliasRecord, TABLE, alias_key};
+use crate::shapes::kms::{
+    AliasListEntry, CreateAliasRequest, DeleteAliasRequest, ListAliasesRequest, ListAliasesResponse, UpdateAliasRequest,
+};
 use rampart_core::AwsError;
 use rampart_store::{TxnExt, decode};
 use rampart_wire::Call;
-use serde_json::{Value, json};
+use rampart_wire::model::Empty;
 
-/// Checks an alias name: `alias/` and then letters, digits, `/`, `_`, `-`, `:`; not reserved.
+/// Checks an alias name beyond its length and characters (which the model checks): it starts
+/// with `alias/` and is not reserved.
 pub(crate) fn validate_alias_name(name: &str) -> Result<(), AwsError> {
-    crate::input::check_len(name, "AliasName", 1, 256)?;
-    if !name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b':' | b'/' | b'_' | b'-')) {
-        return Err(crate::error::constraint(
-            name,
-            "AliasName",
-            "Member must satisfy regular expression pattern: ^[a-zA-Z0-9:/_-]+$",
-        ));
-    }
     if !name.starts_with("alias/") || name.len() == "alias/".len() {
         return Err(validation(
             "Alias must start with the prefix \"alias/\". Please see https://docs.aws.amazon.com/kms/latest/developerguide/kms-alias.html",
@@ -43,24 +39,24 @@ pub(crate) fn check_target_is_key(target: &str) -> Result<(), AwsError> {
     Ok(())
 }
 
-fn alias_json(kms: &Kms, account: &str, a: &AliasRecord) -> Value {
-    json!({
-        "AliasName": a.name,
-        "AliasArn": kms.alias_arn(account, &a.name),
-        "TargetKeyId": a.target_key_id,
-        "CreationDate": a.created,
-        "LastUpdatedDate": a.updated,
-    })
+/// An alias as `ListAliases` describes it.
+fn alias_entry(kms: &Kms, account: &str, a: &AliasRecord) -> AliasListEntry {
+    AliasListEntry {
+        alias_name: Some(a.name.clone()),
+        alias_arn: Some(kms.alias_arn(account, &a.name)),
+        target_key_id: Some(a.target_key_id.clone()),
+        creation_date: Some(timestamp(a.created)),
+        last_updated_date: Some(timestamp(a.updated)),
+    }
 }
 
 /// `CreateAlias`.
-pub(crate) fn create_alias(kms: &Kms, call: &Call) -> Result<Value, AwsError> {
+pub(crate) fn create_alias(kms: &Kms, call: &Call, input: CreateAliasRequest) -> Result<Empty, AwsError> {
     let caller = call.caller()?;
-    let input = call.json();
     let account = caller.account_id.as_str();
-    let name = req_str(input, "AliasName", 256)?;
+    let name = input.alias_name.as_str();
     validate_alias_name(name)?;
-    let target = req_str(input, "TargetKeyId", 2048)?;
+    let target = input.target_key_id.as_str();
     check_target_is_key(target)?;
     let key = kms.resolve(account, target)?;
     kms.check_not_pending_deletion(&key)?;
@@ -73,17 +69,16 @@ pub(crate) fn create_alias(kms: &Kms, call: &Call) -> Result<Value, AwsError> {
     if !inserted {
         return Err(already_exists(format!("An alias with the name {} already exists", kms.alias_arn(account, name))));
     }
-    Ok(json!({}))
+    Ok(Empty {})
 }
 
-/// `UpdateAlias`: points an alias at another key of the same type and usage.
-pub(crate) fn update_alias(kms: &Kms, call: &Call) -> Result<Value, AwsError> {
+/// `UpdateAlias`: the new key must be of the same type and usage as the current one.
+pub(crate) fn update_alias(kms: &Kms, call: &Call, input: UpdateAliasRequest) -> Result<Empty, AwsError> {
     let caller = call.caller()?;
-    let input = call.json();
     let account = caller.account_id.as_str();
-    let name = req_str(input, "AliasName", 256)?;
+    let name = input.alias_name.as_str();
     validate_alias_name(name)?;
-    let target = req_str(input, "TargetKeyId", 2048)?;
+    let target = input.target_key_id.as_str();
     check_target_is_key(target)?;
     let key = kms.resolve(account, target)?;
     kms.check_not_pending_deletion(&key)?;
@@ -106,34 +101,33 @@ pub(crate) fn update_alias(kms: &Kms, call: &Call) -> Result<Value, AwsError> {
         t.put_json(TABLE, &alias_key(account, name), &a)?;
         Ok(())
     })?;
-    Ok(json!({}))
+    Ok(Empty {})
 }
 
 /// `DeleteAlias`.
-pub(crate) fn delete_alias(kms: &Kms, call: &Call) -> Result<Value, AwsError> {
+pub(crate) fn delete_alias(kms: &Kms, call: &Call, input: DeleteAliasRequest) -> Result<Empty, AwsError> {
     let caller = call.caller()?;
     let account = caller.account_id.as_str();
-    let name = req_str(call.json(), "AliasName", 256)?;
+    let name = input.alias_name.as_str();
     validate_alias_name(name)?;
     let deleted = kms.write(|t| Ok(t.delete(TABLE, &alias_key(account, name))?))?;
     if !deleted {
         return Err(not_found(format!("Alias {} is not found.", kms.alias_arn(account, name))));
     }
-    Ok(json!({}))
+    Ok(Empty {})
 }
 
-/// `ListAliases`, optionally of one key.
-pub(crate) fn list_aliases(kms: &Kms, call: &Call) -> Result<Value, AwsError> {
+/// `ListAliases`, of the account or of one key.
+pub(crate) fn list_aliases(kms: &Kms, call: &Call, input: ListAliasesRequest) -> Result<ListAliasesResponse, AwsError> {
     let caller = call.caller()?;
-    let input = call.json();
     let account = caller.account_id.as_str();
-    let (limit, marker) = paging(input, 50)?;
-    let filter = match opt_str(input, "KeyId")? {
+    let limit = limit_or(input.limit, 50);
+    let filter = match input.key_id.as_deref() {
         Some(k) => Some(kms.resolve(account, k)?.key_id),
         None => None,
     };
     let prefix = format!("alias/{account}/");
-    let mut after = marker.map(|m| format!("{prefix}{m}"));
+    let mut after = input.marker.map(|m| format!("{prefix}{m}"));
     let mut out = Vec::new();
     let mut last = None;
     let mut truncated = false;
@@ -150,16 +144,16 @@ pub(crate) fn list_aliases(kms: &Kms, call: &Call) -> Result<Value, AwsError> {
                 break 'scan;
             }
             last = Some(a.name.clone());
-            out.push(alias_json(kms, account, &a));
+            out.push(alias_entry(kms, account, &a));
         }
         after = page.last().map(|(k, _)| k.clone());
         if done {
             break;
         }
     }
-    let mut resp = json!({ "Aliases": out, "Truncated": truncated });
-    if truncated && let Some(l) = last {
-        resp["NextMarker"] = json!(l);
-    }
-    Ok(resp)
+    Ok(ListAliasesResponse {
+        aliases: Some(out),
+        next_marker: if truncated { last } else { None },
+        truncated: Some(truncated),
+    })
 }

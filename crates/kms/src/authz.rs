@@ -4,8 +4,8 @@
 
 use crate::Kms;
 use crate::ciphertext;
-use crate::error::{incorrect_key, invalid_ciphertext, missing};
-use crate::input::{EncryptionContext, encryption_context, opt_blob, opt_str, req_blob, req_str};
+use crate::error::{incorrect_key, invalid_ciphertext, missing, serialization};
+use crate::input::{EncryptionContext, encryption_context, opt_str};
 use crate::model::{AliasRecord, KeyRecord, TABLE};
 use crate::operations::{Extra, Scope};
 use crate::resolve::KeyName;
@@ -16,7 +16,6 @@ use rampart_store::decode;
 use rampart_wire::Call;
 use std::borrow::Cow;
 use std::sync::Arc;
-use zeroize::Zeroizing;
 
 /// What the target of a call on a key resolved, handed to its handler
 /// ([`Target::resolved`]): the handler uses the very key that was authorized, and neither
@@ -27,12 +26,7 @@ pub(crate) struct ResolvedKey {
     field: &'static str,
     /// The key the call acts on (the source key of `ReEncrypt`).
     key: KeyRecord,
-    /// `Decrypt` and `ReEncrypt`: the decoded `CiphertextBlob`.
-    ciphertext: Option<Zeroizing<Vec<u8>>>,
 }
-
-/// A decoded ciphertext blob, borrowed from what authorization resolved or decoded anew.
-pub(crate) type DecodedBlob<'c> = Cow<'c, Zeroizing<Vec<u8>>>;
 
 /// Condition keys as the authorizer takes them.
 pub(crate) type Conditions = Vec<(String, Vec<String>)>;
@@ -146,48 +140,44 @@ impl Kms {
         })
     }
 
-    /// The key named by request field `field` of `call`: the one resolved when the call was
-    /// authorized, or (for a call that was not) resolved now.
-    pub(crate) fn key_for<'c>(&self, call: &'c Call, field: &str) -> Result<Cow<'c, KeyRecord>, AwsError> {
-        let name = req_str(call.json(), field, 2048)?;
+    /// The key named `name` by request field `field` of `call`: the one resolved when the call
+    /// was authorized, or (for a call that was not) resolved now.
+    pub(crate) fn key_for<'c>(&self, call: &'c Call, field: &str, name: &str) -> Result<Cow<'c, KeyRecord>, AwsError> {
         if let Some(resolved) = call.resolved.get::<ResolvedKey>().filter(|r| r.field == field) {
             return Ok(Cow::Borrowed(&resolved.key));
         }
         Ok(Cow::Owned(self.resolve(call.caller()?.account_id.as_str(), name)?))
     }
 
-    /// The decoded ciphertext (field `blob_field`) of a `Decrypt`-style call and its key (from
-    /// the ciphertext, checked against the optional key field `key_field`): as resolved when the
-    /// call was authorized, or (for a call that was not) resolved now.
-    pub(crate) fn ciphertext_and_key<'c>(
+    /// The key of a `Decrypt`-style call (from the ciphertext `blob`, checked against the
+    /// optional key field `key_field`, which said `key_param`): as resolved when the call was
+    /// authorized, or (for a call that was not) resolved now.
+    pub(crate) fn ciphertext_key<'c>(
         &self,
         call: &'c Call,
-        blob_field: &str,
         key_field: &str,
-    ) -> Result<(DecodedBlob<'c>, Cow<'c, KeyRecord>), AwsError> {
-        if let Some(ResolvedKey { field, key, ciphertext: Some(blob) }) = call.resolved.get::<ResolvedKey>()
-            && *field == key_field
-        {
-            return Ok((Cow::Borrowed(blob), Cow::Borrowed(key)));
+        blob: &[u8],
+        key_param: Option<&str>,
+    ) -> Result<Cow<'c, KeyRecord>, AwsError> {
+        if let Some(resolved) = call.resolved.get::<ResolvedKey>().filter(|r| r.field == key_field) {
+            return Ok(Cow::Borrowed(&resolved.key));
         }
-        let input = call.json();
-        let blob = req_blob(input, blob_field, 6144)?;
-        let key = self.decrypt_key(call.caller()?, Some(&blob), opt_str(input, key_field)?)?;
-        Ok((Cow::Owned(blob), Cow::Owned(key)))
+        let blob_key_id = ciphertext::parse(blob).ok().map(|p| p.key_id);
+        Ok(Cow::Owned(self.decrypt_key(call.caller()?, blob_key_id, key_param)?))
     }
 
-    /// Resolves the key of a `Decrypt`-style request: from the ciphertext, checked against the
-    /// optional key id parameter.
+    /// Resolves the key of a `Decrypt`-style request: the one its ciphertext names
+    /// (`blob_key_id`, `None` when the ciphertext is not of the self-describing format), checked
+    /// against the optional key id parameter.
     pub(crate) fn decrypt_key(
         &self,
         caller: &Principal,
-        blob: Option<&[u8]>,
+        blob_key_id: Option<&str>,
         key_param: Option<&str>,
     ) -> Result<KeyRecord, AwsError> {
-        let parsed = blob.and_then(|b| ciphertext::parse(b).ok());
-        match (parsed, key_param) {
-            (Some(p), param) => {
-                let key = self.load_key(p.key_id)?.ok_or_else(invalid_ciphertext)?;
+        match (blob_key_id, key_param) {
+            (Some(id), param) => {
+                let key = self.load_key(id)?.ok_or_else(invalid_ciphertext)?;
                 if let Some(param) = param {
                     let named = self.resolve(caller.account_id.as_str(), param)?;
                     if named.key_id != key.key_id {
@@ -227,7 +217,7 @@ impl Kms {
                 };
                 let alias = KeyName::parse(name).ok().and_then(|n| n.alias().map(str::to_owned));
                 let mut target = self.key_target(caller, &key, vec![], alias.as_deref(), conditions, granted)?;
-                target.resolved = Resolved::new(ResolvedKey { field: param, key, ciphertext: None });
+                target.resolved = Resolved::new(ResolvedKey { field: param, key });
                 Ok(target)
             }
             Scope::Decrypt | Scope::ReEncrypt => {
@@ -236,9 +226,12 @@ impl Kms {
                 } else {
                     ("CiphertextBlob", "SourceKeyId", "SourceEncryptionContext", "ReEncryptFrom")
                 };
-                let blob = opt_blob(input, blob_field, 1, 6144)?.ok_or_else(|| missing(blob_field))?;
+                // Only the ciphertext's header is decoded here; the handler gets it whole.
+                let text = opt_str(input, blob_field)?.ok_or_else(|| missing(blob_field))?;
+                let blob_key_id = ciphertext::key_id_in_base64(text)
+                    .map_err(|()| serialization(format!("Field {blob_field} is not valid base64.")))?;
                 let key_param = opt_str(input, key_field)?;
-                let key = self.decrypt_key(caller, Some(&blob), key_param)?;
+                let key = self.decrypt_key(caller, blob_key_id.as_deref(), key_param)?;
                 let ec = encryption_context(input, ec_field)?;
                 context_conditions(&ec, &mut conditions);
                 // ReEncrypt also needs kms:ReEncryptTo on the destination key, decided under that
@@ -270,7 +263,7 @@ impl Kms {
                 if let Some(d) = destination {
                     target.also.push(("kms:ReEncryptTo", d));
                 }
-                target.resolved = Resolved::new(ResolvedKey { field: key_field, key, ciphertext: Some(blob) });
+                target.resolved = Resolved::new(ResolvedKey { field: key_field, key });
                 Ok(target)
             }
             Scope::CreateGrant => {
@@ -280,7 +273,12 @@ impl Kms {
                 self.key_target(caller, &key, vec![], None, conditions, granted)
             }
             Scope::RetireGrant => {
-                let (key, grant) = self.grant_to_retire(caller, input)?;
+                let (key, grant) = self.grant_to_retire(
+                    caller,
+                    opt_str(input, "GrantToken")?,
+                    opt_str(input, "KeyId")?,
+                    opt_str(input, "GrantId")?,
+                )?;
                 let granted = crate::grants::may_retire(caller, &grant);
                 self.key_target(caller, &key, vec![], None, conditions, granted)
             }

@@ -68,6 +68,40 @@ pub fn parse(blob: &[u8]) -> Result<Blob<'_>, AwsError> {
     Ok(Blob { key_id, material_id, nonce, header: &blob[..header_len], sealed: &blob[header_len..] })
 }
 
+/// Blobs (as base64 text) at most this long are read whole by [`key_id_in_base64`].
+const SHORT_TEXT: usize = 512;
+
+/// The key id of a blob carried as base64 `text` (as in a request), or `None` when it is not a
+/// blob of this format (an RSA ciphertext, garbage): what [`parse`] would find, read from only
+/// as much of the text as the header needs. Authorization learns which key a `Decrypt` is for
+/// without decoding the whole ciphertext, which the handler gets decoded with its typed input.
+/// `Err(())` when the text read is not base64.
+#[allow(clippy::result_unit_err)]
+pub fn key_id_in_base64(text: &str) -> Result<Option<String>, ()> {
+    use base64::Engine;
+    let b64 = &base64::engine::general_purpose::STANDARD;
+    if text.len() <= SHORT_TEXT {
+        let blob = b64.decode(text).map_err(drop)?;
+        return Ok(parse(&blob).ok().map(|p| p.key_id.to_owned()));
+    }
+    // Longer than SHORT_TEXT, so the prefixes read below hold whole groups of four characters
+    // and no padding.
+    let head = b64.decode(&text[..8]).map_err(drop)?;
+    if &head[..MAGIC.len()] != MAGIC {
+        return Ok(None);
+    }
+    let id_len = usize::from(head[MAGIC.len()]);
+    let id_start = MAGIC.len() + 1;
+    let padding = text.bytes().rev().take_while(|&b| b == b'=').count().min(2);
+    let blob_len = (text.len() / 4 * 3).saturating_sub(padding);
+    if blob_len < id_start + id_len + 32 + NONCE_LEN + TAG_LEN {
+        return Ok(None);
+    }
+    let prefix = (id_start + id_len).div_ceil(3) * 4;
+    let bytes = b64.decode(&text[..prefix]).map_err(drop)?;
+    Ok(std::str::from_utf8(&bytes[id_start..id_start + id_len]).ok().map(str::to_owned))
+}
+
 /// The associated data: the header, then the encryption context as length-prefixed UTF-8
 /// pairs in key order (unambiguous: no two contexts encode alike).
 pub fn aad(header: &[u8], context: &EncryptionContext) -> Vec<u8> {
@@ -103,6 +137,31 @@ mod tests {
         for bad in [&b""[..], b"RKC", b"RKC\x01\xff", &blob[..h.len() + 3]] {
             assert_eq!(parse(bad).unwrap_err().code(), "InvalidCiphertextException");
         }
+    }
+
+    #[test]
+    fn the_key_id_is_read_from_the_base64_header_alone() {
+        use base64::Engine;
+        let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+        let mid = "ab".repeat(32);
+        let id = "1234abcd-12ab-34cd-56ef-1234567890ab";
+        let h = header(id, &mid, &[7; 12]).unwrap();
+        for body in [20, 400, 1024, 1025, 1026, 4096] {
+            let mut blob = h.clone();
+            blob.extend((0..body).map(|i| i as u8));
+            let text = b64(&blob);
+            assert_eq!(key_id_in_base64(&text), Ok(Some(id.to_owned())), "{body}");
+            assert_eq!(key_id_in_base64(&text), Ok(parse(&blob).ok().map(|p| p.key_id.to_owned())));
+            let mut bad = text.clone();
+            bad.replace_range(2..3, "!");
+            assert_eq!(key_id_in_base64(&bad), Err(()));
+        }
+        let rsa = b64(&[0x5a; 512]);
+        assert_eq!(key_id_in_base64(&rsa), Ok(None));
+        let mut truncated = h.clone();
+        truncated[4] = 200;
+        truncated.extend([0; 600]);
+        assert_eq!(key_id_in_base64(&b64(&truncated)), Ok(None));
     }
 
     #[test]

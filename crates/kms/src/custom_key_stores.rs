@@ -7,14 +7,19 @@
 
 use crate::Kms;
 use crate::backend::pin_purpose;
-use crate::error::{internal, unsupported};
-use crate::input::{b64, check_len, opt_enum, opt_str, paging, req_str};
+use crate::error::{internal, missing, unsupported};
+use crate::input::{b64, index_marker, limit_or, timestamp};
 use crate::model::{CustomKeyStoreRecord, KeyRecord, TABLE, cks_key};
+use crate::shapes::kms::{
+    ConnectCustomKeyStoreRequest, ConnectCustomKeyStoreResponse, CreateCustomKeyStoreRequest,
+    CreateCustomKeyStoreResponse, CustomKeyStoresListEntry, DeleteCustomKeyStoreRequest, DeleteCustomKeyStoreResponse,
+    DescribeCustomKeyStoresRequest, DescribeCustomKeyStoresResponse, DisconnectCustomKeyStoreRequest,
+    DisconnectCustomKeyStoreResponse, UpdateCustomKeyStoreRequest, UpdateCustomKeyStoreResponse,
+};
 use rampart_core::AwsError;
 use rampart_crypto::kms::pkcs11::{ConnectError, token_exists};
 use rampart_store::{TxnExt, decode};
 use rampart_wire::Call;
-use serde_json::{Value, json};
 use std::sync::Arc;
 
 fn not_found(id: &str) -> AwsError {
@@ -29,23 +34,13 @@ fn cluster_not_found(msg: impl Into<String>) -> AwsError {
     AwsError::new("CloudHsmClusterNotFoundException", 400, msg)
 }
 
-fn check_cluster_id(id: &str) -> Result<(), AwsError> {
-    check_len(id, "CloudHsmClusterId", 19, 24)?;
-    Ok(())
-}
-
-fn check_password(p: &str) -> Result<(), AwsError> {
-    check_len(p, "KeyStorePassword", 7, 32)
-}
-
 impl Kms {
     fn all_stores(&self) -> Result<Vec<CustomKeyStoreRecord>, AwsError> {
         self.store.scan(TABLE, "cks/", None, 10_000)?.iter().map(|(k, v)| Ok(decode(TABLE, k, v)?)).collect()
     }
 
-    fn account_store(&self, call: &Call) -> Result<CustomKeyStoreRecord, AwsError> {
+    fn account_store(&self, call: &Call, id: &str) -> Result<CustomKeyStoreRecord, AwsError> {
         let caller = call.caller()?;
-        let id = req_str(call.json(), "CustomKeyStoreId", 64)?;
         self.load_cks(id)?.filter(|c| c.account == caller.account_id.as_str()).ok_or_else(|| not_found(id))
     }
 
@@ -71,36 +66,37 @@ impl Kms {
     }
 }
 
-fn describe(c: &CustomKeyStoreRecord) -> Value {
-    let mut v = json!({
-        "CustomKeyStoreId": c.id,
-        "CustomKeyStoreName": c.name,
-        "CloudHsmClusterId": c.cluster_id,
-        "TrustAnchorCertificate": c.trust_anchor,
-        "ConnectionState": c.state,
-        "CreationDate": c.created,
-        "CustomKeyStoreType": "AWS_CLOUDHSM",
-    });
-    if let Some(e) = &c.error_code {
-        v["ConnectionErrorCode"] = json!(e);
+/// A custom key store as `DescribeCustomKeyStores` describes it.
+fn describe(c: &CustomKeyStoreRecord) -> CustomKeyStoresListEntry {
+    CustomKeyStoresListEntry {
+        custom_key_store_id: Some(c.id.clone()),
+        custom_key_store_name: Some(c.name.clone()),
+        cloud_hsm_cluster_id: Some(c.cluster_id.clone()),
+        trust_anchor_certificate: Some(c.trust_anchor.clone()),
+        connection_state: Some(c.state.clone()),
+        connection_error_code: c.error_code.clone(),
+        creation_date: Some(timestamp(c.created)),
+        custom_key_store_type: Some("AWS_CLOUDHSM".to_owned()),
+        xks_proxy_configuration: None,
     }
-    v
 }
 
-/// `CreateCustomKeyStore`.
-pub(crate) fn create_custom_key_store(kms: &Kms, call: &Call) -> Result<Value, AwsError> {
+/// `CreateCustomKeyStore`: an HSM key store (the model bounds the cluster id and password
+/// lengths; KMS requires them for HSM key stores).
+pub(crate) fn create_custom_key_store(
+    kms: &Kms,
+    call: &Call,
+    input: CreateCustomKeyStoreRequest,
+) -> Result<CreateCustomKeyStoreResponse, AwsError> {
     let caller = call.caller()?;
-    let input = call.json();
     let account = caller.account_id.as_str();
-    let name = req_str(input, "CustomKeyStoreName", 256)?.to_owned();
-    if opt_enum(input, "CustomKeyStoreType", &["AWS_CLOUDHSM", "EXTERNAL_KEY_STORE"])? == Some("EXTERNAL_KEY_STORE") {
+    let name = input.custom_key_store_name;
+    if input.custom_key_store_type.as_deref() == Some("EXTERNAL_KEY_STORE") {
         return Err(unsupported("External key stores are not supported; use an HSM (AWS_CLOUDHSM) key store."));
     }
-    let cluster = req_str(input, "CloudHsmClusterId", 24)?.to_owned();
-    check_cluster_id(&cluster)?;
-    let trust_anchor = req_str(input, "TrustAnchorCertificate", 5000)?.to_owned();
-    let password = req_str(input, "KeyStorePassword", 32)?;
-    check_password(password)?;
+    let cluster = input.cloud_hsm_cluster_id.ok_or_else(|| missing("CloudHsmClusterId"))?;
+    let trust_anchor = input.trust_anchor_certificate.ok_or_else(|| missing("TrustAnchorCertificate"))?;
+    let password = input.key_store_password.ok_or_else(|| missing("KeyStorePassword"))?;
     let stores = kms.all_stores()?;
     if stores.iter().any(|c| c.account == account && c.name == name) {
         return Err(AwsError::new(
@@ -134,16 +130,19 @@ pub(crate) fn create_custom_key_store(kms: &Kms, call: &Call) -> Result<Value, A
         created: kms.now(),
     };
     kms.write(|t| Ok(t.put_json(TABLE, &cks_key(&id), &record)?))?;
-    Ok(json!({ "CustomKeyStoreId": id }))
+    Ok(CreateCustomKeyStoreResponse { custom_key_store_id: Some(id) })
 }
 
-/// `ConnectCustomKeyStore`: logs in to the token. A failure leaves the store `FAILED` with its
-/// `ConnectionErrorCode`, as AWS reports it through `DescribeCustomKeyStores`.
-pub(crate) fn connect_custom_key_store(kms: &Kms, call: &Call) -> Result<Value, AwsError> {
-    let mut cks = kms.account_store(call)?;
+/// `ConnectCustomKeyStore`: a failure to open the token leaves the store `FAILED`, as in AWS.
+pub(crate) fn connect_custom_key_store(
+    kms: &Kms,
+    call: &Call,
+    input: ConnectCustomKeyStoreRequest,
+) -> Result<ConnectCustomKeyStoreResponse, AwsError> {
+    let mut cks = kms.account_store(call, &input.custom_key_store_id)?;
     match cks.state.as_str() {
         "CONNECTED" if kms.tokens.lock().unwrap_or_else(|p| p.into_inner()).contains_key(&cks.id) => {
-            return Ok(json!({}));
+            return Ok(ConnectCustomKeyStoreResponse {});
         }
         "FAILED" => {
             return Err(invalid_state(format!(
@@ -166,29 +165,36 @@ pub(crate) fn connect_custom_key_store(kms: &Kms, call: &Call) -> Result<Value, 
         }
     }
     kms.write(|t| Ok(t.put_json(TABLE, &cks_key(&cks.id), &cks)?))?;
-    Ok(json!({}))
+    Ok(ConnectCustomKeyStoreResponse {})
 }
 
-/// `DisconnectCustomKeyStore`: logs out; its keys become unavailable.
-pub(crate) fn disconnect_custom_key_store(kms: &Kms, call: &Call) -> Result<Value, AwsError> {
-    let mut cks = kms.account_store(call)?;
+/// `DisconnectCustomKeyStore`.
+pub(crate) fn disconnect_custom_key_store(
+    kms: &Kms,
+    call: &Call,
+    input: DisconnectCustomKeyStoreRequest,
+) -> Result<DisconnectCustomKeyStoreResponse, AwsError> {
+    let mut cks = kms.account_store(call, &input.custom_key_store_id)?;
     if let Some((_, t)) = kms.tokens.lock().unwrap_or_else(|p| p.into_inner()).remove(&cks.id) {
         t.disconnect();
     }
     cks.state = "DISCONNECTED".into();
     cks.error_code = None;
     kms.write(|t| Ok(t.put_json(TABLE, &cks_key(&cks.id), &cks)?))?;
-    Ok(json!({}))
+    Ok(DisconnectCustomKeyStoreResponse {})
 }
 
-/// `DescribeCustomKeyStores`.
-pub(crate) fn describe_custom_key_stores(kms: &Kms, call: &Call) -> Result<Value, AwsError> {
+/// `DescribeCustomKeyStores`, all of the account's or the one named.
+pub(crate) fn describe_custom_key_stores(
+    kms: &Kms,
+    call: &Call,
+    input: DescribeCustomKeyStoresRequest,
+) -> Result<DescribeCustomKeyStoresResponse, AwsError> {
     let caller = call.caller()?;
-    let input = call.json();
     let account = caller.account_id.as_str();
-    let id = opt_str(input, "CustomKeyStoreId")?;
-    let name = opt_str(input, "CustomKeyStoreName")?;
-    let (limit, marker) = paging(input, 100)?;
+    let id = input.custom_key_store_id.as_deref();
+    let name = input.custom_key_store_name.as_deref();
+    let limit = limit_or(input.limit, 100);
     let mut stores: Vec<CustomKeyStoreRecord> = kms
         .all_stores()?
         .into_iter()
@@ -198,26 +204,26 @@ pub(crate) fn describe_custom_key_stores(kms: &Kms, call: &Call) -> Result<Value
         return Err(not_found(id.or(name).unwrap_or_default()));
     }
     stores.sort_by(|a, b| a.created.total_cmp(&b.created));
-    let start = match marker {
-        Some(m) => m.parse::<usize>().map_err(|_| crate::error::invalid_marker())?,
-        None => 0,
-    };
-    let page: Vec<Value> = stores.iter().skip(start).take(limit).map(describe).collect();
+    let start = index_marker(input.marker.as_deref())?;
+    let page: Vec<CustomKeyStoresListEntry> = stores.iter().skip(start).take(limit).map(describe).collect();
     let truncated = start + page.len() < stores.len();
-    let mut out = json!({ "CustomKeyStores": page, "Truncated": truncated });
-    if truncated {
-        out["NextMarker"] = json!((start + limit).to_string());
-    }
-    Ok(out)
+    Ok(DescribeCustomKeyStoresResponse {
+        custom_key_stores: Some(page),
+        next_marker: truncated.then(|| (start + limit).to_string()),
+        truncated: Some(truncated),
+    })
 }
 
-/// `UpdateCustomKeyStore`: a new name any time; a new PIN or token only while disconnected.
-pub(crate) fn update_custom_key_store(kms: &Kms, call: &Call) -> Result<Value, AwsError> {
-    let mut cks = kms.account_store(call)?;
-    let input = call.json();
-    let new_name = opt_str(input, "NewCustomKeyStoreName")?;
-    let password = opt_str(input, "KeyStorePassword")?;
-    let cluster = opt_str(input, "CloudHsmClusterId")?;
+/// `UpdateCustomKeyStore`: its name any time; its HSM or password only while disconnected.
+pub(crate) fn update_custom_key_store(
+    kms: &Kms,
+    call: &Call,
+    input: UpdateCustomKeyStoreRequest,
+) -> Result<UpdateCustomKeyStoreResponse, AwsError> {
+    let mut cks = kms.account_store(call, &input.custom_key_store_id)?;
+    let new_name = input.new_custom_key_store_name.as_deref();
+    let password = input.key_store_password.as_ref();
+    let cluster = input.cloud_hsm_cluster_id.as_deref();
     if (password.is_some() || cluster.is_some()) && cks.state != "DISCONNECTED" {
         return Err(invalid_state(format!(
             "Custom key store {} must be disconnected to change its HSM or password.",
@@ -225,7 +231,6 @@ pub(crate) fn update_custom_key_store(kms: &Kms, call: &Call) -> Result<Value, A
         )));
     }
     if let Some(n) = new_name {
-        check_len(n, "NewCustomKeyStoreName", 1, 256)?;
         if kms.all_stores()?.iter().any(|c| c.account == cks.account && c.name == n && c.id != cks.id) {
             return Err(AwsError::new(
                 "CustomKeyStoreNameInUseException",
@@ -236,23 +241,25 @@ pub(crate) fn update_custom_key_store(kms: &Kms, call: &Call) -> Result<Value, A
         cks.name = n.to_owned();
     }
     if let Some(p) = password {
-        check_password(p)?;
         let sealed =
             kms.keystore.seal(pin_purpose(&cks.id).as_bytes(), p.as_bytes()).map_err(|e| internal(e.to_string()))?;
         cks.pin_sealed = b64(&sealed);
     }
     if let Some(c) = cluster {
-        check_cluster_id(c)?;
         kms.check_token(c)?;
         cks.cluster_id = c.to_owned();
     }
     kms.write(|t| Ok(t.put_json(TABLE, &cks_key(&cks.id), &cks)?))?;
-    Ok(json!({}))
+    Ok(UpdateCustomKeyStoreResponse {})
 }
 
-/// `DeleteCustomKeyStore`: only disconnected and empty stores.
-pub(crate) fn delete_custom_key_store(kms: &Kms, call: &Call) -> Result<Value, AwsError> {
-    let cks = kms.account_store(call)?;
+/// `DeleteCustomKeyStore`: only a disconnected store that holds no keys.
+pub(crate) fn delete_custom_key_store(
+    kms: &Kms,
+    call: &Call,
+    input: DeleteCustomKeyStoreRequest,
+) -> Result<DeleteCustomKeyStoreResponse, AwsError> {
+    let cks = kms.account_store(call, &input.custom_key_store_id)?;
     if cks.state != "DISCONNECTED" {
         return Err(invalid_state(format!("Custom key store {} must be disconnected before it is deleted.", cks.id)));
     }
@@ -264,5 +271,5 @@ pub(crate) fn delete_custom_key_store(kms: &Kms, call: &Call) -> Result<Value, A
         ));
     }
     kms.write(|t| Ok(t.delete(TABLE, &cks_key(&cks.id))?))?;
-    Ok(json!({}))
+    Ok(DeleteCustomKeyStoreResponse {})
 }

@@ -3,27 +3,22 @@
 
 use crate::Kms;
 use crate::authz::Conditions;
-use crate::error::{dry_run, invalid_key_usage, unsupported, validation};
-use crate::input::{b64, encryption_context, opt_bool, opt_enum, opt_int, opt_str};
+use crate::error::{invalid_key_usage, unsupported, validation};
+use crate::input::{EncryptionContext, opt_str};
 use crate::model::KeyRecord;
-use crate::reply::JsonObject;
+use crate::shapes::kms::{
+    GenerateDataKeyPairRequest, GenerateDataKeyPairResponse, GenerateDataKeyPairWithoutPlaintextRequest,
+    GenerateDataKeyPairWithoutPlaintextResponse, GenerateDataKeyRequest, GenerateDataKeyResponse,
+    GenerateDataKeyWithoutPlaintextRequest, GenerateDataKeyWithoutPlaintextResponse, GenerateRandomRequest,
+    GenerateRandomResponse, RecipientInfo,
+};
+use crate::symmetric::{check_dry_run, check_recipient};
 use rampart_core::AwsError;
 use rampart_crypto::kms::{KeySpec, public};
 use rampart_wire::Call;
-use serde_json::{Value, json};
+use rampart_wire::model::{Blob, SecretBlob};
+use serde_json::Value;
 use std::borrow::Cow;
-
-const PAIR_SPECS: &[&str] = &[
-    "RSA_2048",
-    "RSA_3072",
-    "RSA_4096",
-    "ECC_NIST_P256",
-    "ECC_NIST_P384",
-    "ECC_NIST_P521",
-    "ECC_SECG_P256K1",
-    "SM2",
-    "ECC_NIST_EDWARDS25519",
-];
 
 /// `kms:DataKeyPairSpec`.
 pub(crate) fn pair_conditions(input: &Value) -> Conditions {
@@ -34,13 +29,17 @@ pub(crate) fn pair_conditions(input: &Value) -> Conditions {
 }
 
 /// The symmetric encryption key a data-key request names, checked usable.
-fn wrapping_key<'c>(kms: &Kms, call: &'c Call, operation: &str) -> Result<Cow<'c, KeyRecord>, AwsError> {
-    let input = call.json();
-    let key = kms.key_for(call, "KeyId")?;
-    crate::input::grant_tokens(input)?;
-    if input.get("Recipient").is_some_and(|r| !r.is_null()) {
-        return Err(validation("Recipient (Nitro Enclaves attestation) is not supported."));
-    }
+fn wrapping_key<'c>(
+    kms: &Kms,
+    call: &'c Call,
+    key_id: &str,
+    grant_tokens: Option<&[String]>,
+    recipient: Option<&RecipientInfo>,
+    operation: &str,
+) -> Result<Cow<'c, KeyRecord>, AwsError> {
+    let key = kms.key_for(call, "KeyId", key_id)?;
+    crate::grants::check_tokens(grant_tokens)?;
+    check_recipient(recipient)?;
     kms.check_usable(&key)?;
     kms.check_usage(&key, "ENCRYPT_DECRYPT", operation)?;
     if key.key_spec != "SYMMETRIC_DEFAULT" {
@@ -52,9 +51,8 @@ fn wrapping_key<'c>(kms: &Kms, call: &'c Call, operation: &str) -> Result<Cow<'c
     Ok(key)
 }
 
-fn data_key_len(input: &Value) -> Result<usize, AwsError> {
-    let bytes = opt_int(input, "NumberOfBytes", 1, 1024)?;
-    let spec = opt_enum(input, "KeySpec", &["AES_256", "AES_128"])?;
+/// The length of the data key a request asks for: `NumberOfBytes` or `KeySpec`, exactly one.
+fn data_key_len(bytes: Option<i32>, spec: Option<&str>) -> Result<usize, AwsError> {
     match (bytes, spec) {
         (Some(_), Some(_)) => Err(validation("Please specify either number of bytes or key spec, not both.")),
         (Some(n), None) => Ok(usize::try_from(n).unwrap_or(32)),
@@ -64,79 +62,124 @@ fn data_key_len(input: &Value) -> Result<usize, AwsError> {
     }
 }
 
-fn generate(kms: &Kms, call: &Call, operation: &str, with_plaintext: bool) -> Result<Vec<u8>, AwsError> {
-    let input = call.json();
-    let key = wrapping_key(kms, call, operation)?;
-    let context = encryption_context(input, "EncryptionContext")?;
-    let len = data_key_len(input)?;
-    if opt_bool(input, "DryRun")?.unwrap_or(false) {
-        return Err(dry_run());
-    }
+/// A new data key under `key`: its plaintext and its ciphertext.
+fn generate(
+    kms: &Kms,
+    key: &KeyRecord,
+    context: &EncryptionContext,
+    len: usize,
+    dry_run: Option<bool>,
+) -> Result<(SecretBlob, Blob), AwsError> {
+    check_dry_run(dry_run)?;
     let plaintext = kms.random(None, len)?;
-    let blob = kms.seal_blob(&key, &context, &plaintext)?;
-    let out = JsonObject::with_capacity(256 + (blob.len() + plaintext.len()) * 4 / 3)
-        .blob("CiphertextBlob", &blob)
-        .str("KeyId", &key.arn)
-        .opt_str("KeyMaterialId", key.current_material.as_deref());
-    Ok(if with_plaintext { out.blob("Plaintext", &plaintext) } else { out }.finish())
+    let blob = kms.seal_blob(key, context, &plaintext)?;
+    Ok((SecretBlob(plaintext), Blob(blob)))
 }
 
 /// `GenerateDataKey`.
-pub(crate) fn generate_data_key(kms: &Kms, call: &Call) -> Result<Vec<u8>, AwsError> {
-    generate(kms, call, "GenerateDataKey", true)
+pub(crate) fn generate_data_key(
+    kms: &Kms,
+    call: &Call,
+    input: GenerateDataKeyRequest,
+) -> Result<GenerateDataKeyResponse, AwsError> {
+    let op = "GenerateDataKey";
+    let key = wrapping_key(kms, call, &input.key_id, input.grant_tokens.as_deref(), input.recipient.as_ref(), op)?;
+    let context = input.encryption_context.unwrap_or_default();
+    let len = data_key_len(input.number_of_bytes, input.key_spec.as_deref())?;
+    let (plaintext, blob) = generate(kms, &key, &context, len, input.dry_run)?;
+    Ok(GenerateDataKeyResponse {
+        ciphertext_blob: Some(blob),
+        key_id: Some(key.arn.clone()),
+        key_material_id: key.current_material.clone(),
+        plaintext: Some(plaintext),
+        ciphertext_for_recipient: None,
+    })
 }
 
 /// `GenerateDataKeyWithoutPlaintext`.
-pub(crate) fn generate_data_key_without_plaintext(kms: &Kms, call: &Call) -> Result<Vec<u8>, AwsError> {
-    generate(kms, call, "GenerateDataKeyWithoutPlaintext", false)
+pub(crate) fn generate_data_key_without_plaintext(
+    kms: &Kms,
+    call: &Call,
+    input: GenerateDataKeyWithoutPlaintextRequest,
+) -> Result<GenerateDataKeyWithoutPlaintextResponse, AwsError> {
+    let op = "GenerateDataKeyWithoutPlaintext";
+    let key = wrapping_key(kms, call, &input.key_id, input.grant_tokens.as_deref(), None, op)?;
+    let context = input.encryption_context.unwrap_or_default();
+    let len = data_key_len(input.number_of_bytes, input.key_spec.as_deref())?;
+    let (_, blob) = generate(kms, &key, &context, len, input.dry_run)?;
+    Ok(GenerateDataKeyWithoutPlaintextResponse {
+        ciphertext_blob: Some(blob),
+        key_id: Some(key.arn.clone()),
+        key_material_id: key.current_material.clone(),
+    })
 }
 
-fn generate_pair(kms: &Kms, call: &Call, operation: &str, with_plaintext: bool) -> Result<Value, AwsError> {
-    let input = call.json();
-    let key = wrapping_key(kms, call, operation)?;
-    let context = encryption_context(input, "EncryptionContext")?;
-    let spec_name = opt_enum(input, "KeyPairSpec", PAIR_SPECS)?.ok_or_else(|| crate::error::missing("KeyPairSpec"))?;
+/// A new data key pair of `spec_name`, its private key sealed under `key`.
+fn generate_pair(
+    kms: &Kms,
+    key: &KeyRecord,
+    context: &EncryptionContext,
+    spec_name: &str,
+    dry_run: Option<bool>,
+) -> Result<(SecretBlob, Blob, Blob), AwsError> {
     let spec = KeySpec::parse(spec_name)
         .filter(|s| s.is_asymmetric())
         .ok_or_else(|| unsupported(format!("KeyPairSpec {spec_name} is not supported.")))?;
-    if opt_bool(input, "DryRun")?.unwrap_or(false) {
-        return Err(dry_run());
-    }
+    check_dry_run(dry_run)?;
     let pair = public::generate_pair(spec).map_err(|e| crate::error::internal(e.to_string()))?;
-    let blob = kms.seal_blob(&key, &context, &pair.private_pkcs8)?;
-    let mut out = json!({
-        "PrivateKeyCiphertextBlob": b64(&blob),
-        "PublicKey": b64(&pair.public_spki),
-        "KeyId": key.arn,
-        "KeyPairSpec": spec_name,
-    });
-    if with_plaintext {
-        out["PrivateKeyPlaintext"] = json!(b64(&pair.private_pkcs8));
-    }
-    if let Some(m) = &key.current_material {
-        out["KeyMaterialId"] = json!(m);
-    }
-    Ok(out)
+    let blob = kms.seal_blob(key, context, &pair.private_pkcs8)?;
+    Ok((SecretBlob(pair.private_pkcs8), Blob(blob), Blob(pair.public_spki)))
 }
 
 /// `GenerateDataKeyPair`.
-pub(crate) fn generate_data_key_pair(kms: &Kms, call: &Call) -> Result<Value, AwsError> {
-    generate_pair(kms, call, "GenerateDataKeyPair", true)
+pub(crate) fn generate_data_key_pair(
+    kms: &Kms,
+    call: &Call,
+    input: GenerateDataKeyPairRequest,
+) -> Result<GenerateDataKeyPairResponse, AwsError> {
+    let op = "GenerateDataKeyPair";
+    let key = wrapping_key(kms, call, &input.key_id, input.grant_tokens.as_deref(), input.recipient.as_ref(), op)?;
+    let context = input.encryption_context.unwrap_or_default();
+    let (private, blob, public) = generate_pair(kms, &key, &context, &input.key_pair_spec, input.dry_run)?;
+    Ok(GenerateDataKeyPairResponse {
+        private_key_ciphertext_blob: Some(blob),
+        private_key_plaintext: Some(private),
+        public_key: Some(public),
+        key_id: Some(key.arn.clone()),
+        key_pair_spec: Some(input.key_pair_spec),
+        key_material_id: key.current_material.clone(),
+        ciphertext_for_recipient: None,
+    })
 }
 
 /// `GenerateDataKeyPairWithoutPlaintext`.
-pub(crate) fn generate_data_key_pair_without_plaintext(kms: &Kms, call: &Call) -> Result<Value, AwsError> {
-    generate_pair(kms, call, "GenerateDataKeyPairWithoutPlaintext", false)
+pub(crate) fn generate_data_key_pair_without_plaintext(
+    kms: &Kms,
+    call: &Call,
+    input: GenerateDataKeyPairWithoutPlaintextRequest,
+) -> Result<GenerateDataKeyPairWithoutPlaintextResponse, AwsError> {
+    let op = "GenerateDataKeyPairWithoutPlaintext";
+    let key = wrapping_key(kms, call, &input.key_id, input.grant_tokens.as_deref(), None, op)?;
+    let context = input.encryption_context.unwrap_or_default();
+    let (_, blob, public) = generate_pair(kms, &key, &context, &input.key_pair_spec, input.dry_run)?;
+    Ok(GenerateDataKeyPairWithoutPlaintextResponse {
+        private_key_ciphertext_blob: Some(blob),
+        public_key: Some(public),
+        key_id: Some(key.arn.clone()),
+        key_pair_spec: Some(input.key_pair_spec),
+        key_material_id: key.current_material.clone(),
+    })
 }
 
 /// `GenerateRandom`, from the token of a custom key store when one is named.
-pub(crate) fn generate_random(kms: &Kms, call: &Call) -> Result<Value, AwsError> {
-    let input = call.json();
-    let n = opt_int(input, "NumberOfBytes", 1, 1024)?.ok_or_else(|| crate::error::missing("NumberOfBytes"))?;
-    if input.get("Recipient").is_some_and(|r| !r.is_null()) {
-        return Err(validation("Recipient (Nitro Enclaves attestation) is not supported."));
-    }
-    let cks = opt_str(input, "CustomKeyStoreId")?;
+pub(crate) fn generate_random(
+    kms: &Kms,
+    call: &Call,
+    input: GenerateRandomRequest,
+) -> Result<GenerateRandomResponse, AwsError> {
+    let n = input.number_of_bytes.ok_or_else(|| crate::error::missing("NumberOfBytes"))?;
+    check_recipient(input.recipient.as_ref())?;
+    let cks = input.custom_key_store_id.as_deref();
     if let Some(id) = cks {
         let caller = call.caller()?;
         kms.load_cks(id)?.filter(|c| c.account == caller.account_id.as_str()).ok_or_else(|| {
@@ -144,5 +187,5 @@ pub(crate) fn generate_random(kms: &Kms, call: &Call) -> Result<Value, AwsError>
         })?;
     }
     let bytes = kms.random(cks, usize::try_from(n).unwrap_or(32))?;
-    Ok(json!({ "Plaintext": b64(&bytes) }))
+    Ok(GenerateRandomResponse { plaintext: Some(SecretBlob(bytes)), ciphertext_for_recipient: None })
 }

@@ -50,14 +50,6 @@ pub fn validation(msg: impl Into<String>) -> AwsError {
     AwsError::new("ValidationException", 400, msg)
 }
 
-/// `ValidationException` for a field that violates a constraint, in AWS's wording.
-pub fn constraint(value: &str, field: &str, rule: &str) -> AwsError {
-    validation(format!(
-        "1 validation error detected: Value '{value}' at '{}' failed to satisfy constraint: {rule}",
-        lower_first(field)
-    ))
-}
-
 /// `ValidationException` for a missing required field.
 pub fn missing(field: &str) -> AwsError {
     validation(format!(

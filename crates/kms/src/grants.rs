@@ -3,36 +3,21 @@
 
 use crate::Kms;
 use crate::authz::Conditions;
-use crate::error::{dry_run, limit_exceeded, missing, not_found, validation};
-use crate::input::{EncryptionContext, opt_bool, opt_str, opt_str_list, paging, req_str};
+use crate::error::{limit_exceeded, not_found, validation};
+use crate::input::{EncryptionContext, index_marker, limit_or, opt_str, opt_str_list, timestamp};
 use crate::model::{Constraints, GrantRecord, KeyRecord, KeyState, TABLE, grant_key, retiring_key};
+use crate::shapes::kms::{
+    CreateGrantRequest, CreateGrantResponse, GrantConstraints, GrantListEntry, ListGrantsRequest, ListGrantsResponse,
+    ListRetirableGrantsRequest, RetireGrantRequest, RevokeGrantRequest,
+};
+use crate::symmetric::check_dry_run;
 use base64::Engine;
 use rampart_core::{AwsError, Principal, PrincipalKind};
 use rampart_store::{StoreExt, TxnExt, decode};
 use rampart_wire::Call;
-use serde_json::{Value, json};
+use rampart_wire::model::Empty;
+use serde_json::Value;
 use std::collections::BTreeMap;
-
-/// Every grant operation AWS knows.
-const GRANT_OPERATIONS: &[&str] = &[
-    "Decrypt",
-    "Encrypt",
-    "GenerateDataKey",
-    "GenerateDataKeyWithoutPlaintext",
-    "ReEncryptFrom",
-    "ReEncryptTo",
-    "Sign",
-    "Verify",
-    "GetPublicKey",
-    "CreateGrant",
-    "RetireGrant",
-    "DescribeKey",
-    "GenerateDataKeyPair",
-    "GenerateDataKeyPairWithoutPlaintext",
-    "GenerateMac",
-    "VerifyMac",
-    "DeriveSharedSecret",
-];
 
 /// Grant operations that take an encryption context (the only ones constraints may govern).
 const CONTEXT_OPERATIONS: &[&str] = &[
@@ -86,6 +71,12 @@ pub(crate) fn parse_token(token: &str) -> Result<(String, String), AwsError> {
     }
     let key_id = std::str::from_utf8(&b[5..5 + n]).map_err(|_| invalid_token())?.to_owned();
     Ok((key_id, hex::encode(&b[5 + n..5 + n + 32])))
+}
+
+/// Checks a request's `GrantTokens` (the model bounds how many): each must be a token this
+/// service issued.
+pub(crate) fn check_tokens(tokens: Option<&[String]>) -> Result<(), AwsError> {
+    tokens.unwrap_or_default().iter().try_for_each(|t| parse_token(t).map(drop))
 }
 
 /// Whether `grantee` (as written in a grant) names `caller`: the same ARN, or the role of an
@@ -157,18 +148,6 @@ fn parse_constraints(input: &Value) -> Result<Constraints, AwsError> {
 }
 
 /// Checks an alleged principal string (pattern `^[\w+=,.@:/-]+$`).
-fn check_principal(p: &str, field: &str) -> Result<(), AwsError> {
-    crate::input::check_len(p, field, 1, 256)?;
-    if !p.chars().all(|c| c.is_alphanumeric() || "_+=,.@:/-".contains(c)) {
-        return Err(crate::error::constraint(
-            p,
-            field,
-            "Member must satisfy regular expression pattern: ^[\\w+=,.@:/-]+$",
-        ));
-    }
-    Ok(())
-}
-
 /// `kms:GrantOperations` and friends of `CreateGrant`.
 pub(crate) fn create_conditions(input: &Value) -> Conditions {
     let mut c: Conditions = Vec::new();
@@ -270,18 +249,19 @@ impl Kms {
     pub(crate) fn grant_to_retire(
         &self,
         caller: &Principal,
-        input: &Value,
+        token: Option<&str>,
+        key_id: Option<&str>,
+        grant_id: Option<&str>,
     ) -> Result<(KeyRecord, GrantRecord), AwsError> {
-        let (key, grant_id) =
-            match (opt_str(input, "GrantToken")?, opt_str(input, "KeyId")?, opt_str(input, "GrantId")?) {
-                (Some(t), _, _) => {
-                    let (key_id, grant_id) = parse_token(t)?;
-                    let key = self.load_key(&key_id)?.ok_or_else(invalid_token)?;
-                    (key, grant_id)
-                }
-                (None, Some(k), Some(g)) => (self.resolve(caller.account_id.as_str(), k)?, g.to_owned()),
-                _ => return Err(validation("Either GrantToken, or both KeyId and GrantId, must be specified.")),
-            };
+        let (key, grant_id) = match (token, key_id, grant_id) {
+            (Some(t), _, _) => {
+                let (key_id, grant_id) = parse_token(t)?;
+                let key = self.load_key(&key_id)?.ok_or_else(invalid_token)?;
+                (key, grant_id)
+            }
+            (None, Some(k), Some(g)) => (self.resolve(caller.account_id.as_str(), k)?, g.to_owned()),
+            _ => return Err(validation("Either GrantToken, or both KeyId and GrantId, must be specified.")),
+        };
         let grant = self.load_grant(&key, &grant_id)?;
         Ok((key, grant))
     }
@@ -306,60 +286,39 @@ impl Kms {
     }
 }
 
-fn grant_json(g: &GrantRecord) -> Value {
-    let mut v = json!({
-        "KeyId": g.key_arn,
-        "GrantId": g.grant_id,
-        "CreationDate": g.created,
-        "GranteePrincipal": g.grantee,
-        "IssuingAccount": g.issuing_account,
-        "Operations": g.operations,
+/// A grant as `ListGrants` describes it.
+fn grant_entry(g: &GrantRecord) -> GrantListEntry {
+    let constraints = (g.constraints.subset.is_some() || g.constraints.equals.is_some()).then(|| GrantConstraints {
+        encryption_context_subset: g.constraints.subset.clone(),
+        encryption_context_equals: g.constraints.equals.clone(),
     });
-    if let Some(n) = &g.name {
-        v["Name"] = json!(n);
+    GrantListEntry {
+        key_id: Some(g.key_arn.clone()),
+        grant_id: Some(g.grant_id.clone()),
+        name: g.name.clone(),
+        creation_date: Some(timestamp(g.created)),
+        grantee_principal: Some(g.grantee.clone()),
+        retiring_principal: g.retiring.clone(),
+        issuing_account: Some(g.issuing_account.clone()),
+        operations: Some(g.operations.clone()),
+        constraints,
     }
-    if let Some(r) = &g.retiring {
-        v["RetiringPrincipal"] = json!(r);
-    }
-    let mut c = serde_json::Map::new();
-    if let Some(s) = &g.constraints.subset {
-        c.insert("EncryptionContextSubset".into(), json!(s));
-    }
-    if let Some(e) = &g.constraints.equals {
-        c.insert("EncryptionContextEquals".into(), json!(e));
-    }
-    if !c.is_empty() {
-        v["Constraints"] = Value::Object(c);
-    }
-    v
 }
 
 /// `CreateGrant`.
-pub(crate) fn create_grant(kms: &Kms, call: &Call) -> Result<Value, AwsError> {
+pub(crate) fn create_grant(kms: &Kms, call: &Call, input: CreateGrantRequest) -> Result<CreateGrantResponse, AwsError> {
     let caller = call.caller()?;
-    let input = call.json();
-    crate::input::grant_tokens(input)?;
-    let key = kms.resolve(caller.account_id.as_str(), req_str(input, "KeyId", 2048)?)?;
-    let grantee = req_str(input, "GranteePrincipal", 256)?.to_owned();
-    check_principal(&grantee, "GranteePrincipal")?;
-    let retiring = opt_str(input, "RetiringPrincipal")?.map(str::to_owned);
-    if let Some(r) = &retiring {
-        check_principal(r, "RetiringPrincipal")?;
-    }
-    let operations = opt_str_list(input, "Operations")?.ok_or_else(|| missing("Operations"))?;
+    check_tokens(input.grant_tokens.as_deref())?;
+    let key = kms.resolve(caller.account_id.as_str(), &input.key_id)?;
+    let grantee = input.grantee_principal;
+    let retiring = input.retiring_principal;
+    let operations = input.operations;
     if operations.is_empty() {
         return Err(validation(
             "1 validation error detected: Value '[]' at 'operations' failed to satisfy constraint: Member must have length greater than or equal to 1",
         ));
     }
     for op in &operations {
-        if !GRANT_OPERATIONS.contains(&op.as_str()) {
-            return Err(crate::error::constraint(
-                op,
-                "Operations",
-                &format!("Member must satisfy enum value set: [{}]", GRANT_OPERATIONS.join(", ")),
-            ));
-        }
         let fits = match op.as_str() {
             "Encrypt" | "Decrypt" | "ReEncryptFrom" | "ReEncryptTo" => key.key_usage == "ENCRYPT_DECRYPT",
             "GenerateDataKey"
@@ -379,7 +338,10 @@ pub(crate) fn create_grant(kms: &Kms, call: &Call) -> Result<Value, AwsError> {
             )));
         }
     }
-    let constraints = parse_constraints(input)?;
+    let constraints = input
+        .constraints
+        .map(|c| Constraints { subset: c.encryption_context_subset, equals: c.encryption_context_equals })
+        .unwrap_or_default();
     if (constraints.subset.is_some() || constraints.equals.is_some())
         && operations.iter().any(|o| !CONTEXT_OPERATIONS.contains(&o.as_str()))
     {
@@ -387,10 +349,7 @@ pub(crate) fn create_grant(kms: &Kms, call: &Call) -> Result<Value, AwsError> {
             "Grant constraints are allowed only on grants for operations that take an encryption context.",
         ));
     }
-    let name = opt_str(input, "Name")?.map(str::to_owned);
-    if let Some(n) = &name {
-        crate::input::check_len(n, "Name", 1, 256)?;
-    }
+    let name = input.name;
     match key.state {
         KeyState::PendingDeletion => {
             return Err(crate::error::invalid_state(format!("{} is pending deletion.", key.arn)));
@@ -398,9 +357,7 @@ pub(crate) fn create_grant(kms: &Kms, call: &Call) -> Result<Value, AwsError> {
         KeyState::Disabled => return Err(crate::error::disabled(&key.arn)),
         _ => {}
     }
-    if opt_bool(input, "DryRun")?.unwrap_or(false) {
-        return Err(dry_run());
-    }
+    check_dry_run(input.dry_run)?;
     let existing = kms.grants_of(&key.key_id)?;
     if let Some(n) = &name
         && let Some(g) = existing.iter().find(|g| {
@@ -411,7 +368,10 @@ pub(crate) fn create_grant(kms: &Kms, call: &Call) -> Result<Value, AwsError> {
                 && g.constraints == constraints
         })
     {
-        return Ok(json!({ "GrantId": g.grant_id, "GrantToken": make_token(&key.key_id, &g.grant_id) }));
+        return Ok(CreateGrantResponse {
+            grant_token: Some(make_token(&key.key_id, &g.grant_id)),
+            grant_id: Some(g.grant_id.clone()),
+        });
     }
     if existing.len() >= MAX_GRANTS {
         return Err(limit_exceeded(format!("The key {} has the maximum number of grants.", key.arn)));
@@ -437,43 +397,45 @@ pub(crate) fn create_grant(kms: &Kms, call: &Call) -> Result<Value, AwsError> {
         }
         Ok(())
     })?;
-    Ok(json!({ "GrantId": grant.grant_id, "GrantToken": make_token(&key.key_id, &grant.grant_id) }))
+    Ok(CreateGrantResponse {
+        grant_token: Some(make_token(&key.key_id, &grant.grant_id)),
+        grant_id: Some(grant.grant_id),
+    })
 }
 
-fn page_of(grants: Vec<GrantRecord>, limit: usize, marker: Option<String>) -> Result<Value, AwsError> {
-    let start = match marker {
-        Some(m) => m.parse::<usize>().map_err(|_| crate::error::invalid_marker())?,
-        None => 0,
-    };
-    let page: Vec<Value> = grants.iter().skip(start).take(limit).map(grant_json).collect();
+/// One page of `grants` (in order) from `marker`: the grants, the next marker, whether there is more.
+fn page_of(
+    grants: &[GrantRecord],
+    limit: Option<i32>,
+    marker: Option<&str>,
+) -> Result<(Vec<GrantListEntry>, Option<String>, bool), AwsError> {
+    let limit = limit_or(limit, 50);
+    let start = index_marker(marker)?;
+    let page: Vec<GrantListEntry> = grants.iter().skip(start).take(limit).map(grant_entry).collect();
     let truncated = start + page.len() < grants.len();
-    let mut out = json!({ "Grants": page, "Truncated": truncated });
-    if truncated {
-        out["NextMarker"] = json!((start + limit).to_string());
-    }
-    Ok(out)
+    Ok((page, truncated.then(|| (start + limit).to_string()), truncated))
 }
 
 /// `ListGrants`.
-pub(crate) fn list_grants(kms: &Kms, call: &Call) -> Result<Value, AwsError> {
+pub(crate) fn list_grants(kms: &Kms, call: &Call, input: ListGrantsRequest) -> Result<ListGrantsResponse, AwsError> {
     let caller = call.caller()?;
-    let input = call.json();
-    let key = kms.resolve(caller.account_id.as_str(), req_str(input, "KeyId", 2048)?)?;
-    let (limit, marker) = paging(input, 50)?;
-    let grant_id = opt_str(input, "GrantId")?;
-    let grantee = opt_str(input, "GranteePrincipal")?;
+    let key = kms.resolve(caller.account_id.as_str(), &input.key_id)?;
+    let grant_id = input.grant_id.as_deref();
+    let grantee = input.grantee_principal.as_deref();
     let mut grants = kms.grants_of(&key.key_id)?;
     grants.retain(|g| grant_id.is_none_or(|i| g.grant_id == i) && grantee.is_none_or(|p| g.grantee == p));
     grants.sort_by(|a, b| a.created.total_cmp(&b.created).then(a.grant_id.cmp(&b.grant_id)));
-    page_of(grants, limit, marker)
+    let (page, next_marker, truncated) = page_of(&grants, input.limit, input.marker.as_deref())?;
+    Ok(ListGrantsResponse { grants: Some(page), next_marker, truncated: Some(truncated) })
 }
 
 /// `ListRetirableGrants`.
-pub(crate) fn list_retirable_grants(kms: &Kms, call: &Call) -> Result<Value, AwsError> {
-    let input = call.json();
-    let principal = req_str(input, "RetiringPrincipal", 256)?;
-    let (limit, marker) = paging(input, 50)?;
-    let prefix = format!("retiring/{principal}/");
+pub(crate) fn list_retirable_grants(
+    kms: &Kms,
+    _call: &Call,
+    input: ListRetirableGrantsRequest,
+) -> Result<ListGrantsResponse, AwsError> {
+    let prefix = format!("retiring/{}/", input.retiring_principal);
     let mut grants = Vec::new();
     for (k, v) in kms.store.scan(TABLE, &prefix, None, 100_000)? {
         let key_id = String::from_utf8_lossy(&v).into_owned();
@@ -481,34 +443,29 @@ pub(crate) fn list_retirable_grants(kms: &Kms, call: &Call) -> Result<Value, Aws
             grants.push(g);
         }
     }
-    page_of(grants, limit, marker)
+    let (page, next_marker, truncated) = page_of(&grants, input.limit, input.marker.as_deref())?;
+    Ok(ListGrantsResponse { grants: Some(page), next_marker, truncated: Some(truncated) })
 }
 
 /// `RetireGrant`.
-pub(crate) fn retire_grant(kms: &Kms, call: &Call) -> Result<Value, AwsError> {
+pub(crate) fn retire_grant(kms: &Kms, call: &Call, input: RetireGrantRequest) -> Result<Empty, AwsError> {
     let caller = call.caller()?;
-    let input = call.json();
-    let (_, grant) = kms.grant_to_retire(caller, input)?;
-    if opt_bool(input, "DryRun")?.unwrap_or(false) {
-        return Err(dry_run());
-    }
+    let (_, grant) =
+        kms.grant_to_retire(caller, input.grant_token.as_deref(), input.key_id.as_deref(), input.grant_id.as_deref())?;
+    check_dry_run(input.dry_run)?;
     kms.delete_grant(&grant)?;
-    Ok(json!({}))
+    Ok(Empty {})
 }
 
 /// `RevokeGrant`.
-pub(crate) fn revoke_grant(kms: &Kms, call: &Call) -> Result<Value, AwsError> {
+pub(crate) fn revoke_grant(kms: &Kms, call: &Call, input: RevokeGrantRequest) -> Result<Empty, AwsError> {
     let caller = call.caller()?;
-    let input = call.json();
-    let key = kms.resolve(caller.account_id.as_str(), req_str(input, "KeyId", 2048)?)?;
-    let grant = kms.load_grant(&key, req_str(input, "GrantId", 128)?)?;
-    if opt_bool(input, "DryRun")?.unwrap_or(false) {
-        return Err(dry_run());
-    }
+    let key = kms.resolve(caller.account_id.as_str(), &input.key_id)?;
+    let grant = kms.load_grant(&key, &input.grant_id)?;
+    check_dry_run(input.dry_run)?;
     kms.delete_grant(&grant)?;
-    Ok(json!({}))
+    Ok(Empty {})
 }
-
 #[cfg(test)]
 mod tests {
     use super::*;

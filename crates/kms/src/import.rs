@@ -5,14 +5,19 @@ use crate::Kms;
 use crate::authz::Conditions;
 use crate::backend::binding;
 use crate::error::{internal, invalid_ciphertext, unsupported, validation};
-use crate::input::{b64, opt_enum, opt_str, opt_time, req_blob, req_str, unb64};
+use crate::input::{b64, opt_str, opt_time, timestamp, unb64};
 use crate::model::{ImportParams, ImportedTerms, KeyRecord, KeyState, Material, TABLE, import_key};
+use crate::shapes::kms::{
+    DeleteImportedKeyMaterialRequest, DeleteImportedKeyMaterialResponse, GetParametersForImportRequest,
+    GetParametersForImportResponse, ImportKeyMaterialRequest, ImportKeyMaterialResponse,
+};
 use rampart_core::AwsError;
 use rampart_crypto::kms::VaultError;
 use rampart_crypto::kms::import::WrappingAlgorithm;
 use rampart_store::{StoreExt, TxnExt};
 use rampart_wire::Call;
-use serde_json::{Value, json};
+use rampart_wire::model::{Blob, SecretBlob, Timestamp};
+use serde_json::Value;
 
 const TOKEN_MAGIC: &[u8; 4] = b"RIT1";
 /// How long import parameters stay valid.
@@ -104,26 +109,16 @@ impl Kms {
     }
 }
 
-/// `GetParametersForImport`.
-pub(crate) fn get_parameters_for_import(kms: &Kms, call: &Call) -> Result<Value, AwsError> {
+/// `GetParametersForImport`: a fresh wrapping key and the token that names it.
+pub(crate) fn get_parameters_for_import(
+    kms: &Kms,
+    call: &Call,
+    input: GetParametersForImportRequest,
+) -> Result<GetParametersForImportResponse, AwsError> {
     let caller = call.caller()?;
-    let input = call.json();
-    let key = kms.resolve(caller.account_id.as_str(), req_str(input, "KeyId", 2048)?)?;
-    let alg_name = opt_enum(
-        input,
-        "WrappingAlgorithm",
-        &[
-            "RSAES_PKCS1_V1_5",
-            "RSAES_OAEP_SHA_1",
-            "RSAES_OAEP_SHA_256",
-            "RSA_AES_KEY_WRAP_SHA_1",
-            "RSA_AES_KEY_WRAP_SHA_256",
-            "SM2PKE",
-        ],
-    )?
-    .ok_or_else(|| crate::error::missing("WrappingAlgorithm"))?;
-    let spec_name = opt_enum(input, "WrappingKeySpec", &["RSA_2048", "RSA_3072", "RSA_4096", "SM2"])?
-        .ok_or_else(|| crate::error::missing("WrappingKeySpec"))?;
+    let key = kms.resolve(caller.account_id.as_str(), &input.key_id)?;
+    let alg_name = input.wrapping_algorithm.as_str();
+    let spec_name = input.wrapping_key_spec.as_str();
     check_external(&key)?;
     let alg = WrappingAlgorithm::parse(alg_name)
         .ok_or_else(|| unsupported(format!("Wrapping algorithm {alg_name} is not supported.")))?;
@@ -150,12 +145,12 @@ pub(crate) fn get_parameters_for_import(kms: &Kms, call: &Call) -> Result<Value,
     token.push(key.key_id.len() as u8);
     token.extend_from_slice(key.key_id.as_bytes());
     token.extend_from_slice(&tid);
-    Ok(json!({
-        "KeyId": key.arn,
-        "ImportToken": b64(&token),
-        "PublicKey": b64(&public_key),
-        "ParametersValidTo": valid_to,
-    }))
+    Ok(GetParametersForImportResponse {
+        key_id: Some(key.arn.clone()),
+        import_token: Some(Blob(token)),
+        public_key: Some(SecretBlob::from(public_key)),
+        parameters_valid_to: Some(timestamp(valid_to)),
+    })
 }
 
 fn parse_token(token: &[u8]) -> Result<(String, String), AwsError> {
@@ -171,21 +166,22 @@ fn parse_token(token: &[u8]) -> Result<(String, String), AwsError> {
 }
 
 /// `ImportKeyMaterial`.
-pub(crate) fn import_key_material(kms: &Kms, call: &Call) -> Result<Value, AwsError> {
+pub(crate) fn import_key_material(
+    kms: &Kms,
+    call: &Call,
+    input: ImportKeyMaterialRequest,
+) -> Result<ImportKeyMaterialResponse, AwsError> {
     let caller = call.caller()?;
-    let input = call.json();
-    let key = kms.resolve(caller.account_id.as_str(), req_str(input, "KeyId", 2048)?)?;
-    let token = req_blob(input, "ImportToken", 6144)?;
-    let encrypted = req_blob(input, "EncryptedKeyMaterial", 6144)?;
-    let valid_to = opt_time(input, "ValidTo")?;
-    let model = match opt_enum(input, "ExpirationModel", &["KEY_MATERIAL_EXPIRES", "KEY_MATERIAL_DOES_NOT_EXPIRE"])? {
+    let key = kms.resolve(caller.account_id.as_str(), &input.key_id)?;
+    let token = &input.import_token;
+    let encrypted = &input.encrypted_key_material;
+    let valid_to = input.valid_to.map(Timestamp::secs_f64);
+    let model = match input.expiration_model.as_deref() {
         Some(m) => m,
         None if valid_to.is_some() => "KEY_MATERIAL_EXPIRES",
         None => "KEY_MATERIAL_DOES_NOT_EXPIRE",
     };
-    if opt_enum(input, "ImportType", &["NEW_KEY_MATERIAL", "EXISTING_KEY_MATERIAL"])? == Some("NEW_KEY_MATERIAL")
-        && key.import_fingerprint.is_some()
-    {
+    if input.import_type.as_deref() == Some("NEW_KEY_MATERIAL") && key.import_fingerprint.is_some() {
         return Err(unsupported(
             "Importing new key material into a key that already has key material is not supported.",
         ));
@@ -206,7 +202,7 @@ pub(crate) fn import_key_material(kms: &Kms, call: &Call) -> Result<Value, AwsEr
         _ => {}
     }
     check_external(&key)?;
-    let (token_key, token_id) = parse_token(&token)?;
+    let (token_key, token_id) = parse_token(token)?;
     if token_key != key.key_id {
         return Err(invalid_token());
     }
@@ -242,7 +238,7 @@ pub(crate) fn import_key_material(kms: &Kms, call: &Call) -> Result<Value, AwsEr
             &sealed_wrapping,
             wrap_purpose.as_bytes(),
             alg,
-            &encrypted,
+            encrypted,
         )
     };
     let map = |e: VaultError| match e {
@@ -287,16 +283,19 @@ pub(crate) fn import_key_material(kms: &Kms, call: &Call) -> Result<Value, AwsEr
         t.delete(TABLE, &import_key(&key_id))?;
         Ok(())
     })?;
-    Ok(json!({ "KeyId": key.arn, "KeyMaterialId": material_id }))
+    Ok(ImportKeyMaterialResponse { key_id: Some(key.arn.clone()), key_material_id: Some(material_id) })
 }
 
-/// `DeleteImportedKeyMaterial`: destroys the material at once; the key waits for a re-import.
-pub(crate) fn delete_imported_key_material(kms: &Kms, call: &Call) -> Result<Value, AwsError> {
+/// `DeleteImportedKeyMaterial`.
+pub(crate) fn delete_imported_key_material(
+    kms: &Kms,
+    call: &Call,
+    input: DeleteImportedKeyMaterialRequest,
+) -> Result<DeleteImportedKeyMaterialResponse, AwsError> {
     let caller = call.caller()?;
-    let input = call.json();
-    let key = kms.resolve(caller.account_id.as_str(), req_str(input, "KeyId", 2048)?)?;
+    let key = kms.resolve(caller.account_id.as_str(), &input.key_id)?;
     check_external(&key)?;
     let material = key.current_material.clone().unwrap_or_default();
     kms.destroy_imported(&key)?;
-    Ok(json!({ "KeyId": key.arn, "KeyMaterialId": material }))
+    Ok(DeleteImportedKeyMaterialResponse { key_id: Some(key.arn), key_material_id: Some(material) })
 }

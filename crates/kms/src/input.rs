@@ -1,8 +1,14 @@
-//! Reading request fields with AWS's validation: types, lengths, patterns and enums.
+//! Reading a request's checked value tree where authorization needs it (target functions and
+//! condition keys, which run before the handler gets its typed input), and the small
+//! conversions handlers share.
+//!
+//! The model layer has already checked the tree (required members, JSON types, lengths, ranges,
+//! patterns, enums) when these run; what is left here is reading it.
 
-use crate::error::{constraint, missing, serialization};
+use crate::error::serialization;
 use base64::Engine;
 use rampart_core::AwsError;
+use rampart_wire::model::Timestamp;
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -18,60 +24,6 @@ pub fn opt_str<'a>(v: &'a Value, field: &str) -> Result<Option<&'a str>, AwsErro
     }
 }
 
-/// A required string field of 1 to `max` characters.
-pub fn req_str<'a>(v: &'a Value, field: &str, max: usize) -> Result<&'a str, AwsError> {
-    let s = opt_str(v, field)?.ok_or_else(|| missing(field))?;
-    check_len(s, field, 1, max)?;
-    Ok(s)
-}
-
-/// Checks a string's length (in characters).
-pub fn check_len(s: &str, field: &str, min: usize, max: usize) -> Result<(), AwsError> {
-    let n = s.chars().count();
-    if n < min {
-        return Err(constraint(s, field, &format!("Member must have length greater than or equal to {min}")));
-    }
-    if n > max {
-        return Err(constraint(s, field, &format!("Member must have length less than or equal to {max}")));
-    }
-    Ok(())
-}
-
-/// An optional string field that must be one of `allowed`.
-pub fn opt_enum<'a>(v: &'a Value, field: &str, allowed: &[&str]) -> Result<Option<&'a str>, AwsError> {
-    match opt_str(v, field)? {
-        None => Ok(None),
-        Some(s) if allowed.contains(&s) => Ok(Some(s)),
-        Some(s) => Err(constraint(s, field, &format!("Member must satisfy enum value set: [{}]", allowed.join(", ")))),
-    }
-}
-
-/// An optional integer field within `min..=max`.
-pub fn opt_int(v: &Value, field: &str, min: i64, max: i64) -> Result<Option<i64>, AwsError> {
-    match v.get(field) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Number(n)) => {
-            let i = n.as_i64().ok_or_else(|| serialization(format!("Field {field} must be an integer.")))?;
-            if i < min {
-                return Err(constraint(
-                    &i.to_string(),
-                    field,
-                    &format!("Member must have value greater than or equal to {min}"),
-                ));
-            }
-            if i > max {
-                return Err(constraint(
-                    &i.to_string(),
-                    field,
-                    &format!("Member must have value less than or equal to {max}"),
-                ));
-            }
-            Ok(Some(i))
-        }
-        Some(_) => Err(serialization(format!("Field {field} must be a number."))),
-    }
-}
-
 /// An optional boolean field.
 pub fn opt_bool(v: &Value, field: &str) -> Result<Option<bool>, AwsError> {
     match v.get(field) {
@@ -81,57 +33,14 @@ pub fn opt_bool(v: &Value, field: &str) -> Result<Option<bool>, AwsError> {
     }
 }
 
-/// An optional timestamp field (epoch seconds), as Unix seconds.
+/// An optional timestamp field (epoch seconds, or ISO 8601 text), as Unix seconds.
 pub fn opt_time(v: &Value, field: &str) -> Result<Option<f64>, AwsError> {
     match v.get(field) {
         None | Some(Value::Null) => Ok(None),
-        Some(Value::Number(n)) => Ok(n.as_f64()),
-        Some(Value::String(s)) => {
-            if let Ok(f) = s.parse::<f64>() {
-                return Ok(Some(f));
-            }
-            time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
-                .map(|t| t.unix_timestamp_nanos() as f64 / 1e9)
-                .map(Some)
-                .map_err(|_| serialization(format!("Field {field} must be a timestamp.")))
-        }
-        Some(_) => Err(serialization(format!("Field {field} must be a timestamp."))),
+        Some(t) => serde_json::from_value::<Timestamp>(t.clone())
+            .map(|t| Some(t.secs_f64()))
+            .map_err(|_| serialization(format!("Field {field} must be a timestamp."))),
     }
-}
-
-/// An optional blob field (base64 in JSON), with its length checked.
-pub fn opt_blob(
-    v: &Value,
-    field: &str,
-    min: usize,
-    max: usize,
-) -> Result<Option<zeroize::Zeroizing<Vec<u8>>>, AwsError> {
-    let Some(s) = opt_str(v, field)? else { return Ok(None) };
-    let bytes = zeroize::Zeroizing::new(
-        base64::engine::general_purpose::STANDARD
-            .decode(s)
-            .map_err(|_| serialization(format!("Field {field} is not valid base64.")))?,
-    );
-    if bytes.len() < min {
-        return Err(constraint(
-            "java.nio.HeapByteBuffer",
-            field,
-            &format!("Member must have length greater than or equal to {min}"),
-        ));
-    }
-    if bytes.len() > max {
-        return Err(constraint(
-            "java.nio.HeapByteBuffer",
-            field,
-            &format!("Member must have length less than or equal to {max}"),
-        ));
-    }
-    Ok(Some(bytes))
-}
-
-/// A required blob field.
-pub fn req_blob(v: &Value, field: &str, max: usize) -> Result<zeroize::Zeroizing<Vec<u8>>, AwsError> {
-    opt_blob(v, field, 1, max)?.ok_or_else(|| missing(field))
 }
 
 /// An optional list of strings.
@@ -166,7 +75,7 @@ pub fn encryption_context(v: &Value, field: &str) -> Result<EncryptionContext, A
     }
 }
 
-/// Base64 of `bytes`, as JSON blobs are sent.
+/// Base64 of `bytes`, as this crate stores blobs.
 pub fn b64(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
@@ -176,22 +85,20 @@ pub fn unb64(s: &str) -> Result<Vec<u8>, AwsError> {
     base64::engine::general_purpose::STANDARD.decode(s).map_err(crate::error::internal)
 }
 
-/// `Limit` and `Marker` of a list request.
-pub fn paging(v: &Value, default_limit: i64) -> Result<(usize, Option<String>), AwsError> {
-    let limit = opt_int(v, "Limit", 1, 1000)?.unwrap_or(default_limit);
-    let marker = opt_str(v, "Marker")?.map(str::to_owned);
-    Ok((usize::try_from(limit).unwrap_or(100), marker))
+/// A stored instant (Unix seconds, with milliseconds as a fraction) as a response timestamp.
+pub fn timestamp(secs: f64) -> Timestamp {
+    Timestamp::from_millis((secs * 1000.0).round() as i64)
 }
 
-/// Validates the `GrantTokens` field (each must be a token this service issued).
-pub fn grant_tokens(v: &Value) -> Result<(), AwsError> {
-    if let Some(tokens) = opt_str_list(v, "GrantTokens")? {
-        if tokens.len() > 10 {
-            return Err(constraint("[...]", "GrantTokens", "Member must have length less than or equal to 10"));
-        }
-        for t in &tokens {
-            crate::grants::parse_token(t)?;
-        }
+/// A list request's `Limit` (the model bounds it to 1..=1000), or `default`.
+pub fn limit_or(limit: Option<i32>, default: usize) -> usize {
+    limit.and_then(|l| usize::try_from(l).ok()).unwrap_or(default)
+}
+
+/// The position a list request's `Marker` names, for lists paged by index.
+pub fn index_marker(marker: Option<&str>) -> Result<usize, AwsError> {
+    match marker {
+        Some(m) => m.parse::<usize>().map_err(|_| crate::error::invalid_marker()),
+        None => Ok(0),
     }
-    Ok(())
 }

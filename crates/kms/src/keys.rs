@@ -4,36 +4,20 @@
 use crate::Kms;
 use crate::authz::Conditions;
 use crate::error::{internal, invalid_state, unsupported, validation};
-use crate::input::{check_len, opt_bool, opt_enum, opt_int, opt_str, paging, req_str};
+use crate::input::{limit_or, opt_bool, opt_str, timestamp};
 use crate::model::{KeyRecord, KeyState, Rotation, TABLE, account_key, key_key};
+use crate::shapes::kms::{
+    CancelKeyDeletionRequest, CancelKeyDeletionResponse, CreateKeyRequest, CreateKeyResponse, DescribeKeyRequest,
+    DescribeKeyResponse, DisableKeyRequest, EnableKeyRequest, KeyListEntry, KeyMetadata, ListKeysRequest,
+    ListKeysResponse, ScheduleKeyDeletionRequest, ScheduleKeyDeletionResponse, UpdateKeyDescriptionRequest,
+};
 use crate::tags::parse_tags;
 use rampart_core::AwsError;
 use rampart_crypto::kms::{KeySpec, KeyUsage};
 use rampart_store::TxnExt;
 use rampart_wire::Call;
-use serde_json::{Value, json};
-
-const KEY_SPECS: &[&str] = &[
-    "RSA_2048",
-    "RSA_3072",
-    "RSA_4096",
-    "ECC_NIST_P256",
-    "ECC_NIST_P384",
-    "ECC_NIST_P521",
-    "ECC_SECG_P256K1",
-    "SYMMETRIC_DEFAULT",
-    "HMAC_224",
-    "HMAC_256",
-    "HMAC_384",
-    "HMAC_512",
-    "SM2",
-    "ML_DSA_44",
-    "ML_DSA_65",
-    "ML_DSA_87",
-    "ECC_NIST_EDWARDS25519",
-];
-const KEY_USAGES: &[&str] = &["SIGN_VERIFY", "ENCRYPT_DECRYPT", "GENERATE_VERIFY_MAC", "KEY_AGREEMENT"];
-const ORIGINS: &[&str] = &["AWS_KMS", "EXTERNAL", "AWS_CLOUDHSM", "EXTERNAL_KEY_STORE"];
+use rampart_wire::model::Empty;
+use serde_json::Value;
 
 /// A new key id: a random UUID (version 4).
 pub(crate) fn new_key_id() -> String {
@@ -45,9 +29,8 @@ pub(crate) fn new_key_id() -> String {
     format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
 }
 
-fn requested_spec(input: &Value) -> Result<&str, AwsError> {
-    let spec = opt_enum(input, "KeySpec", KEY_SPECS)?;
-    let legacy = opt_enum(input, "CustomerMasterKeySpec", KEY_SPECS)?;
+/// The key spec a `CreateKey` request names: `KeySpec` or its legacy name, not both.
+fn requested_spec<'a>(spec: Option<&'a str>, legacy: Option<&'a str>) -> Result<&'a str, AwsError> {
     if spec.is_some() && legacy.is_some() {
         return Err(validation("You cannot specify both KeySpec and CustomerMasterKeySpec; use KeySpec."));
     }
@@ -57,7 +40,9 @@ fn requested_spec(input: &Value) -> Result<&str, AwsError> {
 /// Condition keys of `CreateKey`.
 pub(crate) fn create_key_conditions(input: &Value) -> Conditions {
     let mut c: Conditions = Vec::new();
-    let spec = requested_spec(input).unwrap_or("SYMMETRIC_DEFAULT").to_owned();
+    let named = |f| opt_str(input, f).ok().flatten();
+    let spec =
+        requested_spec(named("KeySpec"), named("CustomerMasterKeySpec")).unwrap_or("SYMMETRIC_DEFAULT").to_owned();
     c.push(("kms:KeySpec".into(), vec![spec.clone()]));
     c.push(("kms:CustomerMasterKeySpec".into(), vec![spec]));
     let usage = opt_str(input, "KeyUsage").ok().flatten().unwrap_or("ENCRYPT_DECRYPT").to_owned();
@@ -101,7 +86,7 @@ impl Kms {
     }
 
     /// `KeyMetadata` of `key`.
-    pub(crate) fn metadata(&self, key: &KeyRecord) -> Result<Value, AwsError> {
+    pub(crate) fn metadata(&self, key: &KeyRecord) -> Result<KeyMetadata, AwsError> {
         let spec = self.spec(key)?;
         let usage = KeyUsage::parse(&key.key_usage).unwrap_or(KeyUsage::EncryptDecrypt);
         let unavailable = match &key.custom_key_store_id {
@@ -110,54 +95,48 @@ impl Kms {
         };
         let state =
             if unavailable && key.state != KeyState::PendingDeletion { "Unavailable" } else { key.state.as_str() };
-        let mut m = json!({
-            "AWSAccountId": key.account,
-            "KeyId": key.key_id,
-            "Arn": key.arn,
-            "CreationDate": key.created,
-            "Enabled": key.state == KeyState::Enabled,
-            "Description": key.description,
-            "KeyUsage": key.key_usage,
-            "KeyState": state,
-            "Origin": key.origin,
-            "KeyManager": "CUSTOMER",
-            "CustomerMasterKeySpec": key.key_spec,
-            "KeySpec": key.key_spec,
-            "MultiRegion": false,
-        });
-        let encryption = spec.encryption_algorithms(usage);
-        if !encryption.is_empty() {
-            m["EncryptionAlgorithms"] = json!(encryption.iter().map(|a| a.as_str()).collect::<Vec<_>>());
-        }
-        let signing = spec.signing_algorithms(usage);
-        if !signing.is_empty() {
-            m["SigningAlgorithms"] = json!(signing.iter().map(|a| a.as_str()).collect::<Vec<_>>());
-        }
+        let names = |v: Vec<&'static str>| (!v.is_empty()).then(|| v.into_iter().map(str::to_owned).collect());
+        let mut m = KeyMetadata {
+            aws_account_id: Some(key.account.clone()),
+            key_id: key.key_id.clone(),
+            arn: Some(key.arn.clone()),
+            creation_date: Some(timestamp(key.created)),
+            enabled: Some(key.state == KeyState::Enabled),
+            description: Some(key.description.clone()),
+            key_usage: Some(key.key_usage.clone()),
+            key_state: Some(state.to_owned()),
+            origin: Some(key.origin.clone()),
+            key_manager: Some("CUSTOMER".to_owned()),
+            customer_master_key_spec: Some(key.key_spec.clone()),
+            key_spec: Some(key.key_spec.clone()),
+            multi_region: Some(false),
+            encryption_algorithms: names(spec.encryption_algorithms(usage).iter().map(|a| a.as_str()).collect()),
+            signing_algorithms: names(spec.signing_algorithms(usage).iter().map(|a| a.as_str()).collect()),
+            ..KeyMetadata::default()
+        };
         if spec.is_hmac() {
-            m["MacAlgorithms"] = json!(spec.mac_algorithms().iter().map(|a| a.as_str()).collect::<Vec<_>>());
+            m.mac_algorithms = Some(spec.mac_algorithms().iter().map(|a| a.as_str().to_owned()).collect());
         }
         if let Some(d) = key.deletion_date {
-            m["DeletionDate"] = json!(d);
-            m["PendingDeletionWindowInDays"] = json!(key.pending_window_days);
+            m.deletion_date = Some(timestamp(d));
+            m.pending_deletion_window_in_days = key.pending_window_days.and_then(|d| i32::try_from(d).ok());
         }
         if let Some(cks) = &key.custom_key_store_id {
-            m["CustomKeyStoreId"] = json!(cks);
+            m.custom_key_store_id = Some(cks.clone());
             if let Some(c) = self.load_cks(cks)? {
-                m["CloudHsmClusterId"] = json!(c.cluster_id);
+                m.cloud_hsm_cluster_id = Some(c.cluster_id);
             }
         }
         if key.origin == "EXTERNAL"
             && let Some(t) = &key.imported
         {
-            m["ExpirationModel"] = json!(t.expiration_model);
-            if let Some(v) = t.valid_to {
-                m["ValidTo"] = json!(v);
-            }
+            m.expiration_model = Some(t.expiration_model.clone());
+            m.valid_to = t.valid_to.map(timestamp);
         }
         if spec == KeySpec::SymmetricDefault
             && let Some(id) = &key.current_material
         {
-            m["CurrentKeyMaterialId"] = json!(id);
+            m.current_key_material_id = Some(id.clone());
         }
         Ok(m)
     }
@@ -168,24 +147,19 @@ fn not_found_id(key_id: &str) -> AwsError {
 }
 
 /// `CreateKey`.
-pub(crate) fn create_key(kms: &Kms, call: &Call) -> Result<Value, AwsError> {
+pub(crate) fn create_key(kms: &Kms, call: &Call, input: CreateKeyRequest) -> Result<CreateKeyResponse, AwsError> {
     let caller = call.caller()?;
-    let input = call.json();
     let account = caller.account_id.as_str().to_owned();
-    let spec_name = requested_spec(input)?;
+    let spec_name = requested_spec(input.key_spec.as_deref(), input.customer_master_key_spec.as_deref())?;
     let spec =
         KeySpec::parse(spec_name).ok_or_else(|| unsupported(format!("KeySpec {spec_name} is not supported.")))?;
-    let usage_name = opt_enum(input, "KeyUsage", KEY_USAGES)?.unwrap_or("ENCRYPT_DECRYPT");
+    let usage_name = input.key_usage.as_deref().unwrap_or("ENCRYPT_DECRYPT");
     let usage = KeyUsage::parse(usage_name)
         .filter(|u| spec.usages().contains(u))
         .ok_or_else(|| validation(format!("KeyUsage {usage_name} is not compatible with KeySpec {spec_name}.")))?;
-    let description = opt_str(input, "Description")?.unwrap_or("").to_owned();
-    check_len(&description, "Description", 0, 8192)?;
-    let cks_id = opt_str(input, "CustomKeyStoreId")?;
-    if let Some(id) = cks_id {
-        check_len(id, "CustomKeyStoreId", 1, 64)?;
-    }
-    let origin = match (opt_enum(input, "Origin", ORIGINS)?, cks_id) {
+    let description = input.description.clone().unwrap_or_default();
+    let cks_id = input.custom_key_store_id.as_deref();
+    let origin = match (input.origin.as_deref(), cks_id) {
         (None | Some("AWS_CLOUDHSM"), Some(_)) => "AWS_CLOUDHSM",
         (Some("AWS_CLOUDHSM"), None) => {
             return Err(validation("You must specify a CustomKeyStoreId when the Origin is AWS_CLOUDHSM."));
@@ -196,14 +170,14 @@ pub(crate) fn create_key(kms: &Kms, call: &Call) -> Result<Value, AwsError> {
         }
         (o, None) => o.unwrap_or("AWS_KMS"),
     };
-    if opt_bool(input, "MultiRegion")?.unwrap_or(false) {
+    if input.multi_region.unwrap_or(false) {
         return Err(unsupported("Multi-Region keys are not supported."));
     }
-    let tags = parse_tags(input, "Tags")?.unwrap_or_default();
-    let bypass = opt_bool(input, "BypassPolicyLockoutSafetyCheck")?.unwrap_or(false);
+    let tags = parse_tags(input.tags.as_deref())?.unwrap_or_default();
+    let bypass = input.bypass_policy_lockout_safety_check.unwrap_or(false);
     let key_id = new_key_id();
     let arn = kms.key_arn(&account, &key_id);
-    let policy = match opt_str(input, "Policy")? {
+    let policy = match input.policy.as_deref() {
         Some(p) => {
             crate::policy::validate_policy(p, &arn, caller, bypass)?;
             p.to_owned()
@@ -266,45 +240,44 @@ pub(crate) fn create_key(kms: &Kms, call: &Call) -> Result<Value, AwsError> {
         t.put(TABLE, &account_key(&account, &key_id), b"")?;
         Ok(())
     })?;
-    Ok(json!({ "KeyMetadata": kms.metadata(&key)? }))
+    Ok(CreateKeyResponse { key_metadata: Some(kms.metadata(&key)?) })
 }
 
 /// `DescribeKey`.
-pub(crate) fn describe_key(kms: &Kms, call: &Call) -> Result<Value, AwsError> {
+pub(crate) fn describe_key(kms: &Kms, call: &Call, input: DescribeKeyRequest) -> Result<DescribeKeyResponse, AwsError> {
     let caller = call.caller()?;
-    let input = call.json();
-    crate::input::grant_tokens(input)?;
-    let key = kms.resolve(caller.account_id.as_str(), req_str(input, "KeyId", 2048)?)?;
-    Ok(json!({ "KeyMetadata": kms.metadata(&key)? }))
+    crate::grants::check_tokens(input.grant_tokens.as_deref())?;
+    let key = kms.resolve(caller.account_id.as_str(), &input.key_id)?;
+    Ok(DescribeKeyResponse { key_metadata: Some(kms.metadata(&key)?) })
 }
 
 /// `ListKeys`.
-pub(crate) fn list_keys(kms: &Kms, call: &Call) -> Result<Value, AwsError> {
+pub(crate) fn list_keys(kms: &Kms, call: &Call, input: ListKeysRequest) -> Result<ListKeysResponse, AwsError> {
     let caller = call.caller()?;
-    let (limit, marker) = paging(call.json(), 100)?;
+    let limit = limit_or(input.limit, 100);
     let account = caller.account_id.as_str();
     let prefix = format!("acct/{account}/");
-    let after = marker.map(|m| format!("{prefix}{m}"));
+    let after = input.marker.map(|m| format!("{prefix}{m}"));
     let page = kms.store.scan(TABLE, &prefix, after.as_deref(), limit + 1)?;
     let truncated = page.len() > limit;
-    let keys: Vec<Value> = page
+    let keys: Vec<KeyListEntry> = page
         .iter()
         .take(limit)
         .map(|(k, _)| {
             let id = &k[prefix.len()..];
-            json!({ "KeyId": id, "KeyArn": kms.key_arn(account, id) })
+            KeyListEntry { key_id: Some(id.to_owned()), key_arn: Some(kms.key_arn(account, id)) }
         })
         .collect();
-    let mut out = json!({ "Keys": keys, "Truncated": truncated });
-    if truncated && let Some((k, _)) = page.get(limit - 1) {
-        out["NextMarker"] = json!(&k[prefix.len()..]);
-    }
-    Ok(out)
+    let next_marker = match page.get(limit.wrapping_sub(1)) {
+        Some((k, _)) if truncated => Some(k[prefix.len()..].to_owned()),
+        _ => None,
+    };
+    Ok(ListKeysResponse { keys: Some(keys), next_marker, truncated: Some(truncated) })
 }
 
-fn key_param(kms: &Kms, call: &Call) -> Result<KeyRecord, AwsError> {
+fn key_param(kms: &Kms, call: &Call, key_id: &str) -> Result<KeyRecord, AwsError> {
     let caller = call.caller()?;
-    kms.resolve(caller.account_id.as_str(), req_str(call.json(), "KeyId", 2048)?)
+    kms.resolve(caller.account_id.as_str(), key_id)
 }
 
 fn refuse_pending(key: &KeyRecord) -> Result<(), AwsError> {
@@ -316,45 +289,51 @@ fn refuse_pending(key: &KeyRecord) -> Result<(), AwsError> {
 }
 
 /// `EnableKey`.
-pub(crate) fn enable_key(kms: &Kms, call: &Call) -> Result<Value, AwsError> {
-    let key = key_param(kms, call)?;
+pub(crate) fn enable_key(kms: &Kms, call: &Call, input: EnableKeyRequest) -> Result<Empty, AwsError> {
+    let key = key_param(kms, call, &input.key_id)?;
     kms.update_key(&key.key_id, |k| {
         refuse_pending(k)?;
         k.state = KeyState::Enabled;
         Ok(())
     })?;
-    Ok(json!({}))
+    Ok(Empty {})
 }
 
 /// `DisableKey`.
-pub(crate) fn disable_key(kms: &Kms, call: &Call) -> Result<Value, AwsError> {
-    let key = key_param(kms, call)?;
+pub(crate) fn disable_key(kms: &Kms, call: &Call, input: DisableKeyRequest) -> Result<Empty, AwsError> {
+    let key = key_param(kms, call, &input.key_id)?;
     kms.update_key(&key.key_id, |k| {
         refuse_pending(k)?;
         k.state = KeyState::Disabled;
         Ok(())
     })?;
-    Ok(json!({}))
+    Ok(Empty {})
 }
 
 /// `UpdateKeyDescription`.
-pub(crate) fn update_key_description(kms: &Kms, call: &Call) -> Result<Value, AwsError> {
-    let key = key_param(kms, call)?;
-    let input = call.json();
-    let description = opt_str(input, "Description")?.ok_or_else(|| crate::error::missing("Description"))?.to_owned();
-    check_len(&description, "Description", 0, 8192)?;
+pub(crate) fn update_key_description(
+    kms: &Kms,
+    call: &Call,
+    input: UpdateKeyDescriptionRequest,
+) -> Result<Empty, AwsError> {
+    let key = key_param(kms, call, &input.key_id)?;
     kms.update_key(&key.key_id, |k| {
         kms.check_not_pending_deletion(k)?;
-        k.description = description.clone();
+        k.description = input.description.clone();
         Ok(())
     })?;
-    Ok(json!({}))
+    Ok(Empty {})
 }
 
 /// `ScheduleKeyDeletion`.
-pub(crate) fn schedule_key_deletion(kms: &Kms, call: &Call) -> Result<Value, AwsError> {
-    let key = key_param(kms, call)?;
-    let days = opt_int(call.json(), "PendingWindowInDays", 1, 365)?.unwrap_or(30);
+pub(crate) fn schedule_key_deletion(
+    kms: &Kms,
+    call: &Call,
+    input: ScheduleKeyDeletionRequest,
+) -> Result<ScheduleKeyDeletionResponse, AwsError> {
+    let key = key_param(kms, call, &input.key_id)?;
+    // The model allows 1 to 365 days; KMS itself only 7 to 30.
+    let days = i64::from(input.pending_window_in_days.unwrap_or(30));
     if !(7..=30).contains(&days) {
         return Err(validation(format!(
             "1 validation error detected: Value '{days}' at 'pendingWindowInDays' failed to satisfy constraint: \
@@ -371,17 +350,21 @@ pub(crate) fn schedule_key_deletion(kms: &Kms, call: &Call) -> Result<Value, Aws
         k.pending_window_days = Some(days);
         Ok(())
     })?;
-    Ok(json!({
-        "KeyId": key.arn,
-        "DeletionDate": key.deletion_date,
-        "KeyState": "PendingDeletion",
-        "PendingWindowInDays": days,
-    }))
+    Ok(ScheduleKeyDeletionResponse {
+        key_id: Some(key.arn),
+        deletion_date: key.deletion_date.map(timestamp),
+        key_state: Some("PendingDeletion".to_owned()),
+        pending_window_in_days: i32::try_from(days).ok(),
+    })
 }
 
 /// `CancelKeyDeletion`: the key comes back disabled, as in AWS.
-pub(crate) fn cancel_key_deletion(kms: &Kms, call: &Call) -> Result<Value, AwsError> {
-    let key = key_param(kms, call)?;
+pub(crate) fn cancel_key_deletion(
+    kms: &Kms,
+    call: &Call,
+    input: CancelKeyDeletionRequest,
+) -> Result<CancelKeyDeletionResponse, AwsError> {
+    let key = key_param(kms, call, &input.key_id)?;
     let (key, ()) = kms.update_key(&key.key_id, |k| {
         if k.state != KeyState::PendingDeletion {
             return Err(invalid_state(format!("{} is not pending deletion.", k.arn)));
@@ -395,5 +378,5 @@ pub(crate) fn cancel_key_deletion(kms: &Kms, call: &Call) -> Result<Value, AwsEr
         k.pending_window_days = None;
         Ok(())
     })?;
-    Ok(json!({ "KeyId": key.arn }))
+    Ok(CancelKeyDeletionResponse { key_id: Some(key.arn) })
 }

@@ -31,7 +31,6 @@ mod mac;
 pub mod model;
 mod operations;
 mod policy;
-mod reply;
 mod resolve;
 mod rotation;
 pub mod shapes;
@@ -44,10 +43,18 @@ use rampart_crypto::Keystore;
 use rampart_crypto::kms::SoftwareVault;
 use rampart_crypto::kms::pkcs11::Pkcs11Token;
 use rampart_store::Store;
-use rampart_wire::{Protocol, Service};
+use rampart_wire::Service;
+use rampart_wire::model::Model;
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, LazyLock, Mutex};
+
+/// KMS's model (botocore's, trimmed by `scripts/models`), read once.
+pub fn model() -> Arc<Model> {
+    static MODEL: LazyLock<Arc<Model>> =
+        LazyLock::new(|| Arc::new(Model::from_json(shapes::kms::MODEL).expect("the committed KMS model reads")));
+    Arc::clone(&MODEL)
+}
 
 /// Settings of the KMS service.
 #[derive(Debug, Clone, Default)]
@@ -106,8 +113,23 @@ impl Kms {
     }
 
     /// The service definition the pipeline serves.
+    ///
+    /// Every operation is served from KMS's model: input parsed and validated before
+    /// authorization, typed output serialized by the pipeline. Audit records (CloudTrail's
+    /// `requestParameters`) leave out the data a call works on: ciphertexts, messages,
+    /// signatures, MACs, and the import token and wrapped key material of `ImportKeyMaterial`
+    /// (which the model does not mark sensitive); the model's `sensitive` trait hides secrets
+    /// (plaintexts, passwords).
     pub fn service(self: &Arc<Self>) -> Service {
-        operations::declare(self, Service::new("kms", Protocol::Json11).json_target_prefix("TrentService"))
+        let service = Service::from_model("kms", model()).omitted_from_audit(&[
+            "CiphertextBlob",
+            "Message",
+            "Signature",
+            "Mac",
+            "ImportToken",
+            "EncryptedKeyMaterial",
+        ]);
+        operations::declare(self, service)
     }
 
     /// Unix seconds now, with millisecond precision (as KMS reports dates).

@@ -2,35 +2,18 @@
 //! authorization, and its handler.
 
 use crate::Kms;
+use crate::shapes::kms as s;
 use rampart_core::AwsError;
-use rampart_wire::{Call, Operation, Output, Service};
+use rampart_wire::model::Shaped;
+use rampart_wire::{Call, Operation, Service};
 use serde_json::Value;
 use std::sync::Arc;
 
-/// A handler: validates, checks state, does the work.
-pub(crate) type Handler = fn(&Kms, &Call) -> Result<Value, AwsError>;
-/// A handler on the hot path that writes its JSON response itself ([`crate::reply`]).
-pub(crate) type WritingHandler = fn(&Kms, &Call) -> Result<Vec<u8>, AwsError>;
-/// Operation-specific condition keys, from the request.
+/// A handler: takes the checked, typed input, checks state, does the work, returns typed
+/// output (serialized by the pipeline from the model).
+pub(crate) type Handler<S> = fn(&Kms, &Call, <S as Shaped>::Input) -> Result<<S as Shaped>::Output, AwsError>;
+/// Operation-specific condition keys, from the request's checked value tree.
 pub(crate) type Extra = fn(&Value) -> Vec<(String, Vec<String>)>;
-
-/// How an operation's handler answers.
-#[derive(Clone, Copy)]
-enum Work {
-    /// With a `serde_json::Value`.
-    Value(Handler),
-    /// With its response already serialized.
-    Written(WritingHandler),
-}
-
-impl Work {
-    fn run(self, kms: &Kms, call: &Call) -> Result<Output, AwsError> {
-        match self {
-            Work::Value(h) => h(kms, call).map(Output::Json),
-            Work::Written(h) => h(kms, call).map(Output::JsonText),
-        }
-    }
-}
 
 /// What an operation acts on, for authorization.
 #[derive(Clone, Copy)]
@@ -57,22 +40,29 @@ pub(crate) enum Scope {
     },
 }
 
+/// One operation being declared: the modeled operation, what it targets and its condition keys.
 struct Decl {
-    name: &'static str,
-    action: &'static str,
+    op: Operation,
     scope: Scope,
     extra: Option<Extra>,
-    read_only: bool,
-    work: Work,
 }
 
-const fn d(name: &'static str, action: &'static str, scope: Scope, handler: Handler) -> Decl {
-    Decl { name, action, scope, extra: None, read_only: false, work: Work::Value(handler) }
-}
-
-/// [`d`] for a handler that writes its response itself.
-const fn written(name: &'static str, action: &'static str, scope: Scope, handler: WritingHandler) -> Decl {
-    Decl { name, action, scope, extra: None, read_only: false, work: Work::Written(handler) }
+/// Declares the modeled operation `S` (a marker of [`crate::shapes::kms`]), authorized as
+/// `action` on `scope`; the operations of [`BLOCKING`] run on the blocking pool.
+fn d<S: Shaped>(kms: &Arc<Kms>, action: &'static str, scope: Scope, handler: Handler<S>) -> Decl {
+    let k = Arc::clone(kms);
+    let blocking = BLOCKING.contains(&S::NAME);
+    let op = Operation::modeled::<S, _, _>(action, move |call: Call, input: S::Input| {
+        let k = Arc::clone(&k);
+        async move {
+            if blocking {
+                tokio::task::spawn_blocking(move || handler(&k, &call, input)).await.map_err(crate::error::internal)?
+            } else {
+                handler(&k, &call, input)
+            }
+        }
+    });
+    Decl { op, scope, extra: None }
 }
 
 const fn key(param: &'static str) -> Scope {
@@ -88,118 +78,125 @@ const fn granted_ec(op: &'static str) -> Scope {
 }
 
 impl Decl {
-    const fn ro(mut self) -> Self {
-        self.read_only = true;
+    fn ro(mut self) -> Self {
+        self.op = self.op.read_only();
         self
     }
-    const fn extra(mut self, f: Extra) -> Self {
+    fn extra(mut self, f: Extra) -> Self {
         self.extra = Some(f);
         self
     }
 }
 
-fn decls() -> Vec<Decl> {
+fn decls(k: &Arc<Kms>) -> Vec<Decl> {
     use crate::{aliases, custom_key_stores as cks, data_keys, grants, import, keys, mac, policy, rotation, signing};
     use crate::{symmetric, tags};
+    use s::*;
     vec![
         // Keys.
-        d("CreateKey", "kms:CreateKey", Scope::Account, keys::create_key).extra(keys::create_key_conditions),
-        d("DescribeKey", "kms:DescribeKey", granted("DescribeKey"), keys::describe_key).ro(),
-        d("ListKeys", "kms:ListKeys", Scope::Account, keys::list_keys).ro(),
-        d("EnableKey", "kms:EnableKey", key("KeyId"), keys::enable_key),
-        d("DisableKey", "kms:DisableKey", key("KeyId"), keys::disable_key),
-        d("UpdateKeyDescription", "kms:UpdateKeyDescription", key("KeyId"), keys::update_key_description),
-        d("ScheduleKeyDeletion", "kms:ScheduleKeyDeletion", key("KeyId"), keys::schedule_key_deletion)
+        d::<CreateKey>(k, "kms:CreateKey", Scope::Account, keys::create_key).extra(keys::create_key_conditions),
+        d::<DescribeKey>(k, "kms:DescribeKey", granted("DescribeKey"), keys::describe_key).ro(),
+        d::<ListKeys>(k, "kms:ListKeys", Scope::Account, keys::list_keys).ro(),
+        d::<EnableKey>(k, "kms:EnableKey", key("KeyId"), keys::enable_key),
+        d::<DisableKey>(k, "kms:DisableKey", key("KeyId"), keys::disable_key),
+        d::<UpdateKeyDescription>(k, "kms:UpdateKeyDescription", key("KeyId"), keys::update_key_description),
+        d::<ScheduleKeyDeletion>(k, "kms:ScheduleKeyDeletion", key("KeyId"), keys::schedule_key_deletion)
             .extra(keys::deletion_conditions),
-        d("CancelKeyDeletion", "kms:CancelKeyDeletion", key("KeyId"), keys::cancel_key_deletion),
-        d("TagResource", "kms:TagResource", key("KeyId"), tags::tag_resource).extra(tags::request_tag_conditions),
-        d("UntagResource", "kms:UntagResource", key("KeyId"), tags::untag_resource).extra(tags::tag_keys_conditions),
-        d("ListResourceTags", "kms:ListResourceTags", key("KeyId"), tags::list_resource_tags).ro(),
+        d::<CancelKeyDeletion>(k, "kms:CancelKeyDeletion", key("KeyId"), keys::cancel_key_deletion),
+        d::<TagResource>(k, "kms:TagResource", key("KeyId"), tags::tag_resource).extra(tags::request_tag_conditions),
+        d::<UntagResource>(k, "kms:UntagResource", key("KeyId"), tags::untag_resource).extra(tags::tag_keys_conditions),
+        d::<ListResourceTags>(k, "kms:ListResourceTags", key("KeyId"), tags::list_resource_tags).ro(),
         // Aliases.
-        d(
-            "CreateAlias",
+        d::<CreateAlias>(
+            k,
             "kms:CreateAlias",
             Scope::Alias { key_param: Some("TargetKeyId"), update: false },
             aliases::create_alias,
         ),
-        d(
-            "UpdateAlias",
+        d::<UpdateAlias>(
+            k,
             "kms:UpdateAlias",
             Scope::Alias { key_param: Some("TargetKeyId"), update: true },
             aliases::update_alias,
         ),
-        d("DeleteAlias", "kms:DeleteAlias", Scope::Alias { key_param: None, update: false }, aliases::delete_alias),
-        d("ListAliases", "kms:ListAliases", Scope::Account, aliases::list_aliases).ro(),
+        d::<DeleteAlias>(k, "kms:DeleteAlias", Scope::Alias { key_param: None, update: false }, aliases::delete_alias),
+        d::<ListAliases>(k, "kms:ListAliases", Scope::Account, aliases::list_aliases).ro(),
         // Symmetric cryptography.
-        written("Encrypt", "kms:Encrypt", granted_ec("Encrypt"), symmetric::encrypt)
+        d::<Encrypt>(k, "kms:Encrypt", granted_ec("Encrypt"), symmetric::encrypt)
             .extra(symmetric::algorithm_conditions),
-        written("Decrypt", "kms:Decrypt", Scope::Decrypt, symmetric::decrypt).extra(symmetric::algorithm_conditions),
-        d("ReEncrypt", "kms:ReEncryptFrom", Scope::ReEncrypt, symmetric::re_encrypt)
+        d::<Decrypt>(k, "kms:Decrypt", Scope::Decrypt, symmetric::decrypt).extra(symmetric::algorithm_conditions),
+        d::<ReEncrypt>(k, "kms:ReEncryptFrom", Scope::ReEncrypt, symmetric::re_encrypt)
             .extra(symmetric::re_encrypt_conditions),
-        written("GenerateDataKey", "kms:GenerateDataKey", granted_ec("GenerateDataKey"), data_keys::generate_data_key),
-        written(
-            "GenerateDataKeyWithoutPlaintext",
+        d::<GenerateDataKey>(k, "kms:GenerateDataKey", granted_ec("GenerateDataKey"), data_keys::generate_data_key),
+        d::<GenerateDataKeyWithoutPlaintext>(
+            k,
             "kms:GenerateDataKeyWithoutPlaintext",
             granted_ec("GenerateDataKeyWithoutPlaintext"),
             data_keys::generate_data_key_without_plaintext,
         ),
-        d(
-            "GenerateDataKeyPair",
+        d::<GenerateDataKeyPair>(
+            k,
             "kms:GenerateDataKeyPair",
             granted_ec("GenerateDataKeyPair"),
             data_keys::generate_data_key_pair,
         )
         .extra(data_keys::pair_conditions),
-        d(
-            "GenerateDataKeyPairWithoutPlaintext",
+        d::<GenerateDataKeyPairWithoutPlaintext>(
+            k,
             "kms:GenerateDataKeyPairWithoutPlaintext",
             granted_ec("GenerateDataKeyPairWithoutPlaintext"),
             data_keys::generate_data_key_pair_without_plaintext,
         )
         .extra(data_keys::pair_conditions),
-        d("GenerateRandom", "kms:GenerateRandom", Scope::Account, data_keys::generate_random),
+        d::<GenerateRandom>(k, "kms:GenerateRandom", Scope::Account, data_keys::generate_random),
         // Asymmetric and HMAC.
-        d("Sign", "kms:Sign", granted("Sign"), signing::sign).extra(signing::conditions),
-        d("Verify", "kms:Verify", granted("Verify"), signing::verify).extra(signing::conditions),
-        d("GetPublicKey", "kms:GetPublicKey", granted("GetPublicKey"), signing::get_public_key).ro(),
-        d("GenerateMac", "kms:GenerateMac", granted("GenerateMac"), mac::generate_mac).extra(mac::conditions),
-        d("VerifyMac", "kms:VerifyMac", granted("VerifyMac"), mac::verify_mac).extra(mac::conditions),
+        d::<Sign>(k, "kms:Sign", granted("Sign"), signing::sign).extra(signing::conditions),
+        d::<Verify>(k, "kms:Verify", granted("Verify"), signing::verify).extra(signing::conditions),
+        d::<GetPublicKey>(k, "kms:GetPublicKey", granted("GetPublicKey"), signing::get_public_key).ro(),
+        d::<GenerateMac>(k, "kms:GenerateMac", granted("GenerateMac"), mac::generate_mac).extra(mac::conditions),
+        d::<VerifyMac>(k, "kms:VerifyMac", granted("VerifyMac"), mac::verify_mac).extra(mac::conditions),
         // Policies.
-        d("PutKeyPolicy", "kms:PutKeyPolicy", key("KeyId"), policy::put_key_policy).extra(policy::bypass_conditions),
-        d("GetKeyPolicy", "kms:GetKeyPolicy", key("KeyId"), policy::get_key_policy).ro(),
-        d("ListKeyPolicies", "kms:ListKeyPolicies", key("KeyId"), policy::list_key_policies).ro(),
+        d::<PutKeyPolicy>(k, "kms:PutKeyPolicy", key("KeyId"), policy::put_key_policy).extra(policy::bypass_conditions),
+        d::<GetKeyPolicy>(k, "kms:GetKeyPolicy", key("KeyId"), policy::get_key_policy).ro(),
+        d::<ListKeyPolicies>(k, "kms:ListKeyPolicies", key("KeyId"), policy::list_key_policies).ro(),
         // Grants.
-        d("CreateGrant", "kms:CreateGrant", Scope::CreateGrant, grants::create_grant).extra(grants::create_conditions),
-        d("ListGrants", "kms:ListGrants", key("KeyId"), grants::list_grants).ro(),
-        d("ListRetirableGrants", "kms:ListRetirableGrants", Scope::Account, grants::list_retirable_grants).ro(),
-        d("RetireGrant", "kms:RetireGrant", Scope::RetireGrant, grants::retire_grant),
-        d("RevokeGrant", "kms:RevokeGrant", key("KeyId"), grants::revoke_grant),
+        d::<CreateGrant>(k, "kms:CreateGrant", Scope::CreateGrant, grants::create_grant)
+            .extra(grants::create_conditions),
+        d::<ListGrants>(k, "kms:ListGrants", key("KeyId"), grants::list_grants).ro(),
+        d::<ListRetirableGrants>(k, "kms:ListRetirableGrants", Scope::Account, grants::list_retirable_grants).ro(),
+        d::<RetireGrant>(k, "kms:RetireGrant", Scope::RetireGrant, grants::retire_grant),
+        d::<RevokeGrant>(k, "kms:RevokeGrant", key("KeyId"), grants::revoke_grant),
         // Rotation.
-        d("EnableKeyRotation", "kms:EnableKeyRotation", key("KeyId"), rotation::enable_key_rotation)
+        d::<EnableKeyRotation>(k, "kms:EnableKeyRotation", key("KeyId"), rotation::enable_key_rotation)
             .extra(rotation::conditions),
-        d("DisableKeyRotation", "kms:DisableKeyRotation", key("KeyId"), rotation::disable_key_rotation),
-        d("GetKeyRotationStatus", "kms:GetKeyRotationStatus", key("KeyId"), rotation::get_key_rotation_status).ro(),
-        d("RotateKeyOnDemand", "kms:RotateKeyOnDemand", key("KeyId"), rotation::rotate_key_on_demand),
-        d("ListKeyRotations", "kms:ListKeyRotations", key("KeyId"), rotation::list_key_rotations).ro(),
+        d::<DisableKeyRotation>(k, "kms:DisableKeyRotation", key("KeyId"), rotation::disable_key_rotation),
+        d::<GetKeyRotationStatus>(k, "kms:GetKeyRotationStatus", key("KeyId"), rotation::get_key_rotation_status).ro(),
+        d::<RotateKeyOnDemand>(k, "kms:RotateKeyOnDemand", key("KeyId"), rotation::rotate_key_on_demand),
+        d::<ListKeyRotations>(k, "kms:ListKeyRotations", key("KeyId"), rotation::list_key_rotations).ro(),
         // Import.
-        d("GetParametersForImport", "kms:GetParametersForImport", key("KeyId"), import::get_parameters_for_import)
+        d::<GetParametersForImport>(k, "kms:GetParametersForImport", key("KeyId"), import::get_parameters_for_import)
             .extra(import::parameter_conditions),
-        d("ImportKeyMaterial", "kms:ImportKeyMaterial", key("KeyId"), import::import_key_material)
+        d::<ImportKeyMaterial>(k, "kms:ImportKeyMaterial", key("KeyId"), import::import_key_material)
             .extra(import::import_conditions),
-        d(
-            "DeleteImportedKeyMaterial",
+        d::<DeleteImportedKeyMaterial>(
+            k,
             "kms:DeleteImportedKeyMaterial",
             key("KeyId"),
             import::delete_imported_key_material,
         ),
         // Custom key stores.
-        d("CreateCustomKeyStore", "kms:CreateCustomKeyStore", Scope::Account, cks::create_custom_key_store),
-        d("ConnectCustomKeyStore", "kms:ConnectCustomKeyStore", Scope::Account, cks::connect_custom_key_store),
-        d("DisconnectCustomKeyStore", "kms:DisconnectCustomKeyStore", Scope::Account, cks::disconnect_custom_key_store),
-        d("DescribeCustomKeyStores", "kms:DescribeCustomKeyStores", Scope::Account, cks::describe_custom_key_stores)
+        d::<CreateCustomKeyStore>(k, "kms:CreateCustomKeyStore", Scope::Account, cks::create_custom_key_store),
+        d::<ConnectCustomKeyStore>(k, "kms:ConnectCustomKeyStore", Scope::Account, cks::connect_custom_key_store),
+        d::<DisconnectCustomKeyStore>(
+            k,
+            "kms:DisconnectCustomKeyStore",
+            Scope::Account,
+            cks::disconnect_custom_key_store,
+        ),
+        d::<DescribeCustomKeyStores>(k, "kms:DescribeCustomKeyStores", Scope::Account, cks::describe_custom_key_stores)
             .ro(),
-        d("UpdateCustomKeyStore", "kms:UpdateCustomKeyStore", Scope::Account, cks::update_custom_key_store),
-        d("DeleteCustomKeyStore", "kms:DeleteCustomKeyStore", Scope::Account, cks::delete_custom_key_store),
+        d::<UpdateCustomKeyStore>(k, "kms:UpdateCustomKeyStore", Scope::Account, cks::update_custom_key_store),
+        d::<DeleteCustomKeyStore>(k, "kms:DeleteCustomKeyStore", Scope::Account, cks::delete_custom_key_store),
     ]
 }
 
@@ -218,26 +215,9 @@ const BLOCKING: &[&str] = &[
 
 /// Registers every operation of `kms` on `service`.
 pub(crate) fn declare(kms: &Arc<Kms>, mut service: Service) -> Service {
-    for decl in decls() {
-        let Decl { name, action, scope, extra, read_only, work } = decl;
+    for Decl { op, scope, extra } in decls(kms) {
         let k = Arc::clone(kms);
-        let blocking = BLOCKING.contains(&name);
-        let mut op = Operation::new(name, action, move |call: Call| {
-            let k = Arc::clone(&k);
-            async move {
-                if blocking {
-                    tokio::task::spawn_blocking(move || work.run(&k, &call)).await.map_err(crate::error::internal)?
-                } else {
-                    work.run(&k, &call)
-                }
-            }
-        });
-        let k = Arc::clone(kms);
-        op = op.target(move |call| k.target(call, scope, extra));
-        if read_only {
-            op = op.read_only();
-        }
-        service = service.operation(op);
+        service = service.operation(op.target(move |call| k.target(call, scope, extra)));
     }
     service
 }

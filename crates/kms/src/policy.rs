@@ -4,11 +4,15 @@
 use crate::Kms;
 use crate::authz::Conditions;
 use crate::error::{limit_exceeded, not_found};
-use crate::input::{opt_bool, opt_str, req_str};
+use crate::input::opt_bool;
+use crate::shapes::kms::{
+    GetKeyPolicyRequest, GetKeyPolicyResponse, ListKeyPoliciesRequest, ListKeyPoliciesResponse, PutKeyPolicyRequest,
+};
 use rampart_core::{AwsError, Principal, PrincipalKind};
 use rampart_policy::{AuthzContext, ConditionContext, Policy, PolicyKind, PolicySet, PrincipalInfo, ResourcePolicy};
 use rampart_wire::Call;
-use serde_json::{Value, json};
+use rampart_wire::model::Empty;
+use serde_json::Value;
 
 /// The only policy name a key has.
 const POLICY_NAME: &str = "default";
@@ -86,21 +90,21 @@ pub(crate) fn bypass_conditions(input: &Value) -> Conditions {
     vec![("kms:BypassPolicyLockoutSafetyCheck".into(), vec![b.to_string()])]
 }
 
-fn check_name(input: &Value) -> Result<(), AwsError> {
-    match opt_str(input, "PolicyName")? {
+/// Refuses a policy name other than `default`, the only one KMS keys have.
+fn check_name(name: Option<&str>) -> Result<(), AwsError> {
+    match name {
         None | Some(POLICY_NAME) => Ok(()),
         Some(other) => Err(not_found(format!("No such policy exists: {other}"))),
     }
 }
 
 /// `PutKeyPolicy`.
-pub(crate) fn put_key_policy(kms: &Kms, call: &Call) -> Result<Value, AwsError> {
+pub(crate) fn put_key_policy(kms: &Kms, call: &Call, input: PutKeyPolicyRequest) -> Result<Empty, AwsError> {
     let caller = call.caller()?;
-    let input = call.json();
-    let key = kms.resolve(caller.account_id.as_str(), req_str(input, "KeyId", 2048)?)?;
-    check_name(input)?;
-    let doc = req_str(input, "Policy", 131_072)?.to_owned();
-    let bypass = opt_bool(input, "BypassPolicyLockoutSafetyCheck")?.unwrap_or(false);
+    let key = kms.resolve(caller.account_id.as_str(), &input.key_id)?;
+    check_name(input.policy_name.as_deref())?;
+    let doc = input.policy;
+    let bypass = input.bypass_policy_lockout_safety_check.unwrap_or(false);
     validate_policy(&doc, &key.arn, caller, bypass)?;
     kms.update_key(&key.key_id, |k| {
         kms.check_not_pending_deletion(k)?;
@@ -108,23 +112,32 @@ pub(crate) fn put_key_policy(kms: &Kms, call: &Call) -> Result<Value, AwsError> 
         k.policy_version += 1;
         Ok(())
     })?;
-    Ok(json!({}))
+    Ok(Empty {})
 }
 
 /// `GetKeyPolicy`.
-pub(crate) fn get_key_policy(kms: &Kms, call: &Call) -> Result<Value, AwsError> {
+pub(crate) fn get_key_policy(
+    kms: &Kms,
+    call: &Call,
+    input: GetKeyPolicyRequest,
+) -> Result<GetKeyPolicyResponse, AwsError> {
     let caller = call.caller()?;
-    let input = call.json();
-    let key = kms.resolve(caller.account_id.as_str(), req_str(input, "KeyId", 2048)?)?;
-    check_name(input)?;
-    Ok(json!({ "Policy": key.policy, "PolicyName": POLICY_NAME }))
+    let key = kms.resolve(caller.account_id.as_str(), &input.key_id)?;
+    check_name(input.policy_name.as_deref())?;
+    Ok(GetKeyPolicyResponse { policy: Some(key.policy), policy_name: Some(POLICY_NAME.to_owned()) })
 }
 
-/// `ListKeyPolicies`.
-pub(crate) fn list_key_policies(kms: &Kms, call: &Call) -> Result<Value, AwsError> {
+/// `ListKeyPolicies`: every key has the one policy, `default`.
+pub(crate) fn list_key_policies(
+    kms: &Kms,
+    call: &Call,
+    input: ListKeyPoliciesRequest,
+) -> Result<ListKeyPoliciesResponse, AwsError> {
     let caller = call.caller()?;
-    let input = call.json();
-    kms.resolve(caller.account_id.as_str(), req_str(input, "KeyId", 2048)?)?;
-    crate::input::paging(input, 100)?;
-    Ok(json!({ "PolicyNames": [POLICY_NAME], "Truncated": false }))
+    kms.resolve(caller.account_id.as_str(), &input.key_id)?;
+    Ok(ListKeyPoliciesResponse {
+        policy_names: Some(vec![POLICY_NAME.to_owned()]),
+        next_marker: None,
+        truncated: Some(false),
+    })
 }

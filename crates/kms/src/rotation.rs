@@ -5,11 +5,17 @@
 use crate::Kms;
 use crate::authz::Conditions;
 use crate::error::{limit_exceeded, unsupported};
-use crate::input::{opt_enum, opt_int, paging, req_str};
+use crate::input::{index_marker, limit_or, timestamp};
 use crate::model::{KeyRecord, KeyState};
+use crate::shapes::kms::{
+    DisableKeyRotationRequest, EnableKeyRotationRequest, GetKeyRotationStatusRequest, GetKeyRotationStatusResponse,
+    ListKeyRotationsRequest, ListKeyRotationsResponse, RotateKeyOnDemandRequest, RotateKeyOnDemandResponse,
+    RotationsListEntry,
+};
 use rampart_core::AwsError;
 use rampart_wire::Call;
-use serde_json::{Value, json};
+use rampart_wire::model::Empty;
+use serde_json::Value;
 
 const DEFAULT_PERIOD_DAYS: i64 = 365;
 const MAX_ON_DEMAND: u32 = 25;
@@ -86,15 +92,15 @@ impl Kms {
     }
 }
 
-fn key_of(kms: &Kms, call: &Call) -> Result<KeyRecord, AwsError> {
+fn key_of(kms: &Kms, call: &Call, key_id: &str) -> Result<KeyRecord, AwsError> {
     let caller = call.caller()?;
-    kms.resolve(caller.account_id.as_str(), req_str(call.json(), "KeyId", 2048)?)
+    kms.resolve(caller.account_id.as_str(), key_id)
 }
 
-/// `EnableKeyRotation`.
-pub(crate) fn enable_key_rotation(kms: &Kms, call: &Call) -> Result<Value, AwsError> {
-    let key = key_of(kms, call)?;
-    let days = opt_int(call.json(), "RotationPeriodInDays", 90, 2560)?.unwrap_or(DEFAULT_PERIOD_DAYS);
+/// `EnableKeyRotation` (the model bounds the period to 90..=2560 days).
+pub(crate) fn enable_key_rotation(kms: &Kms, call: &Call, input: EnableKeyRotationRequest) -> Result<Empty, AwsError> {
+    let key = key_of(kms, call, &input.key_id)?;
+    let days = input.rotation_period_in_days.map_or(DEFAULT_PERIOD_DAYS, i64::from);
     check_state(&key)?;
     check_rotatable(&key)?;
     let now = kms.now();
@@ -104,12 +110,16 @@ pub(crate) fn enable_key_rotation(kms: &Kms, call: &Call) -> Result<Value, AwsEr
         k.rotation.next = Some(now + (days * 86_400) as f64);
         Ok(())
     })?;
-    Ok(json!({}))
+    Ok(Empty {})
 }
 
 /// `DisableKeyRotation`.
-pub(crate) fn disable_key_rotation(kms: &Kms, call: &Call) -> Result<Value, AwsError> {
-    let key = key_of(kms, call)?;
+pub(crate) fn disable_key_rotation(
+    kms: &Kms,
+    call: &Call,
+    input: DisableKeyRotationRequest,
+) -> Result<Empty, AwsError> {
+    let key = key_of(kms, call, &input.key_id)?;
     check_state(&key)?;
     check_rotatable(&key)?;
     kms.update_key(&key.key_id, |k| {
@@ -117,67 +127,73 @@ pub(crate) fn disable_key_rotation(kms: &Kms, call: &Call) -> Result<Value, AwsE
         k.rotation.next = None;
         Ok(())
     })?;
-    Ok(json!({}))
+    Ok(Empty {})
 }
 
 /// `GetKeyRotationStatus`.
-pub(crate) fn get_key_rotation_status(kms: &Kms, call: &Call) -> Result<Value, AwsError> {
-    let key = key_of(kms, call)?;
+pub(crate) fn get_key_rotation_status(
+    kms: &Kms,
+    call: &Call,
+    input: GetKeyRotationStatusRequest,
+) -> Result<GetKeyRotationStatusResponse, AwsError> {
+    let key = key_of(kms, call, &input.key_id)?;
     check_rotatable(&key)?;
-    let mut out = json!({ "KeyRotationEnabled": key.rotation.enabled, "KeyId": key.arn });
-    if key.rotation.enabled {
-        out["RotationPeriodInDays"] = json!(key.rotation.period_days);
-        out["NextRotationDate"] = json!(key.rotation.next);
-    }
-    if let Some(t) = key.rotation.on_demand_start {
-        out["OnDemandRotationStartDate"] = json!(t);
-    }
-    Ok(out)
+    let enabled = key.rotation.enabled;
+    Ok(GetKeyRotationStatusResponse {
+        key_rotation_enabled: Some(enabled),
+        key_id: Some(key.arn.clone()),
+        rotation_period_in_days: key.rotation.period_days.filter(|_| enabled).and_then(|d| i32::try_from(d).ok()),
+        next_rotation_date: key.rotation.next.filter(|_| enabled).map(timestamp),
+        on_demand_rotation_start_date: key.rotation.on_demand_start.map(timestamp),
+    })
 }
 
 /// `RotateKeyOnDemand`.
-pub(crate) fn rotate_key_on_demand(kms: &Kms, call: &Call) -> Result<Value, AwsError> {
-    let key = key_of(kms, call)?;
+pub(crate) fn rotate_key_on_demand(
+    kms: &Kms,
+    call: &Call,
+    input: RotateKeyOnDemandRequest,
+) -> Result<RotateKeyOnDemandResponse, AwsError> {
+    let key = key_of(kms, call, &input.key_id)?;
     check_state(&key)?;
     check_rotatable(&key)?;
     let key = kms.rotate(&key, "ON_DEMAND")?;
-    Ok(json!({ "KeyId": key.key_id }))
+    Ok(RotateKeyOnDemandResponse { key_id: Some(key.key_id) })
 }
 
-/// `ListKeyRotations`.
-pub(crate) fn list_key_rotations(kms: &Kms, call: &Call) -> Result<Value, AwsError> {
-    let key = key_of(kms, call)?;
-    let input = call.json();
+/// `ListKeyRotations`: the rotations (or, with `ALL_KEY_MATERIAL`, every material) of a key.
+pub(crate) fn list_key_rotations(
+    kms: &Kms,
+    call: &Call,
+    input: ListKeyRotationsRequest,
+) -> Result<ListKeyRotationsResponse, AwsError> {
+    let key = key_of(kms, call, &input.key_id)?;
     check_rotatable(&key)?;
-    let all =
-        opt_enum(input, "IncludeKeyMaterial", &["ALL_KEY_MATERIAL", "ROTATIONS_ONLY"])? == Some("ALL_KEY_MATERIAL");
-    let (limit, marker) = paging(input, 100)?;
-    let start = match marker {
-        Some(m) => m.parse::<usize>().map_err(|_| crate::error::invalid_marker())?,
-        None => 0,
-    };
-    let entries: Vec<Value> = key
-        .materials
+    let all = input.include_key_material.as_deref() == Some("ALL_KEY_MATERIAL");
+    let limit = limit_or(input.limit, 100);
+    let start = index_marker(input.marker.as_deref())?;
+    let entries: Vec<&crate::model::Material> =
+        key.materials.iter().filter(|m| all || m.rotation_type.is_some()).collect();
+    let page: Vec<RotationsListEntry> = entries
         .iter()
-        .filter(|m| all || m.rotation_type.is_some())
+        .skip(start)
+        .take(limit)
         .map(|m| {
-            let mut e = json!({
-                "KeyId": key.key_id,
-                "KeyMaterialId": m.id,
-                "KeyMaterialState": if key.current_material.as_deref() == Some(&m.id) { "CURRENT" } else { "NON_CURRENT" },
-            });
-            if let Some(t) = &m.rotation_type {
-                e["RotationDate"] = json!(m.created);
-                e["RotationType"] = json!(t);
+            let current = key.current_material.as_deref() == Some(&m.id);
+            RotationsListEntry {
+                key_id: Some(key.key_id.clone()),
+                key_material_id: Some(m.id.clone()),
+                key_material_state: Some(if current { "CURRENT" } else { "NON_CURRENT" }.to_owned()),
+                rotation_date: m.rotation_type.as_ref().map(|_| timestamp(m.created)),
+                rotation_type: m.rotation_type.clone(),
+                ..RotationsListEntry::default()
             }
-            e
         })
         .collect();
-    let page: Vec<Value> = entries.iter().skip(start).take(limit).cloned().collect();
     let truncated = start + page.len() < entries.len();
-    let mut out = json!({ "Rotations": page, "Truncated": truncated });
-    if truncated {
-        out["NextMarker"] = json!((start + limit).to_string());
-    }
-    Ok(out)
+    Ok(ListKeyRotationsResponse {
+        rotations: Some(page),
+        next_marker: truncated.then(|| (start + limit).to_string()),
+        truncated: Some(truncated),
+    })
 }

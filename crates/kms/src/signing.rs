@@ -3,30 +3,19 @@
 use crate::Kms;
 use crate::authz::Conditions;
 use crate::backend::vault_error;
-use crate::error::{dry_run, invalid_key_usage, unsupported};
-use crate::input::{b64, opt_bool, opt_enum, opt_str, req_blob, req_str, unb64};
+use crate::error::{invalid_key_usage, unsupported};
+use crate::input::{opt_str, unb64};
 use crate::model::KeyRecord;
+use crate::shapes::kms::{
+    GetPublicKeyRequest, GetPublicKeyResponse, SignRequest, SignResponse, VerifyRequest, VerifyResponse,
+};
+use crate::symmetric::check_dry_run;
 use rampart_core::AwsError;
 use rampart_crypto::kms::{KeyUsage, SignInput, SigningAlgorithm, public};
 use rampart_wire::Call;
-use serde_json::{Value, json};
+use rampart_wire::model::Blob;
+use serde_json::Value;
 use std::borrow::Cow;
-
-const SIGNING_ALGORITHMS: &[&str] = &[
-    "RSASSA_PSS_SHA_256",
-    "RSASSA_PSS_SHA_384",
-    "RSASSA_PSS_SHA_512",
-    "RSASSA_PKCS1_V1_5_SHA_256",
-    "RSASSA_PKCS1_V1_5_SHA_384",
-    "RSASSA_PKCS1_V1_5_SHA_512",
-    "ECDSA_SHA_256",
-    "ECDSA_SHA_384",
-    "ECDSA_SHA_512",
-    "SM2DSA",
-    "ML_DSA_SHAKE_256",
-    "ED25519_SHA_512",
-    "ED25519_PH_SHA_512",
-];
 
 /// `kms:SigningAlgorithm` and `kms:MessageType`.
 pub(crate) fn conditions(input: &Value) -> Conditions {
@@ -39,25 +28,31 @@ pub(crate) fn conditions(input: &Value) -> Conditions {
     c
 }
 
+/// What `Sign` and `Verify` share, checked against the key.
 struct Request<'c> {
     key: Cow<'c, KeyRecord>,
     alg: SigningAlgorithm,
-    message: zeroize::Zeroizing<Vec<u8>>,
     digest: bool,
 }
 
-fn parse<'c>(kms: &Kms, call: &'c Call, operation: &str) -> Result<Request<'c>, AwsError> {
-    let input = call.json();
-    let key = kms.key_for(call, "KeyId")?;
-    let message = req_blob(input, "Message", 4096)?;
-    let alg_name = opt_enum(input, "SigningAlgorithm", SIGNING_ALGORITHMS)?
-        .ok_or_else(|| crate::error::missing("SigningAlgorithm"))?;
-    let digest = match opt_enum(input, "MessageType", &["RAW", "DIGEST", "EXTERNAL_MU"])? {
+/// The parameters `Sign` and `Verify` share.
+struct Params<'a> {
+    key_id: &'a str,
+    signing_algorithm: &'a str,
+    message_type: Option<&'a str>,
+    grant_tokens: Option<&'a [String]>,
+    dry_run: Option<bool>,
+}
+
+fn parse<'c>(kms: &Kms, call: &'c Call, p: Params<'_>, operation: &str) -> Result<Request<'c>, AwsError> {
+    let key = kms.key_for(call, "KeyId", p.key_id)?;
+    let alg_name = p.signing_algorithm;
+    let digest = match p.message_type {
         None | Some("RAW") => false,
         Some("DIGEST") => true,
         Some(_) => return Err(unsupported("MessageType EXTERNAL_MU is supported only for ML-DSA keys.")),
     };
-    crate::input::grant_tokens(input)?;
+    crate::grants::check_tokens(p.grant_tokens)?;
     kms.check_usable(&key)?;
     kms.check_usage(&key, "SIGN_VERIFY", operation)?;
     let spec = kms.spec(&key)?;
@@ -69,62 +64,80 @@ fn parse<'c>(kms: &Kms, call: &'c Call, operation: &str) -> Result<Request<'c>, 
             key.arn
         ))
     })?;
-    if opt_bool(input, "DryRun")?.unwrap_or(false) {
-        return Err(dry_run());
-    }
-    Ok(Request { key, alg, message, digest })
+    check_dry_run(p.dry_run)?;
+    Ok(Request { key, alg, digest })
 }
 
 /// `Sign`.
-pub(crate) fn sign(kms: &Kms, call: &Call) -> Result<Value, AwsError> {
-    let r = parse(kms, call, "Sign")?;
+pub(crate) fn sign(kms: &Kms, call: &Call, input: SignRequest) -> Result<SignResponse, AwsError> {
+    let p = Params {
+        key_id: &input.key_id,
+        signing_algorithm: &input.signing_algorithm,
+        message_type: input.message_type.as_deref(),
+        grant_tokens: input.grant_tokens.as_deref(),
+        dry_run: input.dry_run,
+    };
+    let r = parse(kms, call, p, "Sign")?;
     let spec = kms.spec(&r.key)?;
     let (kek, binding, sealed) = kms.software_material(&r.key)?;
-    let input = if r.digest { SignInput::Digest(&r.message) } else { SignInput::Raw(&r.message) };
-    let sig = kms.vault.sign(kek, &binding, &sealed, spec, r.alg, input).map_err(|e| vault_error(&r.key, e))?;
-    Ok(json!({ "KeyId": r.key.arn, "Signature": b64(&sig), "SigningAlgorithm": r.alg.as_str() }))
+    let message = if r.digest { SignInput::Digest(&input.message) } else { SignInput::Raw(&input.message) };
+    let sig = kms.vault.sign(kek, &binding, &sealed, spec, r.alg, message).map_err(|e| vault_error(&r.key, e))?;
+    Ok(SignResponse {
+        key_id: Some(r.key.arn.clone()),
+        signature: Some(Blob(sig)),
+        signing_algorithm: Some(r.alg.as_str().to_owned()),
+    })
 }
 
-/// `Verify`: an invalid signature is `KMSInvalidSignatureException`, as in AWS.
-pub(crate) fn verify(kms: &Kms, call: &Call) -> Result<Value, AwsError> {
-    let signature = req_blob(call.json(), "Signature", 6144)?;
-    let r = parse(kms, call, "Verify")?;
+/// `Verify`: a signature that does not verify is an error, as in AWS.
+pub(crate) fn verify(kms: &Kms, call: &Call, input: VerifyRequest) -> Result<VerifyResponse, AwsError> {
+    let p = Params {
+        key_id: &input.key_id,
+        signing_algorithm: &input.signing_algorithm,
+        message_type: input.message_type.as_deref(),
+        grant_tokens: input.grant_tokens.as_deref(),
+        dry_run: input.dry_run,
+    };
+    let r = parse(kms, call, p, "Verify")?;
     let spec = kms.spec(&r.key)?;
     let spki = unb64(r.key.public_key.as_deref().unwrap_or_default())?;
-    let input = if r.digest { SignInput::Digest(&r.message) } else { SignInput::Raw(&r.message) };
-    let valid = public::verify(spec, &spki, r.alg, input, &signature).map_err(|e| vault_error(&r.key, e))?;
+    let message = if r.digest { SignInput::Digest(&input.message) } else { SignInput::Raw(&input.message) };
+    let valid = public::verify(spec, &spki, r.alg, message, &input.signature).map_err(|e| vault_error(&r.key, e))?;
     if !valid {
         return Err(AwsError::new("KMSInvalidSignatureException", 400, "The signature verification failed."));
     }
-    Ok(json!({ "KeyId": r.key.arn, "SignatureValid": true, "SigningAlgorithm": r.alg.as_str() }))
+    Ok(VerifyResponse {
+        key_id: Some(r.key.arn.clone()),
+        signature_valid: Some(true),
+        signing_algorithm: Some(r.alg.as_str().to_owned()),
+    })
 }
 
-/// `GetPublicKey`: the DER `SubjectPublicKeyInfo` of an asymmetric key.
-pub(crate) fn get_public_key(kms: &Kms, call: &Call) -> Result<Value, AwsError> {
+/// `GetPublicKey`.
+pub(crate) fn get_public_key(
+    kms: &Kms,
+    call: &Call,
+    input: GetPublicKeyRequest,
+) -> Result<GetPublicKeyResponse, AwsError> {
     let caller = call.caller()?;
-    let input = call.json();
-    let key = kms.resolve(caller.account_id.as_str(), req_str(input, "KeyId", 2048)?)?;
-    crate::input::grant_tokens(input)?;
+    let key = kms.resolve(caller.account_id.as_str(), &input.key_id)?;
+    crate::grants::check_tokens(input.grant_tokens.as_deref())?;
     let spec = kms.spec(&key)?;
     if !spec.is_asymmetric() {
         return Err(unsupported(format!("{} is not an asymmetric KMS key; it has no public key.", key.arn)));
     }
     kms.check_usable(&key)?;
     let usage = KeyUsage::parse(&key.key_usage).unwrap_or(KeyUsage::SignVerify);
-    let mut out = json!({
-        "KeyId": key.arn,
-        "PublicKey": key.public_key,
-        "CustomerMasterKeySpec": key.key_spec,
-        "KeySpec": key.key_spec,
-        "KeyUsage": key.key_usage,
-    });
-    let enc = spec.encryption_algorithms(usage);
-    if !enc.is_empty() {
-        out["EncryptionAlgorithms"] = json!(enc.iter().map(|a| a.as_str()).collect::<Vec<_>>());
-    }
-    let sig = spec.signing_algorithms(usage);
-    if !sig.is_empty() {
-        out["SigningAlgorithms"] = json!(sig.iter().map(|a| a.as_str()).collect::<Vec<_>>());
-    }
-    Ok(out)
+    let names = |v: Vec<&'static str>| (!v.is_empty()).then(|| v.into_iter().map(str::to_owned).collect());
+    let public_key = key.public_key.as_deref().map(unb64).transpose()?.map(Blob);
+    Ok(GetPublicKeyResponse {
+        key_id: Some(key.arn.clone()),
+        public_key,
+        customer_master_key_spec: Some(key.key_spec.clone()),
+        key_spec: Some(key.key_spec.clone()),
+        key_usage: Some(key.key_usage.clone()),
+        encryption_algorithms: names(spec.encryption_algorithms(usage).iter().map(|a| a.as_str()).collect()),
+        signing_algorithms: names(spec.signing_algorithms(usage).iter().map(|a| a.as_str()).collect()),
+        key_agreement_algorithms: None,
+    })
 }

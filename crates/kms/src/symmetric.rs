@@ -4,17 +4,19 @@ use crate::Kms;
 use crate::authz::Conditions;
 use crate::backend::vault_error;
 use crate::ciphertext;
-use crate::error::{dry_run, invalid_ciphertext, invalid_key_usage, validation};
-use crate::input::{EncryptionContext, b64, encryption_context, opt_bool, opt_enum, opt_str, req_blob, req_str};
+use crate::error::{dry_run as dry_run_error, invalid_ciphertext, invalid_key_usage, missing, validation};
+use crate::input::{EncryptionContext, opt_str};
 use crate::model::KeyRecord;
-use crate::reply::JsonObject;
+use crate::shapes::kms::{
+    DecryptRequest, DecryptResponse, EncryptRequest, EncryptResponse, ReEncryptRequest, ReEncryptResponse,
+    RecipientInfo,
+};
 use rampart_core::AwsError;
 use rampart_crypto::kms::{EncryptionAlgorithm, KeyUsage, public};
 use rampart_wire::Call;
-use serde_json::{Value, json};
+use rampart_wire::model::{Blob, SecretBlob};
+use serde_json::Value;
 use zeroize::Zeroizing;
-
-const ALGORITHMS: &[&str] = &["SYMMETRIC_DEFAULT", "RSAES_OAEP_SHA_1", "RSAES_OAEP_SHA_256", "SM2PKE"];
 
 /// `kms:EncryptionAlgorithm` of `Encrypt` and `Decrypt`.
 pub(crate) fn algorithm_conditions(input: &Value) -> Conditions {
@@ -28,9 +30,9 @@ pub(crate) fn re_encrypt_conditions(input: &Value) -> Conditions {
     vec![("kms:EncryptionAlgorithm".into(), vec![alg.to_owned()])]
 }
 
-/// The algorithm a request names for `key`, checked against the key.
-fn algorithm_for(kms: &Kms, key: &KeyRecord, input: &Value, field: &str) -> Result<EncryptionAlgorithm, AwsError> {
-    let name = opt_enum(input, field, ALGORITHMS)?.unwrap_or("SYMMETRIC_DEFAULT");
+/// The algorithm a request names (`None`: the default) for `key`, checked against the key.
+fn algorithm_for(kms: &Kms, key: &KeyRecord, name: Option<&str>) -> Result<EncryptionAlgorithm, AwsError> {
+    let name = name.unwrap_or("SYMMETRIC_DEFAULT");
     let spec = kms.spec(key)?;
     let alg =
         EncryptionAlgorithm::parse(name).filter(|a| spec.encryption_algorithms(KeyUsage::EncryptDecrypt).contains(a));
@@ -42,11 +44,17 @@ fn algorithm_for(kms: &Kms, key: &KeyRecord, input: &Value, field: &str) -> Resu
     })
 }
 
-fn check_recipient(input: &Value) -> Result<(), AwsError> {
-    if input.get("Recipient").is_some_and(|r| !r.is_null()) {
+/// Refuses a Nitro Enclaves `Recipient`.
+pub(crate) fn check_recipient(recipient: Option<&RecipientInfo>) -> Result<(), AwsError> {
+    if recipient.is_some() {
         return Err(validation("Recipient (Nitro Enclaves attestation) is not supported."));
     }
     Ok(())
+}
+
+/// Refuses a call whose `DryRun` is set: it would have succeeded.
+pub(crate) fn check_dry_run(dry_run: Option<bool>) -> Result<(), AwsError> {
+    if dry_run.unwrap_or(false) { Err(dry_run_error()) } else { Ok(()) }
 }
 
 impl Kms {
@@ -97,82 +105,70 @@ impl Kms {
 }
 
 /// `Encrypt`.
-pub(crate) fn encrypt(kms: &Kms, call: &Call) -> Result<Vec<u8>, AwsError> {
-    let input = call.json();
-    let key = kms.key_for(call, "KeyId")?;
-    let plaintext = req_blob(input, "Plaintext", 4096)?;
-    let context = encryption_context(input, "EncryptionContext")?;
-    crate::input::grant_tokens(input)?;
+pub(crate) fn encrypt(kms: &Kms, call: &Call, input: EncryptRequest) -> Result<EncryptResponse, AwsError> {
+    let key = kms.key_for(call, "KeyId", &input.key_id)?;
+    let context = input.encryption_context.unwrap_or_default();
+    crate::grants::check_tokens(input.grant_tokens.as_deref())?;
     kms.check_usable(&key)?;
     kms.check_usage(&key, "ENCRYPT_DECRYPT", "Encrypt")?;
-    let alg = algorithm_for(kms, &key, input, "EncryptionAlgorithm")?;
-    if opt_bool(input, "DryRun")?.unwrap_or(false) {
-        return Err(dry_run());
-    }
-    let (blob, _) = kms.encrypt_under(&key, alg, &context, &plaintext)?;
-    Ok(JsonObject::with_capacity(256 + blob.len() * 4 / 3)
-        .blob("CiphertextBlob", &blob)
-        .str("EncryptionAlgorithm", alg.as_str())
-        .str("KeyId", &key.arn)
-        .finish())
+    let alg = algorithm_for(kms, &key, input.encryption_algorithm.as_deref())?;
+    check_dry_run(input.dry_run)?;
+    let (blob, _) = kms.encrypt_under(&key, alg, &context, &input.plaintext)?;
+    Ok(EncryptResponse {
+        ciphertext_blob: Some(Blob(blob)),
+        encryption_algorithm: Some(alg.as_str().to_owned()),
+        key_id: Some(key.arn.clone()),
+    })
 }
 
 /// `Decrypt`: the key comes from the ciphertext (symmetric) or `KeyId` (RSA).
-pub(crate) fn decrypt(kms: &Kms, call: &Call) -> Result<Vec<u8>, AwsError> {
-    let input = call.json();
-    let (blob, key) = kms.ciphertext_and_key(call, "CiphertextBlob", "KeyId")?;
-    let context = encryption_context(input, "EncryptionContext")?;
-    crate::input::grant_tokens(input)?;
-    check_recipient(input)?;
+pub(crate) fn decrypt(kms: &Kms, call: &Call, input: DecryptRequest) -> Result<DecryptResponse, AwsError> {
+    let blob = input.ciphertext_blob.as_deref().ok_or_else(|| missing("CiphertextBlob"))?;
+    let key = kms.ciphertext_key(call, "KeyId", blob, input.key_id.as_deref())?;
+    let context = input.encryption_context.unwrap_or_default();
+    crate::grants::check_tokens(input.grant_tokens.as_deref())?;
+    check_recipient(input.recipient.as_ref())?;
     kms.check_usable(&key)?;
     kms.check_usage(&key, "ENCRYPT_DECRYPT", "Decrypt")?;
-    let alg = algorithm_for(kms, &key, input, "EncryptionAlgorithm")?;
-    if opt_bool(input, "DryRun")?.unwrap_or(false) {
-        return Err(dry_run());
-    }
-    let (plaintext, material) = kms.decrypt_under(&key, alg, &context, &blob)?;
-    Ok(JsonObject::with_capacity(256 + plaintext.len() * 4 / 3)
-        .str("EncryptionAlgorithm", alg.as_str())
-        .str("KeyId", &key.arn)
-        .opt_str("KeyMaterialId", material.as_deref())
-        .blob("Plaintext", &plaintext)
-        .finish())
+    let alg = algorithm_for(kms, &key, input.encryption_algorithm.as_deref())?;
+    check_dry_run(input.dry_run)?;
+    let (plaintext, material) = kms.decrypt_under(&key, alg, &context, blob)?;
+    Ok(DecryptResponse {
+        encryption_algorithm: Some(alg.as_str().to_owned()),
+        key_id: Some(key.arn.clone()),
+        key_material_id: material,
+        plaintext: Some(SecretBlob(plaintext)),
+        ..DecryptResponse::default()
+    })
 }
 
 /// `ReEncrypt`: decrypts with the source key and encrypts under the destination key without
 /// the plaintext leaving the service.
-pub(crate) fn re_encrypt(kms: &Kms, call: &Call) -> Result<Value, AwsError> {
+pub(crate) fn re_encrypt(kms: &Kms, call: &Call, input: ReEncryptRequest) -> Result<ReEncryptResponse, AwsError> {
     let caller = call.caller()?;
-    let input = call.json();
     let account = caller.account_id.as_str();
-    let (blob, source) = kms.ciphertext_and_key(call, "CiphertextBlob", "SourceKeyId")?;
-    let source_context = encryption_context(input, "SourceEncryptionContext")?;
-    let dest_context = encryption_context(input, "DestinationEncryptionContext")?;
-    crate::input::grant_tokens(input)?;
-    let dest = kms.resolve(account, req_str(input, "DestinationKeyId", 2048)?)?;
+    let blob = input.ciphertext_blob.as_deref().ok_or_else(|| missing("CiphertextBlob"))?;
+    let source = kms.ciphertext_key(call, "SourceKeyId", blob, input.source_key_id.as_deref())?;
+    let source_context = input.source_encryption_context.unwrap_or_default();
+    let dest_context = input.destination_encryption_context.unwrap_or_default();
+    crate::grants::check_tokens(input.grant_tokens.as_deref())?;
+    let dest = kms.resolve(account, &input.destination_key_id)?;
     kms.check_usable(&source)?;
     kms.check_usage(&source, "ENCRYPT_DECRYPT", "ReEncrypt")?;
     kms.check_usable(&dest)?;
     kms.check_usage(&dest, "ENCRYPT_DECRYPT", "ReEncrypt")?;
-    let source_alg = algorithm_for(kms, &source, input, "SourceEncryptionAlgorithm")?;
-    let dest_alg = algorithm_for(kms, &dest, input, "DestinationEncryptionAlgorithm")?;
-    if opt_bool(input, "DryRun")?.unwrap_or(false) {
-        return Err(dry_run());
-    }
-    let (plaintext, source_material) = kms.decrypt_under(&source, source_alg, &source_context, &blob)?;
+    let source_alg = algorithm_for(kms, &source, input.source_encryption_algorithm.as_deref())?;
+    let dest_alg = algorithm_for(kms, &dest, input.destination_encryption_algorithm.as_deref())?;
+    check_dry_run(input.dry_run)?;
+    let (plaintext, source_material) = kms.decrypt_under(&source, source_alg, &source_context, blob)?;
     let (out_blob, dest_material) = kms.encrypt_under(&dest, dest_alg, &dest_context, &plaintext)?;
-    let mut out = json!({
-        "CiphertextBlob": b64(&out_blob),
-        "SourceKeyId": source.arn,
-        "KeyId": dest.arn,
-        "SourceEncryptionAlgorithm": source_alg.as_str(),
-        "DestinationEncryptionAlgorithm": dest_alg.as_str(),
-    });
-    if let Some(m) = source_material {
-        out["SourceKeyMaterialId"] = json!(m);
-    }
-    if let Some(m) = dest_material {
-        out["DestinationKeyMaterialId"] = json!(m);
-    }
-    Ok(out)
+    Ok(ReEncryptResponse {
+        ciphertext_blob: Some(Blob(out_blob)),
+        source_key_id: Some(source.arn.clone()),
+        key_id: Some(dest.arn),
+        source_encryption_algorithm: Some(source_alg.as_str().to_owned()),
+        destination_encryption_algorithm: Some(dest_alg.as_str().to_owned()),
+        source_key_material_id: source_material,
+        destination_key_material_id: dest_material,
+    })
 }

@@ -2,11 +2,15 @@
 
 use crate::Kms;
 use crate::authz::Conditions;
-use crate::error::{limit_exceeded, missing, serialization};
-use crate::input::{opt_str_list, paging, req_str};
+use crate::error::limit_exceeded;
+use crate::input::{index_marker, limit_or, opt_str_list};
+use crate::shapes::kms::{
+    ListResourceTagsRequest, ListResourceTagsResponse, Tag, TagResourceRequest, UntagResourceRequest,
+};
 use rampart_core::AwsError;
 use rampart_wire::Call;
-use serde_json::{Value, json};
+use rampart_wire::model::Empty;
+use serde_json::Value;
 
 const MAX_TAGS: usize = 50;
 
@@ -14,26 +18,19 @@ fn tag_error(msg: impl Into<String>) -> AwsError {
     AwsError::new("TagException", 400, msg)
 }
 
-/// Parses a `Tags` list (`[{TagKey, TagValue}]`).
-pub(crate) fn parse_tags(input: &Value, field: &str) -> Result<Option<Vec<(String, String)>>, AwsError> {
-    let Some(v) = input.get(field).filter(|v| !v.is_null()) else { return Ok(None) };
-    let list = v.as_array().ok_or_else(|| serialization(format!("Field {field} must be a list.")))?;
+/// A request's tags (the model checks each key's and value's length) as pairs, a repeated key
+/// keeping its last value; refuses reserved keys and too many tags.
+pub(crate) fn parse_tags(tags: Option<&[Tag]>) -> Result<Option<Vec<(String, String)>>, AwsError> {
+    let Some(list) = tags else { return Ok(None) };
     let mut out: Vec<(String, String)> = Vec::with_capacity(list.len());
     for t in list {
-        let k = t.get("TagKey").and_then(Value::as_str).ok_or_else(|| missing("TagKey"))?;
-        let v = t.get("TagValue").and_then(Value::as_str).ok_or_else(|| missing("TagValue"))?;
-        if k.is_empty() || k.chars().count() > 128 {
-            return Err(tag_error(format!("Tag key '{k}' must be 1 to 128 characters.")));
-        }
-        if v.chars().count() > 256 {
-            return Err(tag_error(format!("Tag value of '{k}' must be at most 256 characters.")));
-        }
+        let (k, v) = (&t.tag_key, &t.tag_value);
         if k.to_ascii_lowercase().starts_with("aws:") {
             return Err(tag_error("Tags beginning with aws: are reserved."));
         }
         match out.iter_mut().find(|(ek, _)| ek == k) {
-            Some(e) => e.1 = v.to_owned(),
-            None => out.push((k.to_owned(), v.to_owned())),
+            Some(e) => e.1.clone_from(v),
+            None => out.push((k.clone(), v.clone())),
         }
     }
     if out.len() > MAX_TAGS {
@@ -42,9 +39,15 @@ pub(crate) fn parse_tags(input: &Value, field: &str) -> Result<Option<Vec<(Strin
     Ok(Some(out))
 }
 
+/// The tags of a request's checked value tree, for condition keys (before the handler runs).
+fn tree_tags(input: &Value) -> Vec<(String, String)> {
+    let tags: Option<Vec<Tag>> = input.get("Tags").and_then(|t| serde_json::from_value(t.clone()).ok());
+    parse_tags(tags.as_deref()).ok().flatten().unwrap_or_default()
+}
+
 /// `aws:RequestTag/*` and `aws:TagKeys` of a request with `Tags`.
 pub(crate) fn request_tag_conditions(input: &Value) -> Conditions {
-    let tags = parse_tags(input, "Tags").ok().flatten().unwrap_or_default();
+    let tags = tree_tags(input);
     let mut c: Conditions = tags.iter().map(|(k, v)| (format!("aws:RequestTag/{k}"), vec![v.clone()])).collect();
     if !tags.is_empty() {
         c.push(("aws:TagKeys".into(), tags.into_iter().map(|(k, _)| k).collect()));
@@ -61,11 +64,10 @@ pub(crate) fn tag_keys_conditions(input: &Value) -> Conditions {
 }
 
 /// `TagResource`.
-pub(crate) fn tag_resource(kms: &Kms, call: &Call) -> Result<Value, AwsError> {
+pub(crate) fn tag_resource(kms: &Kms, call: &Call, input: TagResourceRequest) -> Result<Empty, AwsError> {
     let caller = call.caller()?;
-    let input = call.json();
-    let key = kms.resolve(caller.account_id.as_str(), req_str(input, "KeyId", 2048)?)?;
-    let tags = parse_tags(input, "Tags")?.ok_or_else(|| missing("Tags"))?;
+    let key = kms.resolve(caller.account_id.as_str(), &input.key_id)?;
+    let tags = parse_tags(Some(&input.tags))?.unwrap_or_default();
     kms.update_key(&key.key_id, |k| {
         kms.check_not_pending_deletion(k)?;
         for (tk, tv) in &tags {
@@ -79,39 +81,42 @@ pub(crate) fn tag_resource(kms: &Kms, call: &Call) -> Result<Value, AwsError> {
         }
         Ok(())
     })?;
-    Ok(json!({}))
+    Ok(Empty {})
 }
 
 /// `UntagResource`.
-pub(crate) fn untag_resource(kms: &Kms, call: &Call) -> Result<Value, AwsError> {
+pub(crate) fn untag_resource(kms: &Kms, call: &Call, input: UntagResourceRequest) -> Result<Empty, AwsError> {
     let caller = call.caller()?;
-    let input = call.json();
-    let key = kms.resolve(caller.account_id.as_str(), req_str(input, "KeyId", 2048)?)?;
-    let keys = opt_str_list(input, "TagKeys")?.ok_or_else(|| missing("TagKeys"))?;
+    let key = kms.resolve(caller.account_id.as_str(), &input.key_id)?;
     kms.update_key(&key.key_id, |k| {
         kms.check_not_pending_deletion(k)?;
-        k.tags.retain(|(tk, _)| !keys.contains(tk));
+        k.tags.retain(|(tk, _)| !input.tag_keys.contains(tk));
         Ok(())
     })?;
-    Ok(json!({}))
+    Ok(Empty {})
 }
 
 /// `ListResourceTags`.
-pub(crate) fn list_resource_tags(kms: &Kms, call: &Call) -> Result<Value, AwsError> {
+pub(crate) fn list_resource_tags(
+    kms: &Kms,
+    call: &Call,
+    input: ListResourceTagsRequest,
+) -> Result<ListResourceTagsResponse, AwsError> {
     let caller = call.caller()?;
-    let input = call.json();
-    let key = kms.resolve(caller.account_id.as_str(), req_str(input, "KeyId", 2048)?)?;
-    let (limit, marker) = paging(input, 50)?;
-    let start = match marker {
-        Some(m) => m.parse::<usize>().map_err(|_| crate::error::invalid_marker())?,
-        None => 0,
-    };
-    let page: Vec<Value> =
-        key.tags.iter().skip(start).take(limit).map(|(k, v)| json!({ "TagKey": k, "TagValue": v })).collect();
+    let key = kms.resolve(caller.account_id.as_str(), &input.key_id)?;
+    let limit = limit_or(input.limit, 50);
+    let start = index_marker(input.marker.as_deref())?;
+    let page: Vec<Tag> = key
+        .tags
+        .iter()
+        .skip(start)
+        .take(limit)
+        .map(|(k, v)| Tag { tag_key: k.clone(), tag_value: v.clone() })
+        .collect();
     let truncated = start + page.len() < key.tags.len();
-    let mut out = json!({ "Tags": page, "Truncated": truncated });
-    if truncated {
-        out["NextMarker"] = json!((start + limit).to_string());
-    }
-    Ok(out)
+    Ok(ListResourceTagsResponse {
+        tags: Some(page),
+        next_marker: truncated.then(|| (start + limit).to_string()),
+        truncated: Some(truncated),
+    })
 }

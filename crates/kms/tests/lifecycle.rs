@@ -10,7 +10,7 @@ use rampart_core::{AwsError, Principal};
 use rampart_crypto::{Keystore, SoftwareKeystore};
 use rampart_kms::{Kms, KmsConfig};
 use rampart_store::{SqliteStore, Store};
-use rampart_wire::{Call, Input, Output, Service};
+use rampart_wire::{Call, Input, Output, Protocol, Service};
 use serde_json::{Value, json};
 use std::sync::Arc;
 
@@ -56,19 +56,23 @@ impl Harness {
                 region: "us-east-1".into(),
                 received_at: time::OffsetDateTime::from_unix_timestamp(T0).unwrap(),
             }),
-            protocol: rampart_wire::Protocol::Json11,
+            protocol: Protocol::Json11,
             input: Input::Json(input),
             resolved: Default::default(),
         };
         let op = self.service.get(op).expect("operation exists");
+        // What the pipeline does first: parse and validate the input from the model.
+        let model = rampart_kms::model();
+        let op_model = model.operation(op.name()).expect("a modeled operation");
+        let input = std::mem::replace(&mut call.input, Input::Model(Value::Null));
+        call.input = Input::Model(rampart_wire::model::parse_input(&model, op_model, input)?);
         // What the pipeline computes before it authorizes: the target must resolve too, and
         // what it resolved goes to the handler.
         call.resolved = op.target_for(&call)?.resolved;
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         match rt.block_on(op.invoke(call))? {
-            Output::Json(v) => Ok(v),
-            Output::JsonText(text) => Ok(serde_json::from_slice(&text).expect("a handler writes valid JSON")),
-            _ => panic!("KMS answers JSON"),
+            Output::Modeled(out) => Ok(serde_json::from_slice(&out.to_json()).expect("typed output is JSON")),
+            _ => panic!("KMS answers typed output"),
         }
     }
 

@@ -49,6 +49,15 @@ pub struct ConnectCustomKeyStoreRequest {
 #[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ConnectCustomKeyStoreResponse {}
 
+/// The `CreateAliasRequest` structure.
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct CreateAliasRequest {
+    #[serde(rename = "AliasName")]
+    pub alias_name: ::std::string::String,
+    #[serde(rename = "TargetKeyId")]
+    pub target_key_id: ::std::string::String,
+}
+
 /// The `CreateCustomKeyStoreRequest` structure.
 #[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CreateCustomKeyStoreRequest {
@@ -241,6 +250,24 @@ pub struct DeleteCustomKeyStoreRequest {
 #[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DeleteCustomKeyStoreResponse {}
 
+/// The `DeleteImportedKeyMaterialRequest` structure.
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct DeleteImportedKeyMaterialRequest {
+    #[serde(rename = "KeyId")]
+    pub key_id: ::std::string::String,
+    #[serde(rename = "KeyMaterialId", default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub key_material_id: ::std::option::Option<::std::string::String>,
+}
+
+/// The `DeleteImportedKeyMaterialResponse` structure.
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct DeleteImportedKeyMaterialResponse {
+    #[serde(rename = "KeyId", default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub key_id: ::std::option::Option<::std::string::String>,
+    #[serde(rename = "KeyMaterialId", default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub key_material_id: ::std::option::Option<::std::string::String>,
+}
+
 /// The `DescribeCustomKeyStoresRequest` structure.
 #[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DescribeCustomKeyStoresRequest {
@@ -351,6 +378,74 @@ pub struct EncryptResponse {
     pub encryption_algorithm: ::std::option::Option<::std::string::String>,
 }
 
+/// The `GenerateDataKeyPairRequest` structure.
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct GenerateDataKeyPairRequest {
+    #[serde(rename = "EncryptionContext", default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub encryption_context:
+        ::std::option::Option<::std::collections::BTreeMap<::std::string::String, ::std::string::String>>,
+    #[serde(rename = "KeyId")]
+    pub key_id: ::std::string::String,
+    #[serde(rename = "KeyPairSpec")]
+    pub key_pair_spec: ::std::string::String,
+    #[serde(rename = "GrantTokens", default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub grant_tokens: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    #[serde(rename = "Recipient", default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub recipient: ::std::option::Option<RecipientInfo>,
+    #[serde(rename = "DryRun", default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub dry_run: ::std::option::Option<bool>,
+}
+
+/// The `GenerateDataKeyPairResponse` structure.
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct GenerateDataKeyPairResponse {
+    #[serde(rename = "PrivateKeyCiphertextBlob", default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub private_key_ciphertext_blob: ::std::option::Option<Blob>,
+    #[serde(rename = "PrivateKeyPlaintext", default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub private_key_plaintext: ::std::option::Option<SecretBlob>,
+    #[serde(rename = "PublicKey", default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub public_key: ::std::option::Option<Blob>,
+    #[serde(rename = "KeyId", default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub key_id: ::std::option::Option<::std::string::String>,
+    #[serde(rename = "KeyPairSpec", default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub key_pair_spec: ::std::option::Option<::std::string::String>,
+    #[serde(rename = "CiphertextForRecipient", default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub ciphertext_for_recipient: ::std::option::Option<Blob>,
+    #[serde(rename = "KeyMaterialId", default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub key_material_id: ::std::option::Option<::std::string::String>,
+}
+
+/// The `GenerateDataKeyPairWithoutPlaintextRequest` structure.
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct GenerateDataKeyPairWithoutPlaintextRequest {
+    #[serde(rename = "EncryptionContext", default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub encryption_context:
+        ::std::option::Option<::std::collections::BTreeMap<::std::string::String, ::std::string::String>>,
+    #[serde(rename = "KeyId")]
+    pub key_id: ::std::string::String,
+    #[serde(rename = "KeyPairSpec")]
+    pub key_pair_spec: ::std::string::String,
+    #[serde(rename = "GrantTokens", default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub grant_tokens: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    #[serde(rename = "DryRun", default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub dry_run: ::std::option::Option<bool>,
+}
+
+/// The `GenerateDataKeyPairWithoutPlaintextResponse` structure.
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct GenerateDataKeyPairWithoutPlaintextResponse {
+    #[serde(rename = "PrivateKeyCiphertextBlob", default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub private_key_ciphertext_blob: ::std::option::Option<Blob>,
+    #[serde(rename = "PublicKey", default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub public_key: ::std::option::Option<Blob>,
+    #[serde(rename = "KeyId", default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub key_id: ::std::option::Option<::std::string::String>,
+    #[serde(rename = "KeyPairSpec", default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub key_pair_spec: ::std::option::Option<::std::string::String>,
+    #[serde(rename = "KeyMaterialId", default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub key_material_id: ::std::option::Option<::std::string::String>,
+}
+
 /// The `GenerateDataKeyRequest` structure.
 #[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct GenerateDataKeyRequest {
@@ -382,6 +477,35 @@ pub struct GenerateDataKeyResponse {
     pub key_id: ::std::option::Option<::std::string::String>,
     #[serde(rename = "CiphertextForRecipient", default, skip_serializing_if = "::std::option::Option::is_none")]
     pub ciphertext_for_recipient: ::std::option::Option<Blob>,
+    #[serde(rename = "KeyMaterialId", default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub key_material_id: ::std::option::Option<::std::string::String>,
+}
+
+/// The `GenerateDataKeyWithoutPlaintextRequest` structure.
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct GenerateDataKeyWithoutPlaintextRequest {
+    #[serde(rename = "KeyId")]
+    pub key_id: ::std::string::String,
+    #[serde(rename = "EncryptionContext", default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub encryption_context:
+        ::std::option::Option<::std::collections::BTreeMap<::std::string::String, ::std::string::String>>,
+    #[serde(rename = "KeySpec", default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub key_spec: ::std::option::Option<::std::string::String>,
+    #[serde(rename = "NumberOfBytes", default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub number_of_bytes: ::std::option::Option<i32>,
+    #[serde(rename = "GrantTokens", default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub grant_tokens: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    #[serde(rename = "DryRun", default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub dry_run: ::std::option::Option<bool>,
+}
+
+/// The `GenerateDataKeyWithoutPlaintextResponse` structure.
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct GenerateDataKeyWithoutPlaintextResponse {
+    #[serde(rename = "CiphertextBlob", default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub ciphertext_blob: ::std::option::Option<Blob>,
+    #[serde(rename = "KeyId", default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub key_id: ::std::option::Option<::std::string::String>,
     #[serde(rename = "KeyMaterialId", default, skip_serializing_if = "::std::option::Option::is_none")]
     pub key_material_id: ::std::option::Option<::std::string::String>,
 }
@@ -1041,6 +1165,15 @@ pub struct UntagResourceRequest {
     pub tag_keys: ::std::vec::Vec<::std::string::String>,
 }
 
+/// The `UpdateAliasRequest` structure.
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct UpdateAliasRequest {
+    #[serde(rename = "AliasName")]
+    pub alias_name: ::std::string::String,
+    #[serde(rename = "TargetKeyId")]
+    pub target_key_id: ::std::string::String,
+}
+
 /// The `UpdateCustomKeyStoreRequest` structure.
 #[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct UpdateCustomKeyStoreRequest {
@@ -1198,6 +1331,14 @@ impl rampart_wire::model::Shaped for ConnectCustomKeyStore {
     type Output = ConnectCustomKeyStoreResponse;
 }
 
+/// The `CreateAlias` operation.
+pub struct CreateAlias;
+impl rampart_wire::model::Shaped for CreateAlias {
+    const NAME: &'static str = "CreateAlias";
+    type Input = CreateAliasRequest;
+    type Output = Empty;
+}
+
 /// The `CreateCustomKeyStore` operation.
 pub struct CreateCustomKeyStore;
 impl rampart_wire::model::Shaped for CreateCustomKeyStore {
@@ -1244,6 +1385,14 @@ impl rampart_wire::model::Shaped for DeleteCustomKeyStore {
     const NAME: &'static str = "DeleteCustomKeyStore";
     type Input = DeleteCustomKeyStoreRequest;
     type Output = DeleteCustomKeyStoreResponse;
+}
+
+/// The `DeleteImportedKeyMaterial` operation.
+pub struct DeleteImportedKeyMaterial;
+impl rampart_wire::model::Shaped for DeleteImportedKeyMaterial {
+    const NAME: &'static str = "DeleteImportedKeyMaterial";
+    type Input = DeleteImportedKeyMaterialRequest;
+    type Output = DeleteImportedKeyMaterialResponse;
 }
 
 /// The `DescribeCustomKeyStores` operation.
@@ -1316,6 +1465,30 @@ impl rampart_wire::model::Shaped for GenerateDataKey {
     const NAME: &'static str = "GenerateDataKey";
     type Input = GenerateDataKeyRequest;
     type Output = GenerateDataKeyResponse;
+}
+
+/// The `GenerateDataKeyPair` operation.
+pub struct GenerateDataKeyPair;
+impl rampart_wire::model::Shaped for GenerateDataKeyPair {
+    const NAME: &'static str = "GenerateDataKeyPair";
+    type Input = GenerateDataKeyPairRequest;
+    type Output = GenerateDataKeyPairResponse;
+}
+
+/// The `GenerateDataKeyPairWithoutPlaintext` operation.
+pub struct GenerateDataKeyPairWithoutPlaintext;
+impl rampart_wire::model::Shaped for GenerateDataKeyPairWithoutPlaintext {
+    const NAME: &'static str = "GenerateDataKeyPairWithoutPlaintext";
+    type Input = GenerateDataKeyPairWithoutPlaintextRequest;
+    type Output = GenerateDataKeyPairWithoutPlaintextResponse;
+}
+
+/// The `GenerateDataKeyWithoutPlaintext` operation.
+pub struct GenerateDataKeyWithoutPlaintext;
+impl rampart_wire::model::Shaped for GenerateDataKeyWithoutPlaintext {
+    const NAME: &'static str = "GenerateDataKeyWithoutPlaintext";
+    type Input = GenerateDataKeyWithoutPlaintextRequest;
+    type Output = GenerateDataKeyWithoutPlaintextResponse;
 }
 
 /// The `GenerateMac` operation.
@@ -1499,6 +1672,14 @@ pub struct UntagResource;
 impl rampart_wire::model::Shaped for UntagResource {
     const NAME: &'static str = "UntagResource";
     type Input = UntagResourceRequest;
+    type Output = Empty;
+}
+
+/// The `UpdateAlias` operation.
+pub struct UpdateAlias;
+impl rampart_wire::model::Shaped for UpdateAlias {
+    const NAME: &'static str = "UpdateAlias";
+    type Input = UpdateAliasRequest;
     type Output = Empty;
 }
 

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize, Serializer};
 use std::fmt;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, Zeroizing};
 
 /// A blob member: bytes, base64 in JSON and XML.
 #[derive(Clone, Default, PartialEq, Eq)]
@@ -84,10 +84,31 @@ impl std::ops::Deref for SecretString {
     }
 }
 
-fn serialize_base64<S: Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
-    // Encoded straight into one buffer; for a sensitive blob that buffer is zeroized after use.
-    let text = Zeroizing::new(B64.encode(bytes));
-    s.serialize_str(&text)
+/// The name under which serde_json writes a value verbatim: its `RawValue` protocol (the
+/// workspace enables serde_json's `raw_value` feature). `serde_json::to_vec` copies such a value
+/// into the output as it is; `serde_json::to_value` parses it.
+const RAW_JSON: &str = "$serde_json::private::RawValue";
+
+fn serialize_base64<S: Serializer>(bytes: &[u8], secret: bool, s: S) -> Result<S::Ok, S::Error> {
+    use serde::ser::{Error as _, SerializeStruct as _};
+    // Base64 needs no JSON escaping, so the quoted text is handed to serde_json as raw JSON:
+    // written as a plain string, every byte of it would go through serde_json's escape scan,
+    // which costs more than encoding it (and than the cryptography of a KMS call). Encoded
+    // straight into one buffer, sized exactly so that it never moves; the buffer of a sensitive
+    // blob is zeroized after use.
+    let len = base64::encoded_len(bytes.len(), true).ok_or_else(|| S::Error::custom("blob too large"))?;
+    let mut text = String::with_capacity(len + 2);
+    text.push('"');
+    B64.encode_string(bytes, &mut text);
+    text.push('"');
+    let written = s.serialize_struct(RAW_JSON, 1).and_then(|mut raw| {
+        raw.serialize_field(RAW_JSON, text.as_str())?;
+        raw.end()
+    });
+    if secret {
+        text.zeroize();
+    }
+    written
 }
 
 struct Base64Visitor;
@@ -104,7 +125,7 @@ impl Visitor<'_> for Base64Visitor {
 
 impl Serialize for Blob {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        serialize_base64(&self.0, s)
+        serialize_base64(&self.0, false, s)
     }
 }
 
@@ -116,7 +137,7 @@ impl<'de> Deserialize<'de> for Blob {
 
 impl Serialize for SecretBlob {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        serialize_base64(&self.0, s)
+        serialize_base64(&self.0, true, s)
     }
 }
 
@@ -299,6 +320,20 @@ mod tests {
     fn blobs_are_base64_and_secrets_do_not_print() {
         let b = Blob(b"hi".to_vec());
         assert_eq!(serde_json::to_string(&b).unwrap(), "\"aGk=\"");
+        assert_eq!(serde_json::to_value(&b).unwrap(), serde_json::json!("aGk="));
+        let all: Vec<u8> = (0..=255).collect();
+        let nested = serde_json::json!({"B": B64.encode(&all), "S": "x"});
+        #[derive(Serialize)]
+        struct Out {
+            #[serde(rename = "B")]
+            b: SecretBlob,
+            #[serde(rename = "S")]
+            s: &'static str,
+        }
+        let out = Out { b: SecretBlob::from(all), s: "x" };
+        assert_eq!(serde_json::from_slice::<serde_json::Value>(&serde_json::to_vec(&out).unwrap()).unwrap(), nested);
+        assert_eq!(serde_json::to_value(&out).unwrap(), nested);
+        assert_eq!(serde_json::to_string(&Blob::default()).unwrap(), "\"\"");
         assert_eq!(serde_json::from_str::<SecretBlob>("\"aGk=\"").unwrap().0.as_slice(), b"hi");
         assert!(serde_json::from_str::<Blob>("\"not base64!\"").is_err());
         assert_eq!(format!("{:?}", SecretString::from("hunter2".to_owned())), "SecretString(..)");

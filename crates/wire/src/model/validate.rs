@@ -435,6 +435,29 @@ mod tests {
     }
 
     #[test]
+    fn sensitive_kms_values_are_not_echoed() {
+        let k = kms();
+        let create = input(&k, "CreateCustomKeyStore");
+        let found = violations(&k, create, &json!({"CustomKeyStoreName": "n", "KeyStorePassword": "secret"}));
+        assert_eq!(
+            found,
+            [
+                "Value at 'keyStorePassword' failed to satisfy constraint: Member must have length greater than or equal to 7"
+            ]
+        );
+        let found = violations(
+            &k,
+            create,
+            &json!({"CustomKeyStoreName": "n", "XksProxyAuthenticationCredential": {"AccessKeyId": "short", "RawSecretAccessKey": "short"}}),
+        );
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert!(
+            found.iter().all(|m| m.starts_with("Value at 'xksProxyAuthenticationCredential.") && !m.contains("short")),
+            "{found:?}"
+        );
+    }
+
+    #[test]
     fn every_pattern_of_the_served_models_compiles() {
         for text in [include_str!("../../../iam/model/iam.json"), include_str!("../../../kms/model/kms.json")] {
             let m = Model::from_json(text).unwrap();

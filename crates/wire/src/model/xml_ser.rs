@@ -40,7 +40,7 @@ pub fn write_members<T: Serialize + ?Sized>(
     dialect: Dialect,
     out: &mut String,
 ) -> Result<(), XmlSerError> {
-    value.serialize(Element { model, shape, member: None, name: None, dialect, out })
+    value.serialize(Element { model, shape, member: None, name: None, dialect, out, unquote: false })
 }
 
 /// Writes `t` as ISO 8601 (`2026-12-03T13:00:00Z`, `.123` only with milliseconds) without
@@ -89,7 +89,13 @@ struct Element<'a> {
     name: Option<&'a str>,
     dialect: Dialect,
     out: &'a mut String,
+    /// The value is a JSON string literal handed over by serde_json's raw-value protocol (how
+    /// blobs serialize, see `types.rs`): written without its quotes.
+    unquote: bool,
 }
+
+/// The struct name under which serde_json's raw-value protocol hands over verbatim JSON.
+const RAW_JSON: &str = "$serde_json::private::RawValue";
 
 impl<'a> Element<'a> {
     fn open(&mut self) {
@@ -212,6 +218,10 @@ impl<'a> ser::Serializer for Element<'a> {
         self.text(v.encode_utf8(&mut [0; 4]))
     }
     fn serialize_str(self, v: &str) -> Result<(), XmlSerError> {
+        if self.unquote {
+            let inner = v.strip_prefix('"').and_then(|v| v.strip_suffix('"')).unwrap_or(v);
+            return self.text(inner);
+        }
         if self.is_timestamp() {
             let t = Timestamp::parse_iso8601(v).ok_or_else(|| XmlSerError(format!("`{v}` is not a timestamp")))?;
             return self.timestamp(t);
@@ -296,10 +306,10 @@ impl<'a> ser::Serializer for Element<'a> {
             flat,
         })
     }
-    fn serialize_struct(mut self, _: &'static str, _: usize) -> Result<Structure<'a>, XmlSerError> {
+    fn serialize_struct(mut self, name: &'static str, _: usize) -> Result<Structure<'a>, XmlSerError> {
         let members = self.model.members(self.shape);
         self.open();
-        Ok(Structure { parent: self, members, cursor: 0 })
+        Ok(Structure { parent: self, members, cursor: 0, raw: name == RAW_JSON })
     }
     fn serialize_struct_variant(
         self,
@@ -319,6 +329,8 @@ struct Structure<'a> {
     /// Where the last member was found: the generated fields follow model order, so the next one
     /// is almost always at or after it.
     cursor: usize,
+    /// serde_json's raw-value protocol: the one field is the value's text.
+    raw: bool,
 }
 
 impl ser::SerializeStruct for Structure<'_> {
@@ -326,6 +338,17 @@ impl ser::SerializeStruct for Structure<'_> {
     type Error = XmlSerError;
 
     fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<(), XmlSerError> {
+        if self.raw {
+            return value.serialize(Element {
+                model: self.parent.model,
+                shape: self.parent.shape,
+                member: self.parent.member,
+                name: None,
+                dialect: self.parent.dialect,
+                out: self.parent.out,
+                unquote: true,
+            });
+        }
         let n = self.members.len();
         let found = (0..n).map(|i| (self.cursor + i) % n).find(|&i| self.members[i].name == key);
         let Some(i) = found else {
@@ -340,6 +363,7 @@ impl ser::SerializeStruct for Structure<'_> {
             name: Some(m.wire_name()),
             dialect: self.parent.dialect,
             out: self.parent.out,
+            unquote: false,
         })
     }
 
@@ -369,6 +393,7 @@ impl ser::SerializeSeq for List<'_> {
             name: Some(self.element),
             dialect: self.parent.dialect,
             out: self.parent.out,
+            unquote: false,
         })
     }
 
@@ -406,6 +431,7 @@ impl ser::SerializeMap for MapWriter<'_> {
             name: Some(self.key_name),
             dialect: self.parent.dialect,
             out: self.parent.out,
+            unquote: false,
         })
     }
 
@@ -417,6 +443,7 @@ impl ser::SerializeMap for MapWriter<'_> {
             name: Some(self.value_name),
             dialect: self.parent.dialect,
             out: self.parent.out,
+            unquote: false,
         })?;
         let entry = if self.flat { self.parent.name.unwrap_or("entry") } else { "entry" };
         self.parent.out.push_str("</");
@@ -531,6 +558,40 @@ mod tests {
         assert!(direct.contains("<CreateDate>2025-12-03T13:00:00.250Z</CreateDate>"), "{direct}");
         assert!(direct.starts_with("<Users><member><Path>/</Path><UserName>u&amp;&lt;</UserName>"), "{direct}");
         let _ = json!({});
+    }
+
+    #[derive(serde::Serialize)]
+    struct VirtualMfaDevice {
+        #[serde(rename = "SerialNumber")]
+        serial_number: String,
+        #[serde(rename = "Base32StringSeed")]
+        base32_string_seed: Option<super::super::SecretBlob>,
+    }
+
+    #[derive(serde::Serialize)]
+    struct CreateVirtualMfaDeviceResponse {
+        #[serde(rename = "VirtualMFADevice")]
+        device: VirtualMfaDevice,
+    }
+
+    /// Blobs reach serializers through serde_json's raw-value protocol (see `types.rs`): written
+    /// here as their base64 text, as the tree writer writes them.
+    #[test]
+    fn blobs_are_written_as_base64() {
+        let m = Model::from_json(include_str!("../../../iam/model/iam.json")).unwrap();
+        let typed = CreateVirtualMfaDeviceResponse {
+            device: VirtualMfaDevice {
+                serial_number: "arn:aws:iam::123456789012:mfa/d".into(),
+                base32_string_seed: Some(b"seed".to_vec().into()),
+            },
+        };
+        let shape = m.operation("CreateVirtualMFADevice").unwrap().output.unwrap();
+        let mut direct = String::new();
+        write_members(&m, shape, &typed, Dialect::Query, &mut direct).unwrap();
+        let mut tree = String::new();
+        super::super::query::write_xml(&m, shape, &serde_json::to_value(&typed).unwrap(), Dialect::Query, &mut tree);
+        assert_eq!(direct, tree);
+        assert!(direct.contains("<Base32StringSeed>c2VlZA==</Base32StringSeed>"), "{direct}");
     }
 
     #[test]
