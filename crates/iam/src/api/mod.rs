@@ -18,7 +18,6 @@ use rampart_core::authz::Target;
 use rampart_core::ids::AccountId;
 use rampart_core::{AwsError, Principal};
 use rampart_wire::model::{Model, Shaped};
-use rampart_wire::query::QueryParams;
 use rampart_wire::{Call, Input, Operation, Service};
 use std::sync::{Arc, LazyLock};
 
@@ -175,9 +174,9 @@ fn target(iam: &Iam, call: &Call, op_name: &str, on: On) -> Result<Target, AwsEr
 /// IAM's own condition keys: `aws:RequestTag/*`, `aws:TagKeys`, `iam:PolicyARN`,
 /// `iam:PermissionsBoundary`.
 ///
-/// Reads `Tags` and `TagKeys` strictly (malformed members, or a tag without its `Key` or `Value`,
-/// are refused), so that what is authorized is exactly what the handler will apply. A modeled
-/// operation's input was already read and checked by the model layer.
+/// Reads `Tags` and `TagKeys` from the input the model layer already read strictly and checked
+/// (malformed members, or a tag without its `Key` or `Value`, were refused), so that what is
+/// authorized is exactly what the handler will apply.
 fn condition_keys(call: &Call) -> Result<Vec<(String, Vec<String>)>, AwsError> {
     let mut keys = Vec::new();
     let mut tag_keys = Vec::new();
@@ -191,16 +190,8 @@ fn condition_keys(call: &Call) -> Result<Vec<(String, Vec<String>)>, AwsError> {
             let listed = tree.get("TagKeys").and_then(|t| t.as_array()).map(Vec::as_slice).unwrap_or_default();
             tag_keys.extend(listed.iter().filter_map(|k| k.as_str().map(str::to_owned)));
         }
-        _ => {
-            let q: &QueryParams = call.query();
-            for member in q.structures("Tags")? {
-                let k = member.require("Key")?;
-                let v = member.require("Value")?;
-                keys.push((format!("aws:RequestTag/{k}"), vec![v.to_owned()]));
-                tag_keys.push(k.to_owned());
-            }
-            tag_keys.extend(q.list("TagKeys")?.into_iter().map(str::to_owned));
-        }
+        // Every IAM operation is modeled: other input carries no tags.
+        _ => {}
     }
     if !tag_keys.is_empty() {
         keys.push(("aws:TagKeys".to_owned(), tag_keys));

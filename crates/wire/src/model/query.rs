@@ -396,6 +396,7 @@ pub fn protocol(dialect: Dialect) -> Protocol {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
     use serde_json::json;
 
     fn iam() -> Model {
@@ -441,6 +442,64 @@ mod tests {
         }
         let e = parse_op(&m, "ListUsers", "MaxItems=ten").unwrap_err();
         assert!(e.message().contains("at 'maxItems'"), "{}", e.message());
+    }
+
+    /// An index that is not `1..` in plain decimal.
+    fn malformed_index() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just(String::new()),
+            "0[0-9]{0,5}",
+            "[-+][0-9]{1,5}",
+            "[0-9]{0,3}[^0-9.&=%+][0-9]{0,3}",
+            "[1-9][0-9]{20,30}",
+        ]
+    }
+
+    proptest! {
+        /// A list's members are read in index order, whatever order they were sent in.
+        #[test]
+        fn any_order_of_a_well_formed_list_reads_back(values in prop::collection::vec("[a-z0-9]{1,8}", 1..30), seed in any::<u64>()) {
+            let m = iam();
+            let mut pairs: Vec<String> = values.iter().enumerate().map(|(i, v)| format!("TagKeys.member.{}={v}", i + 1)).collect();
+            let mut state = seed;
+            for i in (1..pairs.len()).rev() {
+                state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                let j = usize::try_from(state >> 33).unwrap_or(0) % (i + 1);
+                pairs.swap(i, j);
+            }
+            let tree = parse_op(&m, "UntagUser", &format!("UserName=u&{}", pairs.join("&"))).unwrap();
+            prop_assert_eq!(tree["TagKeys"].clone(), json!(values));
+        }
+
+        /// A malformed index anywhere in a list (of strings or of structures) refuses the request.
+        #[test]
+        fn any_malformed_index_is_refused(index in malformed_index(), valid in 0usize..4, structure in any::<bool>()) {
+            let m = iam();
+            let (op, list) = if structure { ("TagUser", "Tags") } else { ("UntagUser", "TagKeys") };
+            let member = |i: &str, v: &str| if structure {
+                format!("{list}.member.{i}.Key={v}&{list}.member.{i}.Value={v}")
+            } else {
+                format!("{list}.member.{i}={v}")
+            };
+            let mut pairs: Vec<String> = (1..=valid).map(|i| member(&i.to_string(), "v")).collect();
+            pairs.push(member(&index, "x"));
+            let form = format!("UserName=u&{}", pairs.join("&"));
+            // A form the index made undecodable is refused too, just earlier.
+            if let Ok(q) = QueryParams::parse("", form.as_bytes()) {
+                let refused = parse(&m, m.operation(op).unwrap().input.unwrap(), &q, Dialect::Query).err();
+                prop_assert_eq!(refused.map(|e| e.code().to_owned()), Some("ValidationError".to_owned()));
+            }
+        }
+
+        /// A gap in a list's indexes refuses the request.
+        #[test]
+        fn any_gap_is_refused(len in 2usize..20, missing in 1usize..19) {
+            prop_assume!(missing < len);
+            let m = iam();
+            let pairs: Vec<String> = (1..=len).filter(|i| *i != missing).map(|i| format!("TagKeys.member.{i}=v{i}")).collect();
+            let form = format!("UserName=u&{}", pairs.join("&"));
+            prop_assert!(parse_op(&m, "UntagUser", &form).is_err());
+        }
     }
 
     #[test]
