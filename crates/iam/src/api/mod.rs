@@ -180,18 +180,15 @@ fn target(iam: &Iam, call: &Call, op_name: &str, on: On) -> Result<Target, AwsEr
 fn condition_keys(call: &Call) -> Result<Vec<(String, Vec<String>)>, AwsError> {
     let mut keys = Vec::new();
     let mut tag_keys = Vec::new();
-    match &call.input {
-        Input::Model(tree) => {
-            for tag in tree.get("Tags").and_then(|t| t.as_array()).map(Vec::as_slice).unwrap_or_default() {
-                let (Some(k), Some(v)) = (tag["Key"].as_str(), tag["Value"].as_str()) else { continue };
-                keys.push((format!("aws:RequestTag/{k}"), vec![v.to_owned()]));
-                tag_keys.push(k.to_owned());
-            }
-            let listed = tree.get("TagKeys").and_then(|t| t.as_array()).map(Vec::as_slice).unwrap_or_default();
-            tag_keys.extend(listed.iter().filter_map(|k| k.as_str().map(str::to_owned)));
+    // Every IAM operation is modeled: other input carries no tags.
+    if let Input::Model(tree) = &call.input {
+        for tag in tree.get("Tags").and_then(|t| t.as_array()).map(Vec::as_slice).unwrap_or_default() {
+            let (Some(k), Some(v)) = (tag["Key"].as_str(), tag["Value"].as_str()) else { continue };
+            keys.push((format!("aws:RequestTag/{k}"), vec![v.to_owned()]));
+            tag_keys.push(k.to_owned());
         }
-        // Every IAM operation is modeled: other input carries no tags.
-        _ => {}
+        let listed = tree.get("TagKeys").and_then(|t| t.as_array()).map(Vec::as_slice).unwrap_or_default();
+        tag_keys.extend(listed.iter().filter_map(|k| k.as_str().map(str::to_owned)));
     }
     if !tag_keys.is_empty() {
         keys.push(("aws:TagKeys".to_owned(), tag_keys));
