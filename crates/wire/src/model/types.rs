@@ -97,12 +97,11 @@ fn serialize_base64<S: Serializer>(bytes: &[u8], secret: bool, s: S) -> Result<S
     // straight into one buffer, sized exactly so that it never moves; the buffer of a sensitive
     // blob is zeroized after use.
     let len = base64::encoded_len(bytes.len(), true).ok_or_else(|| S::Error::custom("blob too large"))?;
-    let mut text = String::with_capacity(len + 2);
-    text.push('"');
-    B64.encode_string(bytes, &mut text);
-    text.push('"');
-    let written = s.serialize_struct(RAW_JSON, 1).and_then(|mut raw| {
-        raw.serialize_field(RAW_JSON, text.as_str())?;
+    let mut text = vec![b'"'; len + 2];
+    B64.encode_slice(bytes, &mut text[1..=len]).map_err(|_| S::Error::custom("blob too large"))?;
+    let written = std::str::from_utf8(&text).map_err(S::Error::custom).and_then(|quoted| {
+        let mut raw = s.serialize_struct(RAW_JSON, 1)?;
+        raw.serialize_field(RAW_JSON, quoted)?;
         raw.end()
     });
     if secret {
