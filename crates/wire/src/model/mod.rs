@@ -196,7 +196,7 @@ pub struct Shape {
     pub max: Option<f64>,
     /// `pattern`, as the model writes it.
     pub pattern: Option<String>,
-    compiled: OnceLock<Option<regex::Regex>>,
+    compiled: OnceLock<Option<Pattern>>,
     /// `enum` values of a string.
     pub enum_values: Vec<String>,
     /// `sensitive`.
@@ -215,8 +215,66 @@ impl Shape {
     /// The pattern compiled once, matched against the whole value, Java's way (`\w`, `\d`,
     /// `\s` are ASCII). `None` when there is no pattern or it cannot be compiled (a model
     /// defect a unit test guards against).
-    pub fn regex(&self) -> Option<&regex::Regex> {
-        self.compiled.get_or_init(|| self.pattern.as_deref().and_then(|p| compile_pattern(p).ok())).as_ref()
+    pub fn regex(&self) -> Option<&Pattern> {
+        self.compiled.get_or_init(|| self.pattern.as_deref().and_then(|p| Pattern::new(p).ok())).as_ref()
+    }
+}
+
+/// A model's pattern, compiled for whole-value matching.
+///
+/// Most patterns in AWS's models are one character class repeated (`[\w+=,.@-]+`, IAM's policy
+/// documents' `[\u0009\u000A\u000D\u0020-\u00FF]+`). For those, which ASCII characters the class
+/// admits is decided once, by the compiled regex itself, and an ASCII value is then checked byte
+/// by byte; any other value goes to the regex.
+#[derive(Debug)]
+pub struct Pattern {
+    regex: regex::Regex,
+    /// For `[class]+` / `[class]*`: the ASCII characters the class admits, and whether the value
+    /// may be empty.
+    ascii: Option<([bool; 128], bool)>,
+}
+
+impl Pattern {
+    /// Compiles `pattern` (Java syntax).
+    pub fn new(pattern: &str) -> Result<Self, regex::Error> {
+        let regex = compile_pattern(pattern)?;
+        let ascii = match (pattern.strip_prefix('['), pattern.chars().last()) {
+            (Some(_), Some(repeat @ ('+' | '*'))) => {
+                let class = &pattern[..pattern.len() - 1];
+                // Only when the whole pattern really is one class (no `]` inside that would end it
+                // early, no alternation): the class compiled alone must accept exactly the same
+                // single characters the full pattern accepts.
+                compile_pattern(class).ok().filter(|_| class.ends_with(']')).and_then(|one| {
+                    let mut allowed = [false; 128];
+                    for (b, slot) in allowed.iter_mut().enumerate() {
+                        let c = char::from(b as u8).to_string();
+                        *slot = one.is_match(&c);
+                        if *slot != regex.is_match(&c) {
+                            return None;
+                        }
+                    }
+                    let doubled: String = allowed
+                        .iter()
+                        .position(|&a| a)
+                        .map(|b| char::from(b as u8).to_string().repeat(2))
+                        .unwrap_or_default();
+                    // The repeated form must accept repeats (it is `class+`, not `class` alone).
+                    (doubled.is_empty() || regex.is_match(&doubled)).then_some((allowed, repeat == '*'))
+                })
+            }
+            _ => None,
+        };
+        Ok(Self { regex, ascii })
+    }
+
+    /// Whether `value` matches the whole pattern.
+    pub fn is_match(&self, value: &str) -> bool {
+        match &self.ascii {
+            Some((allowed, empty_ok)) if value.is_ascii() => {
+                (*empty_ok || !value.is_empty()) && value.bytes().all(|b| allowed[usize::from(b)])
+            }
+            _ => self.regex.is_match(value),
+        }
     }
 }
 
@@ -577,6 +635,40 @@ impl Model {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every pattern of the served models decides every value as the regex alone decides it: the
+    /// ASCII fast path never changes an answer.
+    #[test]
+    fn the_ascii_fast_path_agrees_with_the_regex() {
+        use proptest::prelude::*;
+        let mut patterns = Vec::new();
+        for text in [
+            include_str!("../../../iam/model/iam.json"),
+            include_str!("../../../kms/model/kms.json"),
+            include_str!("../../../iam/model/sts.json"),
+        ] {
+            let m = Model::from_json(text).unwrap();
+            patterns.extend(m.shapes().filter_map(|s| s.pattern.clone()));
+        }
+        patterns.sort();
+        patterns.dedup();
+        let compiled: Vec<Pattern> = patterns.iter().map(|p| Pattern::new(p).unwrap()).collect();
+        assert!(compiled.iter().filter(|p| p.ascii.is_some()).count() >= 10, "most patterns take the fast path");
+        let mut runner = proptest::test_runner::TestRunner::default();
+        runner
+            .run(
+                &(
+                    0..compiled.len(),
+                    prop_oneof!["[ -~]{0,12}", "[\\t\\n\\r -~]{0,12}", ".{0,6}", "[a-zA-Z0-9_+=,.@:/-]{0,16}"],
+                ),
+                |(i, value)| {
+                    let p = &compiled[i];
+                    prop_assert_eq!(p.is_match(&value), p.regex.is_match(&value), "{} on {:?}", patterns[i], value);
+                    Ok(())
+                },
+            )
+            .unwrap();
+    }
 
     #[test]
     fn java_character_classes_are_ascii() {
