@@ -4,7 +4,6 @@
 //! data rather than parameters (ciphertexts, messages, signatures) left out, as CloudTrail does.
 
 use super::{Kind, Model, ShapeId};
-use crate::query::lower_first;
 use crate::redact::HIDDEN;
 use serde_json::{Map, Value};
 
@@ -26,7 +25,7 @@ fn structure(model: &Model, shape: ShapeId, value: &Value, omitted: &[&str]) -> 
         }
         let Some(v) = fields.get(&m.name).filter(|v| !v.is_null()) else { continue };
         let kept = if m.sensitive { Value::String(HIDDEN.into()) } else { member(model, m.shape, v) };
-        out.insert(lower_first(&m.name), kept);
+        out.insert(m.camel.clone(), kept);
     }
     Value::Object(out)
 }

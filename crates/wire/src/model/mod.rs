@@ -122,6 +122,9 @@ pub struct Member {
     pub streaming: bool,
     /// `hostLabel`.
     pub host_label: bool,
+    /// The name in lower camel case (`userName`), as validation messages and CloudTrail's
+    /// `requestParameters` spell members; computed once.
+    pub camel: String,
 }
 
 impl Member {
@@ -509,6 +512,7 @@ impl Model {
                                 streaming: m["streaming"].as_bool().unwrap_or(false)
                                     || target_raw["streaming"].as_bool().unwrap_or(false),
                                 host_label: m["hostLabel"].as_bool().unwrap_or(false),
+                                camel: crate::query::lower_first(mname),
                             });
                         }
                     }
