@@ -54,7 +54,7 @@ pub fn validation(msg: impl Into<String>) -> AwsError {
 pub fn missing(field: &str) -> AwsError {
     validation(format!(
         "1 validation error detected: Value null at '{}' failed to satisfy constraint: Member must not be null",
-        lower_first(field)
+        rampart_wire::query::lower_first(field)
     ))
 }
 
@@ -92,12 +92,4 @@ pub fn internal(cause: impl std::fmt::Display) -> AwsError {
 /// `DryRunOperationException`: the call would have succeeded.
 pub fn dry_run() -> AwsError {
     AwsError::new("DryRunOperationException", 412, "The request would have succeeded, but the DryRun option is set.")
-}
-
-fn lower_first(s: &str) -> String {
-    let mut c = s.chars();
-    match c.next() {
-        Some(f) => f.to_lowercase().chain(c).collect(),
-        None => String::new(),
-    }
 }

@@ -134,6 +134,15 @@ pub fn member_path(param: &str) -> String {
     out.join(".")
 }
 
+/// `groupId` -> `GroupId`, as EC2 spells a member's `locationName` in requests.
+pub fn upper_first(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
 /// `UserName` -> `userName`, as AWS spells members in messages and CloudTrail parameters.
 pub fn lower_first(s: &str) -> String {
     let mut c = s.chars();

@@ -98,7 +98,7 @@ fn is_scalar(model: &Model, shape: ShapeId) -> bool {
 }
 
 fn timestamp_value(t: Timestamp) -> Value {
-    if t.millis() % 1000 == 0 { Value::from(t.millis() / 1000) } else { Value::from(t.secs_f64()) }
+    t.whole_secs().map_or_else(|| Value::from(t.secs_f64()), Value::from)
 }
 
 fn arb_value(model: &'static Model, shape: ShapeId, depth: u32, form: Form) -> BoxedStrategy<Value> {

@@ -597,7 +597,7 @@ fn attach<T: Principalish>(iam: &Iam, call: &Call, name: &str, arn: &str, attach
                 if perms.attached.len() >= ATTACHED_PER_ENTITY {
                     return Err(limit_exceeded(format!(
                         "Cannot exceed quota for PoliciesPer{}: {ATTACHED_PER_ENTITY}",
-                        capitalize(T::WORD)
+                        rampart_wire::query::upper_first(T::WORD)
                     )));
                 }
                 perms.attached.push(arn.clone());
@@ -613,11 +613,6 @@ fn attach<T: Principalish>(iam: &Iam, call: &Call, name: &str, arn: &str, attach
         Ok(())
     })?;
     Ok(Empty::default())
-}
-
-fn capitalize(s: &str) -> String {
-    let mut c = s.chars();
-    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
 }
 
 /// The managed policies attached to entity `name` whose path starts with `prefix`.

@@ -654,10 +654,9 @@ fn write(model: &Model, shape: ShapeId, v: &Value, out: &mut Vec<u8>, depth: usi
         (Kind::Timestamp, v) => match timestamp_of(v) {
             Some(t) => {
                 write_head(out, 6, 1);
-                if t.millis() % 1000 == 0 {
-                    write_int(out, t.millis() / 1000);
-                } else {
-                    write_f64(out, t.secs_f64());
+                match t.whole_secs() {
+                    Some(secs) => write_int(out, secs),
+                    None => write_f64(out, t.secs_f64()),
                 }
                 true
             }

@@ -18,18 +18,9 @@ use serde_json::Value;
 /// letter upper-cased, else the member's name.
 pub fn input_name(m: &Member) -> String {
     m.query_name.clone().unwrap_or_else(|| match &m.location_name {
-        Some(l) => capitalize(l),
+        Some(l) => crate::query::upper_first(l),
         None => m.name.clone(),
     })
-}
-
-/// `groupId` -> `GroupId`.
-pub fn capitalize(s: &str) -> String {
-    let mut c = s.chars();
-    match c.next() {
-        Some(f) => f.to_uppercase().chain(c).collect(),
-        None => String::new(),
-    }
 }
 
 /// The body of a successful EC2 response of `op` carrying `output` (the typed output's value

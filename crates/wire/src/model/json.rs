@@ -69,9 +69,7 @@ fn check(model: &Model, shape: ShapeId, value: &Value, name: &str, depth: usize)
         Kind::Long => value.as_i64().map(|_| ()).ok_or_else(|| wrong("an integer")),
         Kind::Double => value.as_f64().map(|_| ()).ok_or_else(|| wrong("a number")),
         Kind::Timestamp => {
-            if value.is_number()
-                || value.as_str().is_some_and(|t| super::query::timestamp_of(&Value::String(t.into())).is_some())
-            {
+            if value.is_number() || value.as_str().and_then(super::Timestamp::parse_text).is_some() {
                 Ok(())
             } else {
                 Err(wrong("a timestamp"))

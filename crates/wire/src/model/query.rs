@@ -159,8 +159,8 @@ fn value(
                     value_name.as_deref().unwrap_or("value").to_owned(),
                 ),
                 Dialect::Ec2 => (
-                    key_name.as_deref().map_or_else(|| "key".to_owned(), super::ec2::capitalize),
-                    value_name.as_deref().map_or_else(|| "value".to_owned(), super::ec2::capitalize),
+                    key_name.as_deref().map_or_else(|| "key".to_owned(), crate::query::upper_first),
+                    value_name.as_deref().map_or_else(|| "value".to_owned(), crate::query::upper_first),
                 ),
             };
             let (key_name, value_name) = (key_name.as_str(), value_name.as_str());
@@ -259,9 +259,7 @@ fn scalar(model: &Model, shape: ShapeId, m: &Member, text: &str, full: &str) -> 
             _ => return Err(not_a(full, text, "true or false")),
         },
         Kind::Timestamp => {
-            let t = Timestamp::parse_iso8601(text)
-                .or_else(|| text.parse::<f64>().ok().and_then(Timestamp::from_epoch_f64))
-                .ok_or_else(|| not_a(full, text, "a timestamp"))?;
+            let t = Timestamp::parse_text(text).ok_or_else(|| not_a(full, text, "a timestamp"))?;
             timestamp_value(t)
         }
         Kind::Blob => {
@@ -277,7 +275,7 @@ fn scalar(model: &Model, shape: ShapeId, m: &Member, text: &str, full: &str) -> 
 
 /// A timestamp as the value tree holds it: seconds since the epoch.
 pub(crate) fn timestamp_value(t: Timestamp) -> Value {
-    if t.millis() % 1000 == 0 { Value::from(t.millis() / 1000) } else { Value::from(t.secs_f64()) }
+    t.whole_secs().map_or_else(|| Value::from(t.secs_f64()), Value::from)
 }
 
 /// Reads a timestamp from the value tree (a number of seconds, or ISO 8601 text).
@@ -286,9 +284,7 @@ pub(crate) fn timestamp_of(v: &Value) -> Option<Timestamp> {
         Value::Number(n) => {
             n.as_i64().map(Timestamp::from_secs).or_else(|| n.as_f64().and_then(Timestamp::from_epoch_f64))
         }
-        Value::String(s) => {
-            Timestamp::parse_iso8601(s).or_else(|| s.parse::<f64>().ok().and_then(Timestamp::from_epoch_f64))
-        }
+        Value::String(s) => Timestamp::parse_text(s),
         _ => None,
     }
 }

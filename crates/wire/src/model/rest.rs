@@ -496,7 +496,7 @@ pub(crate) fn timestamp_format(model: &Model, m: &Member, shape: ShapeId, defaul
 pub(crate) fn parse_timestamp(text: &str, format: TimestampFormat) -> Option<Timestamp> {
     let iso = || Timestamp::parse_iso8601(text);
     let http = || Timestamp::parse_http_date(text);
-    let epoch = || text.parse::<f64>().ok().and_then(Timestamp::from_epoch_f64);
+    let epoch = || Timestamp::parse_epoch_text(text);
     match format {
         TimestampFormat::Iso8601 => iso().or_else(http).or_else(epoch),
         TimestampFormat::Rfc822 => http().or_else(iso).or_else(epoch),

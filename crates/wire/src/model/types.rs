@@ -204,6 +204,22 @@ impl Timestamp {
         OffsetDateTime::parse(text, &Rfc3339).ok().map(Self::from_datetime)
     }
 
+    /// Reads a timestamp written as text: ISO 8601, else a number of seconds since the epoch.
+    pub fn parse_text(text: &str) -> Option<Self> {
+        Self::parse_iso8601(text).or_else(|| Self::parse_epoch_text(text))
+    }
+
+    /// Reads a number of seconds since the epoch written as text.
+    pub fn parse_epoch_text(text: &str) -> Option<Self> {
+        text.parse::<f64>().ok().and_then(Self::from_epoch_f64)
+    }
+
+    /// The seconds since the epoch when the instant has no milliseconds: AWS's JSON and CBOR
+    /// write such an instant as an integer, any other as a fraction.
+    pub fn whole_secs(self) -> Option<i64> {
+        (self.millis % 1000 == 0).then_some(self.millis / 1000)
+    }
+
     /// Reads a number of seconds since the epoch (as a JSON number or its text).
     pub fn from_epoch_f64(secs: f64) -> Option<Self> {
         (secs.is_finite() && secs.abs() < 1e14).then(|| Self { millis: (secs * 1000.0).round() as i64 })
@@ -260,7 +276,10 @@ impl fmt::Debug for Timestamp {
 
 impl Serialize for Timestamp {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        if self.millis % 1000 == 0 { s.serialize_i64(self.millis / 1000) } else { s.serialize_f64(self.secs_f64()) }
+        match self.whole_secs() {
+            Some(secs) => s.serialize_i64(secs),
+            None => s.serialize_f64(self.secs_f64()),
+        }
     }
 }
 
@@ -281,9 +300,7 @@ impl Visitor<'_> for TimestampVisitor {
         Timestamp::from_epoch_f64(v).ok_or_else(|| E::custom("is out of range"))
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Timestamp, E> {
-        Timestamp::parse_iso8601(v)
-            .or_else(|| v.parse::<f64>().ok().and_then(Timestamp::from_epoch_f64))
-            .ok_or_else(|| E::custom("is not a timestamp"))
+        Timestamp::parse_text(v).ok_or_else(|| E::custom("is not a timestamp"))
     }
 }
 
